@@ -1,0 +1,121 @@
+import type { ContactInput, ScalarValue } from "./contact.js";
+import { contactFieldsByName, identifierSchemePattern } from "./contact-fields.js";
+import { type FieldError, fieldError } from "./errors.js";
+
+// Deliberately permissive: one @, no spaces, a dot in the domain. Stricter checks reject real addresses.
+const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const datePattern = /^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])/;
+
+/** Reads YYYY-MM-DD (or the date part of an ISO timestamp, as written, with no zone shift); null when not a real date. */
+export function parseDateOnly(value: string): string | null {
+  const m = datePattern.exec(value.trim());
+  if (!m) return null;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  return `${m[1]}-${m[2]}-${m[3]}`;
+}
+
+/** Reads an ISO timestamp or epoch milliseconds; null when neither. */
+export function parseTimestamp(value: string | number): Date | null {
+  const date = typeof value === "number" ? new Date(value) : new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** Checks and normalises one input's scalar fields and identifiers; returns errors with the input's index. */
+export function validateContactInput(input: ContactInput, index: number, fieldPrefix = ""): FieldError[] {
+  const errors: FieldError[] = [];
+  const at = (name: string) => `${fieldPrefix}${name}`;
+  for (const [name, value] of Object.entries(input.fields)) {
+    const spec = contactFieldsByName.get(name);
+    if (!spec) {
+      errors.push(fieldError("CONTACT_FIELD_INVALID", at(name), `Unknown field '${name}'`, index));
+      continue;
+    }
+    if (value === null) continue;
+    const normalised = normaliseScalar(spec.format === "email" ? "email" : spec.type, value);
+    if (normalised === undefined) {
+      errors.push(
+        fieldError(
+          spec.type === "date" || spec.type === "timestamp" ? "CONTACT_DATE_INVALID" : "CONTACT_FIELD_INVALID",
+          at(name),
+          `${name} must be ${describeType(spec.type)}`,
+          index,
+        ),
+      );
+      continue;
+    }
+    if (spec.type === "text" && spec.maxLength !== undefined && (normalised as string).length > spec.maxLength) {
+      errors.push(
+        fieldError(
+          "CONTACT_FIELD_TOO_LONG",
+          at(name),
+          `${name} is ${(normalised as string).length} characters long; at most ${spec.maxLength} are allowed`,
+          index,
+        ),
+      );
+      continue;
+    }
+    if (spec.format === "email" && normalised !== "" && !emailPattern.test(normalised as string)) {
+      errors.push(fieldError("CONTACT_EMAIL_INVALID", at(name), `${name} '${normalised}' is not an email address`, index));
+      continue;
+    }
+    input.fields[name] = normalised;
+  }
+  for (const [scheme, value] of Object.entries(input.identifiers ?? {})) {
+    if (!identifierSchemePattern.test(scheme)) {
+      errors.push(fieldError("CONTACT_FIELD_INVALID", at(`identifiers.${scheme}`), `Identifier scheme '${scheme}' must be lower_snake_case`, index));
+    } else if (typeof value !== "string" || value.trim() === "" || value.length > 200) {
+      errors.push(
+        fieldError("CONTACT_FIELD_INVALID", at(`identifiers.${scheme}`), `Identifier ${scheme} must be a non-empty string of at most 200 characters`, index),
+      );
+    }
+  }
+  for (const [field, reason] of [
+    ["heatStatusReason", input.heatStatusReason],
+    ["contactStatusReason", input.contactStatusReason],
+  ] as const) {
+    if (typeof reason === "string" && reason.length > 100) {
+      errors.push(fieldError("CONTACT_FIELD_TOO_LONG", at(field), `${field} is ${reason.length} characters long; at most 100 are allowed`, index));
+    }
+  }
+  return errors;
+}
+
+function normaliseScalar(type: string, value: ScalarValue): ScalarValue | undefined {
+  switch (type) {
+    case "text":
+      return typeof value === "string" ? value : undefined;
+    case "email":
+      // Stray spaces around an address are a typing slip, not part of it.
+      return typeof value === "string" ? value.trim() : undefined;
+    case "boolean":
+      return typeof value === "boolean" ? value : undefined;
+    case "reference":
+      return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 2 ** 53 ? value : undefined;
+    case "date":
+      return typeof value === "string" ? (parseDateOnly(value) ?? undefined) : undefined;
+    case "timestamp": {
+      if (typeof value !== "string" && typeof value !== "number") return undefined;
+      const date = parseTimestamp(value);
+      return date ? date.toISOString() : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function describeType(type: string): string {
+  switch (type) {
+    case "text":
+      return "a string";
+    case "boolean":
+      return "true or false";
+    case "reference":
+      return "a positive integer id";
+    case "date":
+      return "a date (YYYY-MM-DD)";
+    default:
+      return "an ISO timestamp or epoch milliseconds";
+  }
+}

@@ -1,0 +1,509 @@
+import { createHash } from "node:crypto";
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { ContactInput, ScalarValue } from "../../core/contact.js";
+import { contactFields, contactFieldsByName, type ReferenceKind } from "../../core/contact-fields.js";
+import { type ErrorCode, type FieldError, fieldError } from "../../core/errors.js";
+import { type IdProperty, idPropertyName, matchKeyOf } from "../../core/match-key.js";
+import { validateContactInput } from "../../core/validate-contact.js";
+import type { Database } from "../schema.js";
+import { recordsetColumns, recordsetValues, scalarColumns, updateAssignments } from "./contact-columns.js";
+
+export type UpsertStatus = "created" | "updated" | "unchanged" | "error" | "skipped";
+
+export interface UpsertResult {
+  index: number;
+  status: UpsertStatus;
+  id?: number;
+  errors: FieldError[];
+}
+
+/** What a dialect can add to the engine: its own checks and matching, run inside the batch's transaction. */
+export interface UpsertHooks {
+  /** Extra checks on one input against the stored contact (undefined when new); "skip" leaves it alone. */
+  check?(input: ContactInput, stored: StoredContact | undefined, refs: ReferenceIndex): FieldError[] | "skip";
+  /** Finds contacts for inputs that the idProperty did not match (for example a scored PI match). */
+  fallbackMatch?(
+    trx: Transaction<Database>,
+    tenantId: number,
+    inputs: Array<{ index: number; input: ContactInput }>,
+  ): Promise<Map<number, number>>;
+}
+
+export interface UpsertOptions {
+  tenantId: number;
+  idProperty: IdProperty;
+  mode: "allOrNone" | "partial";
+  actor: string;
+  /** When false an input without the idProperty's value is created instead of refused. */
+  requireMatchKey?: boolean;
+  /** When true an input that matches nothing is refused (update-only endpoints). */
+  updateOnly?: boolean;
+  defaultReasons?: { heatStatusCreated: string; heatStatusChanged: string; contactStatusCreated: string; contactStatusChanged: string };
+  /** Field-path prefix per input, so errors name the wire's own path. */
+  fieldPath?: (index: number, field: string) => string;
+  hooks?: UpsertHooks;
+}
+
+export interface StoredContact {
+  id: number;
+  fields: Record<string, ScalarValue>;
+}
+
+export type ReferenceIndex = Map<number, { kind: string; active: boolean; parentId: number | null; name: string }>;
+
+export interface UpsertOutcome {
+  results: UpsertResult[];
+  /** false when allOrNone refused the batch (nothing written) */
+  committed: boolean;
+}
+
+const defaultReasons = {
+  heatStatusCreated: "Contact created",
+  heatStatusChanged: "Heat status changed",
+  contactStatusCreated: "Contact created",
+  contactStatusChanged: "Contact status changed",
+};
+
+interface Pending {
+  id: number;
+  isNew: boolean;
+  fields: Record<string, ScalarValue>;
+  original?: Record<string, ScalarValue>;
+  dirty: boolean;
+}
+
+class BatchRejected extends Error {}
+
+/**
+ * Creates or updates a batch of contacts in one transaction: validate, lock the match keys, match,
+ * merge in input order (two inputs for one contact apply one after the other), then write set-based.
+ */
+export async function upsertContacts(db: Kysely<Database>, inputs: ContactInput[], options: UpsertOptions): Promise<UpsertOutcome> {
+  const path = options.fieldPath ?? ((_i: number, f: string) => f);
+  const results: UpsertResult[] = inputs.map((_, index) => ({ index, status: "unchanged", errors: [] }));
+  const fail = (index: number, errors: FieldError[]) => {
+    results[index].status = "error";
+    results[index].errors.push(...errors);
+    delete results[index].id;
+  };
+
+  for (const [index, input] of inputs.entries()) {
+    const errors = validateContactInput(input, index).map((e) => ({ ...e, field: e.field && path(index, e.field) }));
+    if (errors.length > 0) fail(index, errors);
+  }
+  const requireKey = options.requireMatchKey ?? true;
+  const keys = inputs.map((input) => matchKeyOf(input, options.idProperty));
+  for (const [index, key] of keys.entries()) {
+    if (key === null && requireKey && results[index].status !== "error") {
+      const name = idPropertyName(options.idProperty);
+      fail(index, [fieldError("CONTACT_MATCH_KEY_MISSING", path(index, name), `The input has no ${name} to match on`, index)]);
+    }
+  }
+  if (options.mode === "allOrNone" && results.some((r) => r.status === "error")) return { results, committed: false };
+
+  try {
+    await db.transaction().execute(async (trx) => {
+      await applyBatch(trx, inputs, keys, results, fail, options, path);
+      if (options.mode === "allOrNone" && results.some((r) => r.status === "error")) throw new BatchRejected();
+    });
+  } catch (error) {
+    if (error instanceof BatchRejected) {
+      for (const r of results) if (r.status !== "error") delete r.id;
+      return { results, committed: false };
+    }
+    throw error;
+  }
+  return { results, committed: true };
+}
+
+async function applyBatch(
+  trx: Transaction<Database>,
+  inputs: ContactInput[],
+  keys: Array<string | null>,
+  results: UpsertResult[],
+  fail: (index: number, errors: FieldError[]) => void,
+  options: UpsertOptions,
+  path: (index: number, field: string) => string,
+): Promise<void> {
+  const { tenantId } = options;
+  const live = () => inputs.map((input, index) => ({ input, index, key: keys[index] })).filter((x) => results[x.index].status !== "error");
+  const kind = idPropertyName(options.idProperty);
+
+  // Serialise concurrent writers on the same people: lock every match key and every identifier this batch
+  // claims, in one sorted order so two batches never wait on each other crosswise.
+  const lockNames = new Set<string>();
+  for (const { input, key } of live()) {
+    if (key !== null) lockNames.add(`${tenantId}\u001f${kind}\u001f${key}`);
+    for (const [scheme, value] of Object.entries(input.identifiers ?? {})) lockNames.add(`${tenantId}\u001f${scheme}\u001f${value.trim()}`);
+    const email = input.fields.email;
+    if (typeof email === "string" && email.trim() !== "") lockNames.add(`${tenantId}\u001femail\u001f${email.trim().toLowerCase()}`);
+  }
+  if (lockNames.size > 0) {
+    await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from (select unnest(${[...lockNames].sort()}::text[]) as k order by 1) s`.execute(trx);
+  }
+
+  // Match on the idProperty, set-based.
+  const matched = new Map<string, number>();
+  const distinctKeys = [...new Set(live().map((x) => x.key).filter((k): k is string => k !== null))];
+  if (distinctKeys.length > 0) {
+    for (const row of await findByKeys(trx, tenantId, options.idProperty, distinctKeys)) matched.set(row.key, row.id);
+  }
+  const fallback = new Map<number, number>();
+  if (options.hooks?.fallbackMatch) {
+    const unmatched = live().filter((x) => x.key === null || !matched.has(x.key));
+    if (unmatched.length > 0) {
+      for (const [index, id] of await options.hooks.fallbackMatch(trx, tenantId, unmatched)) fallback.set(index, id);
+    }
+  }
+  if (options.idProperty === "id") {
+    for (const { index, key } of live()) {
+      if (key !== null && !matched.has(key)) {
+        fail(index, [fieldError("CONTACT_ID_UNKNOWN", path(index, "id"), `No contact has id ${key}`, index)]);
+      }
+    }
+  }
+
+  const storedIds = [...new Set([...matched.values(), ...fallback.values()])];
+  const stored = new Map<number, Record<string, ScalarValue>>();
+  if (storedIds.length > 0) {
+    const rows = await sql<Record<string, unknown>>`select id, ${sql.raw(scalarColumns.join(", "))} from contacts where tenant_id = ${tenantId} and id = any(${storedIds}::bigint[])`.execute(trx);
+    for (const row of rows.rows) stored.set(Number(row.id), normaliseStoredRow(row));
+  }
+
+  // Identifiers already owned by someone: an input may not take another contact's identifier.
+  const claimed = new Map<string, number>();
+  const pairs = live().flatMap(({ input }) => Object.entries(input.identifiers ?? {}).map(([s, v]) => [s, v.trim()] as const));
+  if (pairs.length > 0) {
+    const rows = await sql<{ scheme: string; value: string; contactId: number }>`
+      select scheme, value, contact_id from contact_identifiers
+      where tenant_id = ${tenantId} and (scheme, value) in (select * from unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]))`.execute(trx);
+    for (const row of rows.rows) claimed.set(`${row.scheme}\u001f${row.value}`, Number(row.contactId));
+  }
+
+  const refs = await loadReferences(trx, tenantId, live().map((x) => x.input));
+
+  const pending = new Map<number, Pending>();
+  const pendingByKey = new Map<string, number>();
+  const newIdentifiers: Array<{ scheme: string; value: string; contactId: number }> = [];
+  const history: Array<{ table: "heat" | "status"; contactId: number; statusId: number | null; reason: string; at: string | null }> = [];
+  const children: Array<{ contactId: number; input: ContactInput; index: number }> = [];
+  const reasons = options.defaultReasons ?? defaultReasons;
+  const newCount = live().filter((x) => !(x.key !== null && matched.has(x.key)) && !fallback.has(x.index)).length;
+  const freshIds = newCount > 0 ? await allocateContactIds(trx, newCount) : [];
+
+  for (const { input, index, key } of live()) {
+    const matchedId = (key !== null ? (pendingByKey.get(key) ?? matched.get(key)) : undefined) ?? fallback.get(index);
+    let target = matchedId !== undefined ? pending.get(matchedId) : undefined;
+    if (matchedId !== undefined && !target) {
+      const fields = stored.get(matchedId);
+      if (fields) target = { id: matchedId, isNew: false, fields: { ...fields }, original: fields, dirty: false };
+    }
+    if (!target && options.updateOnly) {
+      fail(index, [fieldError("CONTACT_NOT_FOUND", undefined, "No contact matches this input", index)]);
+      continue;
+    }
+    const errors: FieldError[] = [];
+    const current = target?.fields;
+    for (const [name, value] of Object.entries(input.fields)) {
+      const spec = contactFieldsByName.get(name);
+      if (spec?.type !== "reference" || value === null) continue;
+      const ref = refs.get(value as number);
+      if (!ref || ref.kind !== spec.reference) {
+        errors.push(fieldError("CONTACT_REFERENCE_UNKNOWN", path(index, name), `${name} ${value} is not a ${referenceLabel(spec.reference)} of this tenant`, index));
+      } else if (!ref.active && current?.[name] !== value) {
+        errors.push(fieldError("CONTACT_REFERENCE_INACTIVE", path(index, name), `${name} ${value} (${ref.name}) is deactivated`, index));
+      }
+    }
+    for (const [scheme, raw] of Object.entries(input.identifiers ?? {})) {
+      const owner = claimed.get(`${scheme}\u001f${raw.trim()}`);
+      if (owner !== undefined && owner !== target?.id) {
+        errors.push(fieldError("CONTACT_IDENTIFIER_TAKEN", path(index, `identifiers.${scheme}`), `${scheme} '${raw}' already belongs to contact ${owner}`, index));
+      }
+    }
+    if (errors.length === 0 && options.hooks?.check) {
+      const verdict = options.hooks.check(input, target && { id: target.id, fields: target.fields }, refs);
+      if (verdict === "skip") {
+        results[index] = { index, status: "skipped", id: target?.id, errors: [] };
+        continue;
+      }
+      errors.push(...verdict);
+    }
+    if (errors.length > 0) {
+      fail(index, errors);
+      continue;
+    }
+
+    let changed = false;
+    if (!target) {
+      const id = freshIds.shift() as number;
+      target = { id, isNew: true, fields: {}, dirty: true };
+      changed = true;
+      history.push(
+        ...statusHistory(target.id, input, undefined, reasons.heatStatusCreated, reasons.contactStatusCreated),
+      );
+    } else {
+      history.push(...statusHistory(target.id, input, target.fields, reasons.heatStatusChanged, reasons.contactStatusChanged));
+    }
+    for (const [name, value] of Object.entries(input.fields)) {
+      if (!sameValue(target.fields[name], value)) {
+        target.fields[name] = value;
+        target.dirty = true;
+        changed = true;
+      }
+    }
+    pending.set(target.id, target);
+    if (key !== null) pendingByKey.set(key, target.id);
+    for (const [scheme, raw] of Object.entries(input.identifiers ?? {})) {
+      const value = raw.trim();
+      if (claimed.get(`${scheme}\u001f${value}`) === target.id) continue;
+      claimed.set(`${scheme}\u001f${value}`, target.id);
+      newIdentifiers.push({ scheme, value, contactId: target.id });
+      changed = true;
+    }
+    if (hasChildren(input)) children.push({ contactId: target.id, input, index });
+    const wasCreatedInBatch = target.isNew && results.some((r) => r.id === target.id && r.status === "created");
+    results[index] = {
+      index,
+      status: target.isNew && !wasCreatedInBatch ? "created" : changed ? "updated" : "unchanged",
+      id: target.id,
+      errors: [],
+    };
+  }
+
+  if (options.mode === "allOrNone" && results.some((r) => r.status === "error")) return;
+
+  const created = [...pending.values()].filter((p) => p.isNew);
+  const updated = [...pending.values()].filter((p) => !p.isNew && p.dirty);
+  if (created.length > 0) {
+    const rows = created.map((p) => ({ ...p.fields, id: p.id }));
+    await sql`
+      insert into contacts (tenant_id, id, ${sql.raw(scalarColumns.join(", "))}, created_by, modified_by)
+      select ${tenantId}, t.id, ${sql.raw(recordsetValues)}, ${options.actor}, ${options.actor}
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(id bigint, ${sql.raw(recordsetColumns)})`.execute(trx);
+  }
+  if (updated.length > 0) {
+    const rows = updated.map((p) => ({ ...p.fields, id: p.id }));
+    await sql`
+      update contacts c set ${sql.raw(updateAssignments)}, modified_at = now(), modified_by = ${options.actor}
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(id bigint, ${sql.raw(recordsetColumns)})
+      where c.tenant_id = ${tenantId} and c.id = t.id`.execute(trx);
+  }
+  if (newIdentifiers.length > 0) {
+    await sql`
+      insert into contact_identifiers (tenant_id, scheme, value, contact_id)
+      select ${tenantId}, * from unnest(${newIdentifiers.map((i) => i.scheme)}::text[], ${newIdentifiers.map((i) => i.value)}::text[], ${newIdentifiers.map((i) => i.contactId)}::bigint[])`.execute(trx);
+  }
+  await writeHistory(trx, tenantId, options.actor, history);
+  if (children.length > 0) {
+    const touched = await writeChildren(trx, tenantId, options.actor, children);
+    for (const { index, contactId } of children) {
+      if (touched.has(contactId) && results[index].status === "unchanged") results[index].status = "updated";
+    }
+    if (touched.size > 0) {
+      const ids = [...touched].filter((id) => !created.some((c) => c.id === id) && !updated.some((u) => u.id === id));
+      if (ids.length > 0) {
+        await sql`update contacts set modified_at = now(), modified_by = ${options.actor} where tenant_id = ${tenantId} and id = any(${ids}::bigint[])`.execute(trx);
+      }
+    }
+  }
+}
+
+function referenceLabel(kind: ReferenceKind | undefined): string {
+  return (kind ?? "reference").replace("_", "-");
+}
+
+function statusHistory(
+  contactId: number,
+  input: ContactInput,
+  before: Record<string, ScalarValue> | undefined,
+  heatReason: string,
+  statusReason: string,
+) {
+  const rows: Array<{ table: "heat" | "status"; contactId: number; statusId: number | null; reason: string; at: string | null }> = [];
+  const at = input.contactStatusDate ?? null;
+  if ("heatStatusId" in input.fields && (before === undefined ? input.fields.heatStatusId !== null : before.heatStatusId !== input.fields.heatStatusId)) {
+    rows.push({ table: "heat", contactId, statusId: input.fields.heatStatusId as number | null, reason: input.heatStatusReason || heatReason, at: null });
+  }
+  if (
+    "contactStatusId" in input.fields &&
+    (before === undefined ? input.fields.contactStatusId !== null : before.contactStatusId !== input.fields.contactStatusId)
+  ) {
+    rows.push({ table: "status", contactId, statusId: input.fields.contactStatusId as number | null, reason: input.contactStatusReason || statusReason, at });
+  }
+  return rows;
+}
+
+async function writeHistory(
+  trx: Transaction<Database>,
+  tenantId: number,
+  actor: string,
+  history: Array<{ table: "heat" | "status"; contactId: number; statusId: number | null; reason: string; at: string | null }>,
+) {
+  for (const table of ["heat", "status"] as const) {
+    const rows = history.filter((h) => h.table === table);
+    if (rows.length === 0) continue;
+    const target = table === "heat" ? sql.raw("contact_heat_status_history (tenant_id, contact_id, heat_status_id, reason, changed_at, actor)") : sql.raw("contact_status_history (tenant_id, contact_id, contact_status_id, reason, changed_at, actor)");
+    await sql`
+      insert into ${target}
+      select ${tenantId}, c, s, r, coalesce(a, now()), ${actor}
+      from unnest(${rows.map((h) => h.contactId)}::bigint[], ${rows.map((h) => h.statusId)}::bigint[], ${rows.map((h) => h.reason)}::text[], ${rows.map((h) => h.at)}::timestamptz[]) as u(c, s, r, a)`.execute(trx);
+  }
+}
+
+function hasChildren(input: ContactInput): boolean {
+  return Boolean(
+    input.tags?.length || input.consents?.length || input.activities?.length || input.communications?.length || input.notes?.length || input.tasks?.length,
+  );
+}
+
+function fingerprint(value: unknown): string {
+  return createHash("sha1").update(JSON.stringify(value)).digest("base64url");
+}
+
+/** Adds tags, consents, activities, communications, notes and tasks; answers the contacts that gained something. */
+async function writeChildren(
+  trx: Transaction<Database>,
+  tenantId: number,
+  actor: string,
+  children: Array<{ contactId: number; input: ContactInput }>,
+): Promise<Set<number>> {
+  const touched = new Set<number>();
+  const tags = children.flatMap(({ contactId, input }) => (input.tags ?? []).map((t) => ({ contactId, tag: t.tag.trim(), taggedAt: t.taggedAt ? t.taggedAt.slice(0, 10) : null })));
+  if (tags.length > 0) {
+    const rows = await sql<{ contactId: number }>`
+      insert into contact_tags (tenant_id, contact_id, tag, tagged_at)
+      select ${tenantId}, c, t, d from unnest(${tags.map((t) => t.contactId)}::bigint[], ${tags.map((t) => t.tag)}::text[], ${tags.map((t) => t.taggedAt)}::date[]) as u(c, t, d)
+      on conflict do nothing returning contact_id`.execute(trx);
+    for (const r of rows.rows) touched.add(Number(r.contactId));
+  }
+  const consents = children.flatMap(({ contactId, input }) => (input.consents ?? []).map((c) => ({ contactId, type: c.type.trim(), granted: c.granted, at: c.recordedAt ?? null })));
+  if (consents.length > 0) {
+    // The latest consent of a type replaces the previous one; an unchanged consent is not a change.
+    const rows = await sql<{ contactId: number }>`
+      insert into contact_consents (tenant_id, contact_id, consent_type, granted, recorded_at)
+      select distinct on (c, t) ${tenantId}, c, t, g, coalesce(a, now()) from unnest(${consents.map((c) => c.contactId)}::bigint[], ${consents.map((c) => c.type)}::text[], ${consents.map((c) => c.granted)}::boolean[], ${consents.map((c) => c.at)}::timestamptz[]) with ordinality as u(c, t, g, a, n)
+      order by c, t, n desc
+      on conflict (tenant_id, contact_id, consent_type) do update set granted = excluded.granted, recorded_at = excluded.recorded_at
+      where contact_consents.granted is distinct from excluded.granted
+      returning contact_id`.execute(trx);
+    for (const r of rows.rows) touched.add(Number(r.contactId));
+  }
+  const simple: Array<{ table: string; columns: string[]; items: Array<{ contactId: number; values: unknown[] }>; types: string[] }> = [
+    {
+      table: "contact_activities",
+      columns: ["kind", "courses"],
+      types: ["text", "jsonb"],
+      items: children.flatMap(({ contactId, input }) => (input.activities ?? []).map((a) => ({ contactId, values: [a.kind ?? null, JSON.stringify(a.courses)] }))),
+    },
+    {
+      table: "contact_communications",
+      columns: ["incoming", "category", "type", "headline", "labels", "subject", "code", "effectiveness", "from_email", "to_email", "send_external", "source", "referral_source", "occurred_at"],
+      types: ["boolean", "text", "text", "text", "text[]", "text", "text", "text", "text", "text", "boolean", "text", "text", "timestamptz"],
+      items: children.flatMap(({ contactId, input }) =>
+        (input.communications ?? []).map((c) => ({
+          contactId,
+          values: [c.incoming ?? null, c.category ?? null, c.type ?? null, c.headline ?? null, c.labels ?? null, c.subject ?? null, c.code ?? null, c.effectiveness ?? null, c.fromEmail ?? null, c.toEmail ?? null, c.sendExternal ?? null, c.source ?? null, c.referralSource ?? null, c.occurredAt ?? null],
+        })),
+      ),
+    },
+    {
+      table: "contact_notes",
+      columns: ["content", "note_type", "actor"],
+      types: ["text", "text", "text"],
+      items: children.flatMap(({ contactId, input }) => (input.notes ?? []).map((n) => ({ contactId, values: [n.content, n.noteType ?? null, actor] }))),
+    },
+    {
+      table: "contact_tasks",
+      columns: ["task_type", "description", "action_date"],
+      types: ["text", "text", "date"],
+      items: children.flatMap(({ contactId, input }) => (input.tasks ?? []).map((t) => ({ contactId, values: [t.taskType ?? null, t.description ?? null, t.actionDate ? t.actionDate.slice(0, 10) : null] }))),
+    },
+  ];
+  for (const { table, columns, types, items } of simple) {
+    if (items.length === 0) continue;
+    // Identical items are kept once (by fingerprint), so replaying an import adds nothing.
+    const rows = items.map((item) => {
+      const record: Record<string, unknown> = { contact_id: item.contactId, fingerprint: fingerprint(item.values.filter((_, i) => columns[i] !== "actor")) };
+      columns.forEach((c, i) => {
+        record[c] = item.values[i];
+      });
+      if (record.courses) record.courses = JSON.parse(record.courses as string);
+      return record;
+    });
+    const defs = ["contact_id bigint", "fingerprint text", ...columns.map((c, i) => `${c} ${types[i]}`)].join(", ");
+    const result = await sql<{ contactId: number }>`
+      insert into ${sql.raw(table)} (tenant_id, contact_id, fingerprint, ${sql.raw(columns.join(", "))})
+      select ${tenantId}, contact_id, fingerprint, ${sql.raw(columns.join(", "))} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(${sql.raw(defs)})
+      on conflict do nothing returning contact_id`.execute(trx);
+    for (const r of result.rows) touched.add(Number(r.contactId));
+  }
+  return touched;
+}
+
+async function allocateContactIds(trx: Transaction<Database>, count: number): Promise<number[]> {
+  const rows = await sql<{ id: number }>`select nextval('contact_id_seq') as id from generate_series(1, ${count})`.execute(trx);
+  return rows.rows.map((r) => Number(r.id));
+}
+
+async function findByKeys(trx: Transaction<Database>, tenantId: number, idProperty: IdProperty, keys: string[]) {
+  if (idProperty === "id") {
+    const ids = keys.map(Number).filter((n) => Number.isSafeInteger(n));
+    const rows = await sql<{ id: number }>`select id from contacts where tenant_id = ${tenantId} and id = any(${ids}::bigint[])`.execute(trx);
+    return rows.rows.map((r) => ({ key: String(r.id), id: Number(r.id) }));
+  }
+  if (idProperty === "email") {
+    // Several stored contacts may share an email; the oldest is the one an email-keyed writer means.
+    const rows = await sql<{ key: string; id: number }>`
+      select distinct on (lower(email)) lower(email) as key, id from contacts
+      where tenant_id = ${tenantId} and lower(email) = any(${keys}::text[]) order by lower(email), id`.execute(trx);
+    return rows.rows.map((r) => ({ key: r.key, id: Number(r.id) }));
+  }
+  if (idProperty === "pi") {
+    const rows = await sql<{ key: string; id: number }>`
+      select distinct on (k) k as key, id from (
+        select concat_ws(chr(31), lower(coalesce(trim(email), '')), lower(regexp_replace(trim(coalesce(given_name, '')), '\\s+', ' ', 'g')),
+          lower(regexp_replace(trim(coalesce(surname, '')), '\\s+', ' ', 'g')), coalesce(to_char(date_of_birth, 'YYYY-MM-DD'), '')) as k, id
+        from contacts where tenant_id = ${tenantId} and lower(surname) = any(${keys.map((k) => k.split("\u001f")[2])}::text[])
+      ) s where k = any(${keys}::text[]) order by k, id`.execute(trx);
+    return rows.rows.map((r) => ({ key: r.key, id: Number(r.id) }));
+  }
+  const rows = await sql<{ key: string; id: number }>`
+    select value as key, contact_id as id from contact_identifiers
+    where tenant_id = ${tenantId} and scheme = ${idProperty.scheme} and value = any(${keys}::text[])`.execute(trx);
+  return rows.rows.map((r) => ({ key: r.key, id: Number(r.id) }));
+}
+
+async function loadReferences(trx: Transaction<Database>, tenantId: number, inputs: ContactInput[]): Promise<ReferenceIndex> {
+  const ids = new Set<number>();
+  for (const input of inputs) {
+    for (const field of contactFields) {
+      const value = input.fields[field.name];
+      if (field.type === "reference" && typeof value === "number") ids.add(value);
+    }
+  }
+  const index: ReferenceIndex = new Map();
+  if (ids.size === 0) return index;
+  const rows = await sql<{ id: number; kind: string; active: boolean; parentId: number | null; name: string }>`
+    select id, kind, active, parent_id, name from reference_items where tenant_id = ${tenantId} and id = any(${[...ids]}::bigint[])`.execute(trx);
+  for (const r of rows.rows) index.set(Number(r.id), { kind: r.kind, active: r.active, parentId: r.parentId === null ? null : Number(r.parentId), name: r.name });
+  return index;
+}
+
+/** A stored row's scalar fields in the same normal form validation produces, so equality means unchanged. */
+export function normaliseStoredRow(row: Record<string, unknown>): Record<string, ScalarValue> {
+  const fields: Record<string, ScalarValue> = {};
+  for (const spec of contactFields) {
+    const value = row[spec.name];
+    if (value === null || value === undefined) fields[spec.name] = null;
+    else if (value instanceof Date) fields[spec.name] = value.toISOString();
+    else if (spec.type === "reference") fields[spec.name] = Number(value);
+    else fields[spec.name] = value as ScalarValue;
+  }
+  return fields;
+}
+
+function sameValue(a: ScalarValue | undefined, b: ScalarValue): boolean {
+  return (a ?? null) === b;
+}
+
+export type { ErrorCode };

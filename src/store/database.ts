@@ -1,0 +1,103 @@
+import { PGlite } from "@electric-sql/pglite";
+import { CamelCasePlugin, Kysely, PGliteDialect, PostgresDialect } from "kysely";
+import { Migrator } from "kysely/migration";
+import pg from "pg";
+import type { Database } from "./schema.js";
+import { latestSchemaVersion, migrationProvider } from "./migrations/index.js";
+
+export type EngineName = "pglite" | "postgres";
+
+export interface StoreConfig {
+  /** PostgreSQL server URL; when absent the embedded PGlite engine is used */
+  databaseUrl?: string;
+  /** PGlite data folder; undefined means in memory (tests) */
+  dataDir?: string;
+  /** pg pool size */
+  poolSize?: number;
+}
+
+export interface Store {
+  db: Kysely<Database>;
+  engine: EngineName;
+  /** raw SQL for pg-boss: parameterless multi-statement scripts answer every statement's rows */
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  close(): Promise<void>;
+}
+
+const INT8 = 20;
+const DATE = 1082;
+const NUMERIC = 1700;
+
+// Ids are bigints in SQL but stay far below 2^53, so numbers are safe and keep JSON answers plain.
+// Dates stay strings: a date has no time zone, and JS Date would shift it.
+const parseInt8 = (v: string) => Number(v);
+const keepText = (v: string) => v;
+
+/** Opens the engine the config names: PostgreSQL when a URL is given, PGlite otherwise. */
+export async function openStore(config: StoreConfig): Promise<Store> {
+  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.poolSize ?? 10);
+  return openPglite(config.dataDir);
+}
+
+async function openPostgres(url: string, max: number): Promise<Store> {
+  const types = {
+    getTypeParser: (oid: number, format?: "text" | "binary") => {
+      if (oid === INT8) return parseInt8;
+      if (oid === DATE) return keepText;
+      if (oid === NUMERIC) return Number;
+      return pg.types.getTypeParser(oid, format);
+    },
+  };
+  const pool = new pg.Pool({ connectionString: url, max, types });
+  // A broken idle connection must not crash the process; the pool replaces it.
+  pool.on("error", () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  return {
+    db,
+    engine: "postgres",
+    async executeSql(text, values) {
+      const result = await pool.query(text, values as unknown[] | undefined);
+      // pg answers an array of results for a multi-statement script.
+      if (Array.isArray(result)) return { rows: result.flatMap((r) => r.rows) };
+      return { rows: result.rows };
+    },
+    close: () => db.destroy(),
+  };
+}
+
+async function openPglite(dataDir: string | undefined): Promise<Store> {
+  const pglite = await PGlite.create({
+    dataDir,
+    parsers: { [INT8]: parseInt8, [DATE]: keepText, [NUMERIC]: Number },
+  });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }), plugins: [new CamelCasePlugin()] });
+  return {
+    db,
+    engine: "pglite",
+    async executeSql(text, values) {
+      if (values && values.length > 0) {
+        const result = await pglite.query(text, values);
+        return { rows: result.rows };
+      }
+      const results = await pglite.exec(text);
+      return { rows: results.flatMap((r) => r.rows) };
+    },
+    close: async () => {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}
+
+/** Brings the schema to the latest version; throws with the failing migration's name. */
+export async function migrateToLatest(store: Store): Promise<string> {
+  const migrator = new Migrator({ db: store.db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error");
+    throw new Error(`migration ${failed?.migrationName ?? "?"} failed: ${String(error)}`);
+  }
+  return latestSchemaVersion;
+}
+
+export { latestSchemaVersion };

@@ -1,0 +1,13 @@
+import type { Migration, MigrationProvider } from "kysely/migration";
+import * as initial from "./0001-initial.js";
+
+// Migrations live in code (not read from a folder) so the built package and the tests see the same list.
+const migrations: Record<string, Migration> = {
+  "0001-initial": initial,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};
+
+export const latestSchemaVersion = Object.keys(migrations).sort().at(-1) as string;
