@@ -1,0 +1,226 @@
+import { Command, InvalidArgumentError } from "commander";
+import { hashPassword } from "../auth/password-hash.js";
+import type { ReferenceKind } from "../core/contact-fields.js";
+import { TributaryError } from "../core/errors.js";
+import { readConfig } from "../config.js";
+import { buildApp } from "../http/app.js";
+import { createLogger } from "../logger.js";
+import { issueToken, revokeToken } from "../store/api-tokens.js";
+import { latestSchemaVersion, type Store } from "../store/database.js";
+import { addReferenceItem, findReferenceItem, listReferenceItems, referenceKinds, updateReferenceItem } from "../store/reference-items.js";
+import { createTenant, findTenantByName } from "../store/tenants.js";
+import { createUser, findUserByUsername } from "../store/users.js";
+import { openEngine } from "./open-engine.js";
+import { readStdin } from "./read-stdin.js";
+
+// Every command prints only the asked-for value on stdout, so scripts can capture it; the rest goes to stderr.
+
+const program = new Command()
+  .name("tributary")
+  .description("Contact-ingestion CRM core: vendors' bulk-contact APIs in, one clean contact list out")
+  .showHelpAfterError();
+
+async function withEngine<T>(run: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openEngine(readConfig());
+  try {
+    return await run(store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function tenantIdOf(store: Store, name: string): Promise<number> {
+  const tenant = await findTenantByName(store.db, name);
+  if (!tenant) throw new CliError(`no tenant named '${name}'`);
+  return tenant.id;
+}
+
+class CliError extends Error {}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const kindArg = (raw: string): ReferenceKind => {
+  const kind = raw.replace(/-/g, "_") as ReferenceKind;
+  if (!referenceKinds.includes(kind)) throw new InvalidArgumentError(`use one of ${referenceKinds.map((k) => k.replace(/_/g, "-")).join(", ")}`);
+  return kind;
+};
+
+program
+  .command("serve")
+  .description("run the HTTP server (HOST, PORT, DATABASE_URL or TRIBUTARY_DATA)")
+  .option("--pretty", "human-readable logs instead of JSON")
+  .action(async (options: { pretty?: boolean }) => {
+    const config = readConfig(process.env, { pretty: Boolean(options.pretty) });
+    const logger = createLogger({ level: config.logLevel, pretty: config.pretty });
+    const store = await openEngine(config);
+    const app = await buildApp({ store, config, logger });
+    const stop = async (signal: string) => {
+      logger.info({ signal }, "shutting down");
+      await app.close();
+      await store.close();
+      process.exit(0);
+    };
+    process.once("SIGINT", () => void stop("SIGINT"));
+    process.once("SIGTERM", () => void stop("SIGTERM"));
+    await app.listen({ host: config.host, port: config.port });
+    logger.info({ engine: store.engine, schemaVersion: latestSchemaVersion, dataDir: config.databaseUrl ? undefined : config.dataDir }, "tributary ready");
+  });
+
+program
+  .command("migrate")
+  .description("bring the database schema to the latest version; prints the version")
+  .action(() => withEngine(async () => console.log(latestSchemaVersion)));
+
+const tenant = program.command("tenant").description("tenants");
+tenant
+  .command("create <name>")
+  .description("create a tenant with default reference data; prints its id")
+  .action((name: string) =>
+    withEngine(async (store) => {
+      if (await findTenantByName(store.db, name)) throw new CliError(`a tenant named '${name}' exists already`);
+      console.log((await createTenant(store.db, name)).id);
+    }),
+  );
+tenant
+  .command("list")
+  .description("list tenants as id<TAB>name")
+  .action(() =>
+    withEngine(async (store) => {
+      for (const t of await store.db.selectFrom("tenants").select(["id", "name"]).orderBy("id").execute()) console.log(`${t.id}\t${t.name}`);
+    }),
+  );
+
+program
+  .command("user")
+  .description("users")
+  .command("create")
+  .description("create a user; prints its id")
+  .requiredOption("--tenant <name>", "tenant name")
+  .requiredOption("--username <u>", "user name")
+  .option("--email <email>", "email (SAM logs in by email; defaults to the user name when it is one)")
+  .requiredOption("--role <role>", "role (repeatable), e.g. admin, contacts:write, REGISUserRole", collect)
+  .option("--password-stdin", "read the password from standard input")
+  .action((options: { tenant: string; username: string; email?: string; role: string[]; passwordStdin?: boolean }) =>
+    withEngine(async (store) => {
+      const tenantId = await tenantIdOf(store, options.tenant);
+      if (await findUserByUsername(store.db, tenantId, options.username)) throw new CliError(`user '${options.username}' exists already`);
+      let passwordHash: string | null = null;
+      if (options.passwordStdin) {
+        const password = (await readStdin()).replace(/\r?\n$/, "");
+        if (password.length < 8) throw new CliError("the password must have at least 8 characters");
+        passwordHash = await hashPassword(password);
+      }
+      const email = options.email ?? (options.username.includes("@") ? options.username : null);
+      const user = await createUser(store.db, { tenantId, username: options.username, email, passwordHash, roles: options.role });
+      console.log(user.id);
+    }),
+  );
+
+const token = program.command("token").description("API tokens");
+token
+  .command("create")
+  .description("create an API token; prints the token (shown only this once)")
+  .requiredOption("--tenant <name>", "tenant name")
+  .option("--user <username>", "the user the token acts for")
+  .requiredOption("--role <role>", "role (repeatable)", collect)
+  .option("--expires-in <days>", "expire after this many days", (v) => {
+    const days = Number(v);
+    if (!(days > 0)) throw new InvalidArgumentError("a positive number of days");
+    return days;
+  })
+  .action((options: { tenant: string; user?: string; role: string[]; expiresIn?: number }) =>
+    withEngine(async (store) => {
+      const tenantId = await tenantIdOf(store, options.tenant);
+      let userId: number | null = null;
+      if (options.user) {
+        const user = await findUserByUsername(store.db, tenantId, options.user);
+        if (!user) throw new CliError(`no user '${options.user}' in tenant '${options.tenant}'`);
+        userId = user.id;
+      }
+      const expiresAt = options.expiresIn ? new Date(Date.now() + options.expiresIn * 86_400_000) : null;
+      const issued = await issueToken(store.db, { tenantId, userId, roles: options.role, expiresAt });
+      console.error(`token id ${issued.id} (revoke with: tributary token revoke ${issued.id})`);
+      console.log(issued.token);
+    }),
+  );
+token
+  .command("revoke <id>")
+  .description("revoke a token by id")
+  .action((id: string) =>
+    withEngine(async (store) => {
+      if (!/^\d+$/.test(id)) throw new CliError("the token id is a number");
+      if (!(await revokeToken(store.db, Number(id)))) throw new CliError(`no live token with id ${id}`);
+      console.log(id);
+    }),
+  );
+token
+  .command("list")
+  .description("list a tenant's tokens as id<TAB>roles<TAB>state")
+  .requiredOption("--tenant <name>", "tenant name")
+  .action((options: { tenant: string }) =>
+    withEngine(async (store) => {
+      const tenantId = await tenantIdOf(store, options.tenant);
+      const rows = await store.db.selectFrom("apiTokens").select(["id", "roles", "kind", "revokedAt", "expiresAt"]).where("tenantId", "=", tenantId).orderBy("id").execute();
+      for (const r of rows) {
+        const state = r.revokedAt ? "revoked" : r.expiresAt && r.expiresAt < new Date() ? "expired" : "live";
+        console.log(`${r.id}\t${r.kind}\t${r.roles.join(",")}\t${state}`);
+      }
+    }),
+  );
+
+const ref = program.command("ref").description("reference data: salutation, country, heat-status, channel, sub-channel, contact-status, intake");
+ref
+  .command("add <kind> <name>")
+  .description("add a reference row; prints its id")
+  .requiredOption("--tenant <name>", "tenant name")
+  .option("--code <code>", "code (ISO 3166 alpha-2 for countries)")
+  .option("--parent <name>", "parent channel, for a sub-channel")
+  .action((kind: string, name: string, options: { tenant: string; code?: string; parent?: string }) =>
+    withEngine(async (store) => {
+      const k = kindArg(kind);
+      const tenantId = await tenantIdOf(store, options.tenant);
+      let parentId: number | null = null;
+      if (k === "sub_channel") {
+        const parent = await findReferenceItem(store.db, tenantId, "channel", options.parent ?? "External");
+        if (!parent) throw new CliError(`no channel '${options.parent}'`);
+        parentId = parent.id;
+      }
+      console.log((await addReferenceItem(store.db, tenantId, { kind: k, name, code: options.code ?? null, parentId })).id);
+    }),
+  );
+ref
+  .command("list <kind>")
+  .description("list reference rows as id<TAB>name<TAB>code<TAB>state")
+  .requiredOption("--tenant <name>", "tenant name")
+  .action((kind: string, options: { tenant: string }) =>
+    withEngine(async (store) => {
+      const tenantId = await tenantIdOf(store, options.tenant);
+      for (const r of await listReferenceItems(store.db, tenantId, kindArg(kind), { includeInactive: true })) {
+        console.log(`${r.id}\t${r.name}\t${r.code ?? ""}\t${r.active ? "active" : "inactive"}`);
+      }
+    }),
+  );
+for (const [command, description, change] of [
+  ["rename <kind> <id> <name>", "rename a reference row", (name?: string) => ({ name })],
+  ["deactivate <kind> <id>", "refuse a reference row for new writes", () => ({ active: false })],
+  ["activate <kind> <id>", "accept a deactivated reference row again", () => ({ active: true })],
+] as const) {
+  ref
+    .command(command)
+    .description(description)
+    .requiredOption("--tenant <name>", "tenant name")
+    .action((kind: string, id: string, ...rest: unknown[]) =>
+      withEngine(async (store) => {
+        kindArg(kind);
+        const options = rest.find((r) => typeof r === "object" && r !== null && "tenant" in r) as { tenant: string };
+        const name = typeof rest[0] === "string" ? rest[0] : undefined;
+        const tenantId = await tenantIdOf(store, options.tenant);
+        console.log((await updateReferenceItem(store.db, tenantId, Number(id), change(name))).id);
+      }),
+    );
+}
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof CliError || error instanceof TributaryError) console.error(`tributary: ${error.message}`);
+  else console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,40 @@
+import { resolve } from "node:path";
+
+export interface Config {
+  host: string;
+  port: number;
+  /** PostgreSQL URL; undefined means the embedded PGlite engine */
+  databaseUrl?: string;
+  /** PGlite data folder */
+  dataDir: string;
+  /** largest request body, bytes */
+  bodyLimit: number;
+  logLevel: string;
+  pretty: boolean;
+  /** SAM session tokens expire after this much idle time */
+  samSessionIdleSeconds: number;
+}
+
+const mib = 1024 * 1024;
+
+/** Reads the configuration from the environment (see README's Configuration table). */
+export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const number = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got '${raw}'`);
+    return value;
+  };
+  return {
+    host: env.HOST || "127.0.0.1",
+    port: number("PORT", 8080),
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: resolve(env.TRIBUTARY_DATA || "./data"),
+    bodyLimit: number("TRIBUTARY_BODY_LIMIT", 10 * mib),
+    logLevel: env.LOG_LEVEL || "info",
+    pretty: false,
+    samSessionIdleSeconds: number("TRIBUTARY_SAM_SESSION_SECONDS", 30 * 60),
+    ...overrides,
+  };
+}

@@ -1,0 +1,220 @@
+import type { FastifyInstance } from "fastify";
+import Type from "typebox";
+import type { ReferenceKind } from "../../core/contact-fields.js";
+import { TributaryError } from "../../core/errors.js";
+import { parseIdProperty } from "../../core/match-key.js";
+import { registerIdempotency } from "../../http/idempotency.js";
+import { actorOf, principalOf } from "../../http/principal.js";
+import { requireToken } from "../../http/require-token.js";
+import { getContact, getContactChildren, getContacts, getStatusHistory, searchContactIds } from "../../store/contacts/read-contacts.js";
+import { upsertContacts } from "../../store/contacts/upsert-contacts.js";
+import type { Store } from "../../store/database.js";
+import { addReferenceItem, listReferenceItems, referenceKinds, updateReferenceItem } from "../../store/reference-items.js";
+import { fromCanonical, historyToWire, toCanonical } from "./mapping.js";
+import { BatchUpsertBodySchema, BatchUpsertResponseSchema, ErrorBodySchema, maxBatchInputs } from "./wire-schemas.js";
+
+const readRoles = ["contacts:read", "contacts:write"];
+const writeRoles = ["contacts:write"];
+
+const errorResponses = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 422: Type.Unknown() };
+
+/** The native API under /api/v1: batch upsert, contact reads and reference data. */
+export async function nativeRoutes(app: FastifyInstance, { store }: { store: Store }) {
+  const canRead = requireToken(store, readRoles);
+  const canWrite = requireToken(store, writeRoles);
+  const isAdmin = requireToken(store, []);
+
+  app.register(async (writes) => {
+    writes.addHook("preHandler", canWrite);
+    registerIdempotency(writes, store);
+
+    writes.post(
+      "/contacts/batch/upsert",
+      {
+        schema: {
+          tags: ["contacts"],
+          summary: "Create or update up to 1,000 contacts in one transaction",
+          body: BatchUpsertBodySchema,
+          response: { 200: BatchUpsertResponseSchema, 207: BatchUpsertResponseSchema, ...errorResponses },
+        },
+        // Count before Ajv walks every input: a 100,000-input body should be refused cheaply and clearly.
+        preValidation: async (request) => {
+          const inputs = (request.body as { inputs?: unknown } | null)?.inputs;
+          if (Array.isArray(inputs) && inputs.length > maxBatchInputs) {
+            throw new TributaryError("REQUEST_TOO_MANY_RECORDS", `inputs has ${inputs.length} items; at most ${maxBatchInputs} are allowed per batch`);
+          }
+          if (Array.isArray(inputs) && inputs.length === 0) throw new TributaryError("REQUEST_EMPTY_BATCH", "inputs is empty");
+        },
+      },
+      async (request, reply) => {
+        const body = request.body as { idProperty: string; mode?: "allOrNone" | "partial"; inputs: Record<string, unknown>[] };
+        const idProperty = parseIdProperty(body.idProperty);
+        if (!idProperty) {
+          throw new TributaryError("REQUEST_BODY_INVALID", `idProperty '${body.idProperty}' is not id, email, pi or an identifier scheme`, [
+            { code: "REQUEST_BODY_INVALID", field: "idProperty", message: "must be id, email, pi or a lower_snake identifier scheme" },
+          ]);
+        }
+        const principal = principalOf(request);
+        const mode = body.mode ?? "allOrNone";
+        const outcome = await upsertContacts(store.db, body.inputs.map(toCanonical), {
+          tenantId: principal.tenantId,
+          idProperty,
+          mode,
+          actor: actorOf(principal),
+          fieldPath: (index, field) => `inputs[${index}].${field}`,
+        });
+        const results = outcome.results.map((r) => ({ ...r, status: r.status === "skipped" ? ("unchanged" as const) : r.status }));
+        const count = (s: string) => results.filter((r) => r.status === s).length;
+        const summary = { created: count("created"), updated: count("updated"), unchanged: count("unchanged"), error: count("error") };
+        if (!outcome.committed) {
+          const details = results.flatMap((r) => r.errors);
+          return reply.status(422).send({
+            error: { code: "BATCH_REJECTED", message: `${summary.error} of ${results.length} inputs are invalid; nothing was written`, details },
+            results: results.map((r) => ({ index: r.index, status: "error", errors: r.errors })),
+          });
+        }
+        const status = summary.error === 0 ? 200 : summary.error === results.length ? 422 : 207;
+        return reply.status(status).send({ results, summary });
+      },
+    );
+
+    writes.post(
+      "/reference/:kind",
+      {
+        preHandler: isAdmin,
+        schema: {
+          tags: ["reference data"],
+          summary: "Add a reference row (admin)",
+          params: Type.Object({ kind: Type.String() }),
+          body: Type.Object(
+            { name: Type.String({ minLength: 1, maxLength: 200 }), code: Type.Optional(Type.String({ maxLength: 20 })), parentId: Type.Optional(Type.Integer()) },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request, reply) => {
+        const kind = referenceKindOf((request.params as { kind: string }).kind);
+        const body = request.body as { name: string; code?: string; parentId?: number };
+        const item = await addReferenceItem(store.db, principalOf(request).tenantId, { kind, ...body });
+        return reply.status(201).send(item);
+      },
+    );
+  });
+
+  app.patch(
+    "/reference/:kind/:id",
+    {
+      preHandler: isAdmin,
+      schema: {
+        tags: ["reference data"],
+        summary: "Rename, (de)activate or recode a reference row (admin)",
+        params: Type.Object({ kind: Type.String(), id: Type.Integer() }),
+        body: Type.Object(
+          { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), active: Type.Optional(Type.Boolean()), code: Type.Optional(Type.String({ maxLength: 20 })) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const { kind, id } = request.params as { kind: string; id: number };
+      referenceKindOf(kind);
+      return updateReferenceItem(store.db, principalOf(request).tenantId, id, request.body as { name?: string; active?: boolean });
+    },
+  );
+
+  app.get(
+    "/reference/:kind",
+    {
+      preHandler: canRead,
+      schema: {
+        tags: ["reference data"],
+        summary: "List a kind of reference data",
+        params: Type.Object({ kind: Type.String() }),
+        querystring: Type.Object({ includeInactive: Type.Optional(Type.Boolean()) }),
+      },
+    },
+    async (request) => {
+      const kind = referenceKindOf((request.params as { kind: string }).kind);
+      const { includeInactive } = request.query as { includeInactive?: boolean };
+      return { data: await listReferenceItems(store.db, principalOf(request).tenantId, kind, { includeInactive }) };
+    },
+  );
+
+  app.get(
+    "/contacts/:id",
+    {
+      preHandler: canRead,
+      schema: { tags: ["contacts"], summary: "One contact with identifiers and collections", params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) },
+    },
+    async (request) => {
+      const { tenantId } = principalOf(request);
+      const { id } = request.params as { id: number };
+      const view = await getContact(store.db, tenantId, id);
+      if (!view) throw new TributaryError("CONTACT_NOT_FOUND", `No contact ${id}`);
+      return fromCanonical(view, await getContactChildren(store.db, tenantId, id));
+    },
+  );
+
+  app.get(
+    "/contacts/:id/history",
+    {
+      preHandler: canRead,
+      schema: { tags: ["contacts"], summary: "Heat-status and contact-status history, oldest first", params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) },
+    },
+    async (request) => {
+      const { tenantId } = principalOf(request);
+      const { id } = request.params as { id: number };
+      if (!(await getContact(store.db, tenantId, id))) throw new TributaryError("CONTACT_NOT_FOUND", `No contact ${id}`);
+      return { data: (await getStatusHistory(store.db, tenantId, id)).map(historyToWire) };
+    },
+  );
+
+  app.get(
+    "/contacts",
+    {
+      preHandler: canRead,
+      schema: {
+        tags: ["contacts"],
+        summary: "Search contacts by name, email or identifier; cursor paging in id order",
+        querystring: Type.Object(
+          {
+            q: Type.Optional(Type.String({ maxLength: 200 })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+            cursor: Type.Optional(Type.String({ maxLength: 100 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const { tenantId } = principalOf(request);
+      const { q, limit = 50, cursor } = request.query as { q?: string; limit?: number; cursor?: string };
+      const afterId = cursor === undefined ? undefined : decodeCursor(cursor);
+      const ids = await searchContactIds(store.db, tenantId, { q, limit: limit + 1, afterId });
+      const page = ids.slice(0, limit);
+      const views = await getContacts(store.db, tenantId, page);
+      return { data: views.map((v) => fromCanonical(v)), nextCursor: ids.length > limit ? encodeCursor(page[page.length - 1]) : null };
+    },
+  );
+}
+
+function referenceKindOf(raw: string): ReferenceKind {
+  // Singular or plural, hyphen or underscore: heat-status, heat_statuses, countries, …
+  const snake = raw.toLowerCase().replace(/-/g, "_");
+  const singular = snake.endsWith("status") ? snake : snake.replace(/statuses$/, "status").replace(/ies$/, "y").replace(/s$/, "");
+  const kind = singular as ReferenceKind;
+  if (!referenceKinds.includes(kind)) {
+    throw new TributaryError("REQUEST_NOT_FOUND", `Unknown reference kind '${raw}'; use one of ${referenceKinds.map((k) => k.replace(/_/g, "-")).join(", ")}`);
+  }
+  return kind;
+}
+
+function encodeCursor(id: number): string {
+  return Buffer.from(`c:${id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string): number {
+  const m = /^c:(\d{1,15})$/.exec(Buffer.from(cursor, "base64url").toString());
+  if (!m) throw new TributaryError("REQUEST_BODY_INVALID", "cursor is not one this API gave out", [{ code: "REQUEST_BODY_INVALID", field: "cursor", message: "unknown cursor" }]);
+  return Number(m[1]);
+}

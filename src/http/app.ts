@@ -1,0 +1,56 @@
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import { nativeDialect } from "../dialects/native/index.js";
+import { nativeErrorBody, nativeErrorHandler } from "../dialects/native/errors.js";
+import { latestSchemaVersion, type Store } from "../store/database.js";
+import { registerJsonBodyParser } from "./json-body-parser.js";
+import { validatorCompiler } from "./validator-compiler.js";
+
+export interface AppOptions {
+  store: Store;
+  config: Config;
+  logger?: Logger;
+}
+
+/** The HTTP server: health, OpenAPI docs, the native API and every vendor dialect. */
+export async function buildApp({ store, config, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger | undefined,
+    bodyLimit: config.bodyLimit,
+    onProtoPoisoning: "error",
+    onConstructorPoisoning: "error",
+    return503OnClosing: true,
+    // Vendor clients send paths in their own case (ServiceStack: /json/reply/Dto); routes match exactly otherwise.
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  registerJsonBodyParser(app);
+  app.setErrorHandler(nativeErrorHandler);
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(nativeErrorBody("REQUEST_NOT_FOUND", `No route ${request.method} ${request.url.split("?")[0]}`)),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "Tributary native API", version: "1", description: "Contact ingestion: batch upsert, reads, reference data." },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+    // Only the native API is described here; the vendor dialects follow their vendors' own references.
+    transform: ({ schema, url }) => ({ schema: url.startsWith("/api/v1") ? schema : { ...schema, hide: true }, url }),
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+
+  app.get("/health", { schema: { hide: true } }, async () => {
+    await store.executeSql("select 1");
+    return { status: "ok", engine: store.engine, schemaVersion: latestSchemaVersion };
+  });
+
+  await app.register(nativeDialect, { prefix: "/api/v1", store });
+  return app;
+}

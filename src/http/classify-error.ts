@@ -1,0 +1,79 @@
+import type { FastifyError } from "fastify";
+import { type ErrorCode, type FieldError, TributaryError, errorCatalog } from "../core/errors.js";
+
+export interface ClassifiedError {
+  code: ErrorCode;
+  status: number;
+  message: string;
+  details: FieldError[];
+}
+
+interface AjvIssue {
+  keyword: string;
+  instancePath: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** `/inputs/3/email` → `inputs[3].email` */
+export function jsonPointerToPath(pointer: string, extra?: string): string {
+  const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  if (extra !== undefined) parts.push(extra);
+  return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), "");
+}
+
+/**
+ * Turns anything a route or Fastify threw into one of Tributary's error codes, so each dialect only
+ * renders. Unknown errors become INTERNAL with a message that reveals nothing.
+ */
+export function classifyError(error: unknown): ClassifiedError {
+  if (error instanceof TributaryError) return { code: error.code, status: error.status, message: error.message, details: error.details };
+  const e = error as FastifyError & { validation?: AjvIssue[]; body?: unknown };
+  if (Array.isArray(e.validation)) {
+    const details = e.validation.map((issue) => validationDetail(issue));
+    const unknownField = details.find((d) => d.code === "REQUEST_UNKNOWN_FIELD");
+    const code: ErrorCode = unknownField ? "REQUEST_UNKNOWN_FIELD" : "REQUEST_BODY_INVALID";
+    const message = details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join("; ");
+    return { code, status: 400, message, details };
+  }
+  switch (e.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return known("REQUEST_TOO_LARGE", e.message);
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return known("REQUEST_UNSUPPORTED_MEDIA_TYPE", e.message);
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return known("REQUEST_JSON_INVALID", "The body is empty; a JSON document was expected");
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+      return known("REQUEST_JSON_INVALID", `The body is not valid JSON: ${e.message}`);
+  }
+  if (e instanceof SyntaxError || e.name === "SyntaxError") {
+    if (/prototype|constructor/i.test(e.message) && !/JSON at position/i.test(e.message)) return known("REQUEST_FORBIDDEN_KEY", e.message);
+    return known("REQUEST_JSON_INVALID", `The body is not valid JSON: ${e.message}`);
+  }
+  if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
+    if (/forbidden prototype property|constructor property/i.test(e.message)) return known("REQUEST_FORBIDDEN_KEY", e.message);
+    if (e.statusCode === 415) return known("REQUEST_UNSUPPORTED_MEDIA_TYPE", e.message);
+    if (e.statusCode === 413) return known("REQUEST_TOO_LARGE", e.message);
+    if (e.statusCode === 404) return known("REQUEST_NOT_FOUND", e.message);
+    return { code: "REQUEST_BODY_INVALID", status: e.statusCode, message: e.message, details: [] };
+  }
+  return { code: "INTERNAL", status: 500, message: errorCatalog.INTERNAL.message, details: [] };
+}
+
+function known(code: ErrorCode, message: string): ClassifiedError {
+  return { code, status: errorCatalog[code].status, message, details: [] };
+}
+
+function validationDetail(issue: AjvIssue): FieldError {
+  const base = issue.instancePath.replace(/^\/body/, "");
+  if (issue.keyword === "additionalProperties") {
+    const name = String(issue.params.additionalProperty);
+    return { code: "REQUEST_UNKNOWN_FIELD", field: jsonPointerToPath(base, name), message: `Unknown field '${name}'` };
+  }
+  if (issue.keyword === "required") {
+    const name = String(issue.params.missingProperty);
+    return { code: "REQUEST_BODY_INVALID", field: jsonPointerToPath(base, name), message: `${name} is required` };
+  }
+  return { code: "REQUEST_BODY_INVALID", field: jsonPointerToPath(base) || undefined, message: issue.message ?? "is invalid" };
+}
