@@ -1,0 +1,85 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { issueToken } from "../../src/store/api-tokens.js";
+import { migrateToLatest, openStore } from "../../src/store/database.js";
+import { createTenant } from "../../src/store/tenants.js";
+
+export interface BenchServer {
+  url: string;
+  token: string;
+  tenantId: number;
+  databaseUrl?: string;
+  pid: number;
+  /** peak resident set size of the server process so far, MiB (VmHWM) */
+  peakRssMiB(): number;
+  stop(): Promise<void>;
+}
+
+/** Starts `tributary serve` as a child process on a fresh database (PostgreSQL URL given) or PGlite folder. */
+export async function startBenchServer(options: { adminUrl?: string; port: number; roles?: string[] }): Promise<BenchServer> {
+  let databaseUrl: string | undefined;
+  let dataDir: string | undefined;
+  let dropDatabase = async () => {};
+  if (options.adminUrl) {
+    const name = `tributary_bench_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: options.adminUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(options.adminUrl);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    dropDatabase = async () => {
+      const c = new pg.Client({ connectionString: options.adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    };
+  } else {
+    dataDir = mkdtempSync(join(tmpdir(), "tributary-bench-"));
+  }
+  const store = await openStore({ databaseUrl, dataDir });
+  await migrateToLatest(store);
+  const tenant = await createTenant(store.db, "Bench");
+  const { token } = await issueToken(store.db, { tenantId: tenant.id, roles: options.roles ?? ["contacts:write"] });
+  await store.close();
+
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
+    env: { ...process.env, PORT: String(options.port), HOST: "127.0.0.1", DATABASE_URL: databaseUrl ?? "", TRIBUTARY_DATA: dataDir ?? "", LOG_LEVEL: "warn" },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const url = `http://127.0.0.1:${options.port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    token,
+    tenantId: tenant.id,
+    databaseUrl,
+    pid: child.pid as number,
+    peakRssMiB() {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      return kb / 1024;
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      await dropDatabase();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The value below which p of the sorted samples fall. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
