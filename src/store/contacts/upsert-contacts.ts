@@ -74,6 +74,8 @@ interface Pending {
 
 class BatchRejected extends Error {}
 
+const referenceFieldNames = contactFields.filter((f) => f.type === "reference").map((f) => f.name);
+
 /**
  * Creates or updates a batch of contacts in one transaction: validate, lock the match keys, match,
  * merge in input order (two inputs for one contact apply one after the other), then write set-based.
@@ -142,10 +144,27 @@ async function applyBatch(
     await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from (select unnest(${[...lockNames].sort()}::text[]) as k order by 1) s`.execute(trx);
   }
 
+  // Identifiers already owned by someone: an input may not take another contact's identifier. When the
+  // idProperty is an identifier scheme, the same rows are the match, so one query serves both.
+  const claimed = new Map<string, number>();
+  const pairs = live().flatMap(({ input }) => Object.entries(input.identifiers ?? {}).map(([s, v]) => [s, v.trim()] as const));
+  if (pairs.length > 0) {
+    const rows = await sql<{ scheme: string; value: string; contactId: number }>`
+      select scheme, value, contact_id from contact_identifiers
+      where tenant_id = ${tenantId} and (scheme, value) in (select * from unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]))`.execute(trx);
+    for (const row of rows.rows) claimed.set(`${row.scheme}\u001f${row.value}`, Number(row.contactId));
+  }
+
   // Match on the idProperty, set-based.
   const matched = new Map<string, number>();
   const distinctKeys = [...new Set(live().map((x) => x.key).filter((k): k is string => k !== null))];
-  if (distinctKeys.length > 0) {
+  if (typeof options.idProperty === "object") {
+    const scheme = options.idProperty.scheme;
+    for (const key of distinctKeys) {
+      const owner = claimed.get(`${scheme}\u001f${key}`);
+      if (owner !== undefined) matched.set(key, owner);
+    }
+  } else if (distinctKeys.length > 0) {
     for (const row of await findByKeys(trx, tenantId, options.idProperty, distinctKeys)) matched.set(row.key, row.id);
   }
   const fallback = new Map<number, number>();
@@ -168,16 +187,6 @@ async function applyBatch(
   if (storedIds.length > 0) {
     const rows = await sql<Record<string, unknown>>`select id, ${sql.raw(scalarColumns.join(", "))} from contacts where tenant_id = ${tenantId} and id = any(${storedIds}::bigint[])`.execute(trx);
     for (const row of rows.rows) stored.set(Number(row.id), normaliseStoredRow(row));
-  }
-
-  // Identifiers already owned by someone: an input may not take another contact's identifier.
-  const claimed = new Map<string, number>();
-  const pairs = live().flatMap(({ input }) => Object.entries(input.identifiers ?? {}).map(([s, v]) => [s, v.trim()] as const));
-  if (pairs.length > 0) {
-    const rows = await sql<{ scheme: string; value: string; contactId: number }>`
-      select scheme, value, contact_id from contact_identifiers
-      where tenant_id = ${tenantId} and (scheme, value) in (select * from unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]))`.execute(trx);
-    for (const row of rows.rows) claimed.set(`${row.scheme}\u001f${row.value}`, Number(row.contactId));
   }
 
   const refs = await loadReferences(trx, tenantId, live().map((x) => x.input));
@@ -476,9 +485,9 @@ async function findByKeys(trx: Transaction<Database>, tenantId: number, idProper
 async function loadReferences(trx: Transaction<Database>, tenantId: number, inputs: ContactInput[]): Promise<ReferenceIndex> {
   const ids = new Set<number>();
   for (const input of inputs) {
-    for (const field of contactFields) {
-      const value = input.fields[field.name];
-      if (field.type === "reference" && typeof value === "number") ids.add(value);
+    for (const name of referenceFieldNames) {
+      const value = input.fields[name];
+      if (typeof value === "number") ids.add(value);
     }
   }
   const index: ReferenceIndex = new Map();
