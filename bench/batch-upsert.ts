@@ -11,12 +11,17 @@ import { parseArgs } from "node:util";
 import { percentile, startBenchServer } from "./lib/bench-server.js";
 
 const { values } = parseArgs({
-  options: { contacts: { type: "string", default: "100000" }, engine: { type: "string", default: "both" }, clients: { type: "string", default: "8" } },
+  options: {
+    contacts: { type: "string", default: "100000" },
+    engine: { type: "string", default: "both" },
+    clients: { type: "string", default: "8" },
+  },
 });
 const total = Number(values.contacts);
 const clients = Number(values.clients);
 const batchSize = 100;
-const adminUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+const adminUrl =
+  process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 
 function contact(i: number, round: number) {
   return {
@@ -48,9 +53,16 @@ async function postAll(url: string, token: string, round: number, updateShare: n
     Array.from({ length: clients }, async () => {
       while (next < batches.length) {
         const batch = batches[next++];
-        const body = JSON.stringify({ idProperty: "external_id", inputs: batch.map((i) => contact(i, round)) });
+        const body = JSON.stringify({
+          idProperty: "external_id",
+          inputs: batch.map((i) => contact(i, round)),
+        });
         const t0 = performance.now();
-        const res = await fetch(`${url}/api/v1/contacts/batch/upsert`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body });
+        const res = await fetch(`${url}/api/v1/contacts/batch/upsert`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body,
+        });
         await res.arrayBuffer();
         latencies.push(performance.now() - t0);
         if (res.status !== 200) failures++;
@@ -60,7 +72,13 @@ async function postAll(url: string, token: string, round: number, updateShare: n
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   void updateShare;
-  return { rate: total / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), failures, seconds };
+  return {
+    rate: total / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    failures,
+    seconds,
+  };
 }
 
 function copyBaseline(databaseUrl: string) {
@@ -70,20 +88,49 @@ function copyBaseline(databaseUrl: string) {
   const lines: string[] = [];
   for (let i = 0; i < total; i++) {
     const c = contact(i, 0);
-    lines.push([c.identifiers.external_id, c.givenName, c.surname, c.email, c.phoneMobile, c.dateOfBirth, c.correspondenceLine1, c.correspondenceTown, c.correspondencePostcode, c.gender, c.company, "f"].join(","));
+    lines.push(
+      [
+        c.identifiers.external_id,
+        c.givenName,
+        c.surname,
+        c.email,
+        c.phoneMobile,
+        c.dateOfBirth,
+        c.correspondenceLine1,
+        c.correspondenceTown,
+        c.correspondencePostcode,
+        c.gender,
+        c.company,
+        "f",
+      ].join(","),
+    );
   }
   writeFileSync(file, `${lines.join("\n")}\n`);
-  const psql = (sqlText: string) => execFileSync("psql", [databaseUrl, "-v", "ON_ERROR_STOP=1", "-qAtc", sqlText], { stdio: ["ignore", "pipe", "inherit"] });
+  const psql = (sqlText: string) =>
+    execFileSync("psql", [databaseUrl, "-v", "ON_ERROR_STOP=1", "-qAtc", sqlText], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
   psql(`create table bench_target (external_id text primary key, given_name text, surname text, email text, phone_mobile text, date_of_birth date,
         line1 text, town text, postcode text, gender text, company text, inactive boolean, modified_at timestamptz default now())`);
   const started = performance.now();
-  execFileSync("psql", [databaseUrl, "-v", "ON_ERROR_STOP=1", "-qAt",
-    "-c", "create temp table staging (external_id text, given_name text, surname text, email text, phone_mobile text, date_of_birth date, line1 text, town text, postcode text, gender text, company text, inactive boolean)",
-    "-c", `\\copy staging from '${file}' with (format csv)`,
-    "-c", `insert into bench_target select *, now() from staging on conflict (external_id) do update set given_name = excluded.given_name, surname = excluded.surname,
+  execFileSync(
+    "psql",
+    [
+      databaseUrl,
+      "-v",
+      "ON_ERROR_STOP=1",
+      "-qAt",
+      "-c",
+      "create temp table staging (external_id text, given_name text, surname text, email text, phone_mobile text, date_of_birth date, line1 text, town text, postcode text, gender text, company text, inactive boolean)",
+      "-c",
+      `\\copy staging from '${file}' with (format csv)`,
+      "-c",
+      `insert into bench_target select *, now() from staging on conflict (external_id) do update set given_name = excluded.given_name, surname = excluded.surname,
            email = excluded.email, phone_mobile = excluded.phone_mobile, date_of_birth = excluded.date_of_birth, line1 = excluded.line1, town = excluded.town,
            postcode = excluded.postcode, gender = excluded.gender, company = excluded.company, inactive = excluded.inactive, modified_at = now()`,
-  ], { stdio: ["ignore", "pipe", "inherit"] });
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   const seconds = (performance.now() - started) / 1000;
   psql("drop table bench_target");
   rmSync(dir, { recursive: true, force: true });
@@ -93,13 +140,20 @@ function copyBaseline(databaseUrl: string) {
 const rows: string[] = [];
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 for (const engine of values.engine === "both" ? ["postgres", "pglite"] : [values.engine as string]) {
-  const server = await startBenchServer({ adminUrl: engine === "postgres" ? adminUrl : undefined, port: 18_400 + rows.length });
+  const server = await startBenchServer({
+    adminUrl: engine === "postgres" ? adminUrl : undefined,
+    port: 18_400 + rows.length,
+  });
   try {
     const inserts = await postAll(server.url, server.token, 0, 0);
     const updates = await postAll(server.url, server.token, 1, 0.5);
     const rss = server.peakRssMiB();
-    const copyRate = engine === "postgres" && server.databaseUrl ? copyBaseline(server.databaseUrl) : undefined;
-    for (const [phase, r] of [["inserts", inserts], ["50% updates", updates]] as const) {
+    const copyRate =
+      engine === "postgres" && server.databaseUrl ? copyBaseline(server.databaseUrl) : undefined;
+    for (const [phase, r] of [
+      ["inserts", inserts],
+      ["50% updates", updates],
+    ] as const) {
       const ratio = copyRate ? (r.rate / copyRate).toFixed(2) : "n/a";
       const line = `| ${engine} | ${phase} | ${fmt(r.rate)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${rss.toFixed(0)} | ${copyRate ? fmt(copyRate) : "n/a"} | ${ratio} | ${r.failures} |`;
       rows.push(line);
@@ -110,6 +164,8 @@ for (const engine of values.engine === "both" ? ["postgres", "pglite"] : [values
   }
 }
 console.log(`\nbatch-upsert: ${fmt(total)} contacts, batches of ${batchSize}, ${clients} clients`);
-console.log("| engine | phase | contacts/s | p50 ms | p99 ms | server peak RSS MiB | \\copy+merge rows/s | ratio | failed batches |");
+console.log(
+  "| engine | phase | contacts/s | p50 ms | p99 ms | server peak RSS MiB | \\copy+merge rows/s | ratio | failed batches |",
+);
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) console.log(r);

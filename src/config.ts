@@ -23,7 +23,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     const raw = env[name];
     if (raw === undefined || raw === "") return fallback;
     const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got '${raw}'`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`${name} must be a non-negative number, got '${raw}'`);
     return value;
   };
   return {

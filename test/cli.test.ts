@@ -4,16 +4,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { verifyPassword } from "../src/auth/password-hash.js";
 import { authenticateToken } from "../src/store/api-tokens.js";
 import { openStore } from "../src/store/database.js";
-import { verifyPassword } from "../src/auth/password-hash.js";
 
 const run = promisify(execFile);
 const dataDir = mkdtempSync(join(tmpdir(), "tributary-cli-"));
 const env = { ...process.env, TRIBUTARY_DATA: dataDir, DATABASE_URL: "" };
 
 function cli(args: string[], input?: string) {
-  const child = run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { env, timeout: 60_000 });
+  const child = run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+    env,
+    timeout: 60_000,
+  });
   if (input !== undefined) {
     child.child.stdin?.end(input);
   }
@@ -30,10 +33,34 @@ describe("tributary CLI on the embedded engine", () => {
     expect(dup.code).toBe(1);
     expect(dup.stderr).toContain("exists already");
 
-    const user = await cli(["user", "create", "--tenant", "Riverside College", "--username", "ada@example.org", "--role", "admin", "--role", "REGISUserRole", "--password-stdin"], "correct horse battery\n");
+    const user = await cli(
+      [
+        "user",
+        "create",
+        "--tenant",
+        "Riverside College",
+        "--username",
+        "ada@example.org",
+        "--role",
+        "admin",
+        "--role",
+        "REGISUserRole",
+        "--password-stdin",
+      ],
+      "correct horse battery\n",
+    );
     expect(user.stdout).toMatch(/^\d+\n$/);
 
-    const token = await cli(["token", "create", "--tenant", "Riverside College", "--user", "ada@example.org", "--role", "contacts:write"]);
+    const token = await cli([
+      "token",
+      "create",
+      "--tenant",
+      "Riverside College",
+      "--user",
+      "ada@example.org",
+      "--role",
+      "contacts:write",
+    ]);
     expect(token.stdout).toMatch(/^trb_\d+_[A-Za-z0-9_-]{43}\n$/);
     const tokenId = /token id (\d+)/.exec(token.stderr)?.[1];
     expect(tokenId).toBeDefined();
@@ -47,8 +74,15 @@ describe("tributary CLI on the embedded engine", () => {
     const store = await openStore({ dataDir });
     try {
       const principal = await authenticateToken(store.db, token.stdout.trim());
-      expect(principal).toMatchObject({ tenantId: Number(tenant.stdout), roles: ["contacts:write"], userId: Number(user.stdout) });
-      const stored = await store.db.selectFrom("users").select(["passwordHash", "roles"]).executeTakeFirstOrThrow();
+      expect(principal).toMatchObject({
+        tenantId: Number(tenant.stdout),
+        roles: ["contacts:write"],
+        userId: Number(user.stdout),
+      });
+      const stored = await store.db
+        .selectFrom("users")
+        .select(["passwordHash", "roles"])
+        .executeTakeFirstOrThrow();
       expect(stored.roles).toEqual(["admin", "REGISUserRole"]);
       expect(stored.passwordHash).not.toContain("correct horse");
       expect(await verifyPassword("correct horse battery", stored.passwordHash as string)).toBe(true);

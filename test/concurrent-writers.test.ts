@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ContactInput } from "../src/core/contact.js";
 import { upsertContacts } from "../src/store/contacts/upsert-contacts.js";
 import { createTenant, type Tenant } from "../src/store/tenants.js";
-import { type TestStore, openTestStore, testDatabaseUrl } from "./helpers/test-store.js";
+import { openTestStore, type TestStore, testDatabaseUrl } from "./helpers/test-store.js";
 
 // Races need real concurrent connections: PGlite has one connection and serialises transactions.
 describe.skipIf(!testDatabaseUrl)("concurrent writers on postgres", () => {
@@ -18,7 +18,11 @@ describe.skipIf(!testDatabaseUrl)("concurrent writers on postgres", () => {
 
   const person = (key: string, variant: number): ContactInput => ({
     identifiers: { external_id: key },
-    fields: { givenName: `Given${variant}`, surname: `Surname-${key}`, email: `${key.toLowerCase()}@example.org` },
+    fields: {
+      givenName: `Given${variant}`,
+      surname: `Surname-${key}`,
+      email: `${key.toLowerCase()}@example.org`,
+    },
   });
 
   it.each([
@@ -29,11 +33,18 @@ describe.skipIf(!testDatabaseUrl)("concurrent writers on postgres", () => {
     const keys = Array.from({ length: 200 }, (_, i) => `${prefix}-${i}`);
     const writers = Array.from({ length: 8 }, (_, w) => {
       // Each writer sends the keys in its own order, in batches of 50, so batches overlap crosswise.
-      const order = [...keys].sort((a, b) => ((a.charCodeAt(a.length - 1) * (w + 1)) % 7) - ((b.charCodeAt(b.length - 1) * (w + 1)) % 7));
+      const order = [...keys].sort(
+        (a, b) => ((a.charCodeAt(a.length - 1) * (w + 1)) % 7) - ((b.charCodeAt(b.length - 1) * (w + 1)) % 7),
+      );
       return (async () => {
         for (let i = 0; i < order.length; i += 50) {
           const batch = order.slice(i, i + 50).map((k) => person(k, w));
-          const out = await upsertContacts(store.db, batch, { tenantId: tenant.id, idProperty, mode: "allOrNone", actor: `writer${w}` });
+          const out = await upsertContacts(store.db, batch, {
+            tenantId: tenant.id,
+            idProperty,
+            mode: "allOrNone",
+            actor: `writer${w}`,
+          });
           expect(out.committed).toBe(true);
         }
       })();
@@ -48,15 +59,32 @@ describe.skipIf(!testDatabaseUrl)("concurrent writers on postgres", () => {
   it("a failing batch leaves no row behind, even with others committing around it", async () => {
     const prefix = `F${Date.now()}`;
     const good = Array.from({ length: 20 }, (_, i) => person(`${prefix}-${i}`, 0));
-    const bad = [...good.slice(0, 10).map((p) => structuredClone(p)), { ...person(`${prefix}-bad`, 0), fields: { email: "broken" } }];
-    bad.forEach((p) => (p.identifiers = { external_id: `${p.identifiers?.external_id}-b` }));
+    const bad = [
+      ...good.slice(0, 10).map((p) => structuredClone(p)),
+      { ...person(`${prefix}-bad`, 0), fields: { email: "broken" } },
+    ];
+    for (const p of bad) p.identifiers = { external_id: `${p.identifiers?.external_id}-b` };
     const [ok, refused] = await Promise.all([
-      upsertContacts(store.db, good, { tenantId: tenant.id, idProperty: { scheme: "external_id" }, mode: "allOrNone", actor: "a" }),
-      upsertContacts(store.db, bad, { tenantId: tenant.id, idProperty: { scheme: "external_id" }, mode: "allOrNone", actor: "b" }),
+      upsertContacts(store.db, good, {
+        tenantId: tenant.id,
+        idProperty: { scheme: "external_id" },
+        mode: "allOrNone",
+        actor: "a",
+      }),
+      upsertContacts(store.db, bad, {
+        tenantId: tenant.id,
+        idProperty: { scheme: "external_id" },
+        mode: "allOrNone",
+        actor: "b",
+      }),
     ]);
     expect(ok.committed).toBe(true);
     expect(refused.committed).toBe(false);
-    const rows = await sql<{ n: number }>`select count(*)::int as n from contact_identifiers where tenant_id = ${tenant.id} and value like ${`${prefix}-%-b`}`.execute(store.db);
+    const rows = await sql<{
+      n: number;
+    }>`select count(*)::int as n from contact_identifiers where tenant_id = ${tenant.id} and value like ${`${prefix}-%-b`}`.execute(
+      store.db,
+    );
     expect(rows.rows[0].n).toBe(0);
   });
 });

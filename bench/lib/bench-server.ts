@@ -19,7 +19,11 @@ export interface BenchServer {
 }
 
 /** Starts `tributary serve` as a child process on a fresh database (PostgreSQL URL given) or PGlite folder. */
-export async function startBenchServer(options: { adminUrl?: string; port: number; roles?: string[] }): Promise<BenchServer> {
+export async function startBenchServer(options: {
+  adminUrl?: string;
+  port: number;
+  roles?: string[];
+}): Promise<BenchServer> {
   let databaseUrl: string | undefined;
   let dataDir: string | undefined;
   let dropDatabase = async () => {};
@@ -44,11 +48,21 @@ export async function startBenchServer(options: { adminUrl?: string; port: numbe
   const store = await openStore({ databaseUrl, dataDir });
   await migrateToLatest(store);
   const tenant = await createTenant(store.db, "Bench");
-  const { token } = await issueToken(store.db, { tenantId: tenant.id, roles: options.roles ?? ["contacts:write"] });
+  const { token } = await issueToken(store.db, {
+    tenantId: tenant.id,
+    roles: options.roles ?? ["contacts:write"],
+  });
   await store.close();
 
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
-    env: { ...process.env, PORT: String(options.port), HOST: "127.0.0.1", DATABASE_URL: databaseUrl ?? "", TRIBUTARY_DATA: dataDir ?? "", LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      PORT: String(options.port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: databaseUrl ?? "",
+      TRIBUTARY_DATA: dataDir ?? "",
+      LOG_LEVEL: "warn",
+    },
     stdio: ["ignore", "inherit", "inherit"],
   });
   const url = `http://127.0.0.1:${options.port}`;

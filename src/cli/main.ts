@@ -1,13 +1,19 @@
 import { Command, InvalidArgumentError } from "commander";
 import { hashPassword } from "../auth/password-hash.js";
+import { readConfig } from "../config.js";
 import type { ReferenceKind } from "../core/contact-fields.js";
 import { TributaryError } from "../core/errors.js";
-import { readConfig } from "../config.js";
 import { buildApp } from "../http/app.js";
 import { createLogger } from "../logger.js";
 import { issueToken, revokeToken } from "../store/api-tokens.js";
 import { latestSchemaVersion, type Store } from "../store/database.js";
-import { addReferenceItem, findReferenceItem, listReferenceItems, referenceKinds, updateReferenceItem } from "../store/reference-items.js";
+import {
+  addReferenceItem,
+  findReferenceItem,
+  listReferenceItems,
+  referenceKinds,
+  updateReferenceItem,
+} from "../store/reference-items.js";
 import { createTenant, findTenantByName } from "../store/tenants.js";
 import { createUser, findUserByUsername } from "../store/users.js";
 import { openEngine } from "./open-engine.js";
@@ -40,7 +46,10 @@ class CliError extends Error {}
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const kindArg = (raw: string): ReferenceKind => {
   const kind = raw.replace(/-/g, "_") as ReferenceKind;
-  if (!referenceKinds.includes(kind)) throw new InvalidArgumentError(`use one of ${referenceKinds.map((k) => k.replace(/_/g, "-")).join(", ")}`);
+  if (!referenceKinds.includes(kind))
+    throw new InvalidArgumentError(
+      `use one of ${referenceKinds.map((k) => k.replace(/_/g, "-")).join(", ")}`,
+    );
   return kind;
 };
 
@@ -62,7 +71,14 @@ program
     process.once("SIGINT", () => void stop("SIGINT"));
     process.once("SIGTERM", () => void stop("SIGTERM"));
     await app.listen({ host: config.host, port: config.port });
-    logger.info({ engine: store.engine, schemaVersion: latestSchemaVersion, dataDir: config.databaseUrl ? undefined : config.dataDir }, "tributary ready");
+    logger.info(
+      {
+        engine: store.engine,
+        schemaVersion: latestSchemaVersion,
+        dataDir: config.databaseUrl ? undefined : config.dataDir,
+      },
+      "tributary ready",
+    );
   });
 
 program
@@ -76,7 +92,8 @@ tenant
   .description("create a tenant with default reference data; prints its id")
   .action((name: string) =>
     withEngine(async (store) => {
-      if (await findTenantByName(store.db, name)) throw new CliError(`a tenant named '${name}' exists already`);
+      if (await findTenantByName(store.db, name))
+        throw new CliError(`a tenant named '${name}' exists already`);
       console.log((await createTenant(store.db, name)).id);
     }),
   );
@@ -85,7 +102,8 @@ tenant
   .description("list tenants as id<TAB>name")
   .action(() =>
     withEngine(async (store) => {
-      for (const t of await store.db.selectFrom("tenants").select(["id", "name"]).orderBy("id").execute()) console.log(`${t.id}\t${t.name}`);
+      for (const t of await store.db.selectFrom("tenants").select(["id", "name"]).orderBy("id").execute())
+        console.log(`${t.id}\t${t.name}`);
     }),
   );
 
@@ -99,20 +117,34 @@ program
   .option("--email <email>", "email (SAM logs in by email; defaults to the user name when it is one)")
   .requiredOption("--role <role>", "role (repeatable), e.g. admin, contacts:write, REGISUserRole", collect)
   .option("--password-stdin", "read the password from standard input")
-  .action((options: { tenant: string; username: string; email?: string; role: string[]; passwordStdin?: boolean }) =>
-    withEngine(async (store) => {
-      const tenantId = await tenantIdOf(store, options.tenant);
-      if (await findUserByUsername(store.db, tenantId, options.username)) throw new CliError(`user '${options.username}' exists already`);
-      let passwordHash: string | null = null;
-      if (options.passwordStdin) {
-        const password = (await readStdin()).replace(/\r?\n$/, "");
-        if (password.length < 8) throw new CliError("the password must have at least 8 characters");
-        passwordHash = await hashPassword(password);
-      }
-      const email = options.email ?? (options.username.includes("@") ? options.username : null);
-      const user = await createUser(store.db, { tenantId, username: options.username, email, passwordHash, roles: options.role });
-      console.log(user.id);
-    }),
+  .action(
+    (options: {
+      tenant: string;
+      username: string;
+      email?: string;
+      role: string[];
+      passwordStdin?: boolean;
+    }) =>
+      withEngine(async (store) => {
+        const tenantId = await tenantIdOf(store, options.tenant);
+        if (await findUserByUsername(store.db, tenantId, options.username))
+          throw new CliError(`user '${options.username}' exists already`);
+        let passwordHash: string | null = null;
+        if (options.passwordStdin) {
+          const password = (await readStdin()).replace(/\r?\n$/, "");
+          if (password.length < 8) throw new CliError("the password must have at least 8 characters");
+          passwordHash = await hashPassword(password);
+        }
+        const email = options.email ?? (options.username.includes("@") ? options.username : null);
+        const user = await createUser(store.db, {
+          tenantId,
+          username: options.username,
+          email,
+          passwordHash,
+          roles: options.role,
+        });
+        console.log(user.id);
+      }),
   );
 
 const token = program.command("token").description("API tokens");
@@ -159,7 +191,12 @@ token
   .action((options: { tenant: string }) =>
     withEngine(async (store) => {
       const tenantId = await tenantIdOf(store, options.tenant);
-      const rows = await store.db.selectFrom("apiTokens").select(["id", "roles", "kind", "revokedAt", "expiresAt"]).where("tenantId", "=", tenantId).orderBy("id").execute();
+      const rows = await store.db
+        .selectFrom("apiTokens")
+        .select(["id", "roles", "kind", "revokedAt", "expiresAt"])
+        .where("tenantId", "=", tenantId)
+        .orderBy("id")
+        .execute();
       for (const r of rows) {
         const state = r.revokedAt ? "revoked" : r.expiresAt && r.expiresAt < new Date() ? "expired" : "live";
         console.log(`${r.id}\t${r.kind}\t${r.roles.join(",")}\t${state}`);
@@ -167,7 +204,11 @@ token
     }),
   );
 
-const ref = program.command("ref").description("reference data: salutation, country, heat-status, channel, sub-channel, contact-status, intake");
+const ref = program
+  .command("ref")
+  .description(
+    "reference data: salutation, country, heat-status, channel, sub-channel, contact-status, intake",
+  );
 ref
   .command("add <kind> <name>")
   .description("add a reference row; prints its id")
@@ -184,7 +225,10 @@ ref
         if (!parent) throw new CliError(`no channel '${options.parent}'`);
         parentId = parent.id;
       }
-      console.log((await addReferenceItem(store.db, tenantId, { kind: k, name, code: options.code ?? null, parentId })).id);
+      console.log(
+        (await addReferenceItem(store.db, tenantId, { kind: k, name, code: options.code ?? null, parentId }))
+          .id,
+      );
     }),
   );
 ref
@@ -194,7 +238,9 @@ ref
   .action((kind: string, options: { tenant: string }) =>
     withEngine(async (store) => {
       const tenantId = await tenantIdOf(store, options.tenant);
-      for (const r of await listReferenceItems(store.db, tenantId, kindArg(kind), { includeInactive: true })) {
+      for (const r of await listReferenceItems(store.db, tenantId, kindArg(kind), {
+        includeInactive: true,
+      })) {
         console.log(`${r.id}\t${r.name}\t${r.code ?? ""}\t${r.active ? "active" : "inactive"}`);
       }
     }),
@@ -211,7 +257,9 @@ for (const [command, description, change] of [
     .action((kind: string, id: string, ...rest: unknown[]) =>
       withEngine(async (store) => {
         kindArg(kind);
-        const options = rest.find((r) => typeof r === "object" && r !== null && "tenant" in r) as { tenant: string };
+        const options = rest.find((r) => typeof r === "object" && r !== null && "tenant" in r) as {
+          tenant: string;
+        };
         const name = typeof rest[0] === "string" ? rest[0] : undefined;
         const tenantId = await tenantIdOf(store, options.tenant);
         console.log((await updateReferenceItem(store.db, tenantId, Number(id), change(name))).id);
@@ -220,7 +268,8 @@ for (const [command, description, change] of [
 }
 
 program.parseAsync().catch((error: unknown) => {
-  if (error instanceof CliError || error instanceof TributaryError) console.error(`tributary: ${error.message}`);
+  if (error instanceof CliError || error instanceof TributaryError)
+    console.error(`tributary: ${error.message}`);
   else console.error(error);
   process.exit(1);
 });

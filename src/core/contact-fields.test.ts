@@ -5,9 +5,12 @@ import { contactFields } from "./contact-fields.js";
 const camel = (column: string) => column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 describe("contact fields", () => {
-  it.each(contactFields.map((f) => [f.name, f.column]))("%s is the camelCase of its column %s (Kysely's CamelCasePlugin relies on it)", (name, column) => {
-    expect(camel(column)).toBe(name);
-  });
+  it.each(contactFields.map((f) => [f.name, f.column]))(
+    "%s is the camelCase of its column %s (Kysely's CamelCasePlugin relies on it)",
+    (name, column) => {
+      expect(camel(column)).toBe(name);
+    },
+  );
 
   it("names are unique", () => {
     expect(new Set(contactFields.map((f) => f.name)).size).toBe(contactFields.length);

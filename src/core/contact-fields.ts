@@ -29,12 +29,40 @@ export interface ContactFieldSpec {
   description: string;
 }
 
-const t = (name: string, column: string, maxLength: number, description: string, format?: "email"): ContactFieldSpec =>
-  format ? { name, column, type: "text", maxLength, description, format } : { name, column, type: "text", maxLength, description };
-const b = (name: string, column: string, description: string): ContactFieldSpec => ({ name, column, type: "boolean", description });
-const d = (name: string, column: string, description: string): ContactFieldSpec => ({ name, column, type: "date", description });
-const ts = (name: string, column: string, description: string): ContactFieldSpec => ({ name, column, type: "timestamp", description });
-const r = (name: string, column: string, reference: ReferenceKind, description: string): ContactFieldSpec => ({
+const t = (
+  name: string,
+  column: string,
+  maxLength: number,
+  description: string,
+  format?: "email",
+): ContactFieldSpec =>
+  format
+    ? { name, column, type: "text", maxLength, description, format }
+    : { name, column, type: "text", maxLength, description };
+const b = (name: string, column: string, description: string): ContactFieldSpec => ({
+  name,
+  column,
+  type: "boolean",
+  description,
+});
+const d = (name: string, column: string, description: string): ContactFieldSpec => ({
+  name,
+  column,
+  type: "date",
+  description,
+});
+const ts = (name: string, column: string, description: string): ContactFieldSpec => ({
+  name,
+  column,
+  type: "timestamp",
+  description,
+});
+const r = (
+  name: string,
+  column: string,
+  reference: ReferenceKind,
+  description: string,
+): ContactFieldSpec => ({
   name,
   column,
   type: "reference",
@@ -47,7 +75,7 @@ const r = (name: string, column: string, reference: ReferenceKind, description: 
 export const contactFields: readonly ContactFieldSpec[] = [
   r("salutationId", "salutation_id", "salutation", "Salutation reference (Mr, Ms, Dr, …)"),
   t("prefix", "prefix", 40, "Name prefix or title as free text (ServiceStack prefix, SAM title)"),
-  t("primarySalutation", "primary_salutation", 120, "How letters greet the contact (\"Dear Ada\")"),
+  t("primarySalutation", "primary_salutation", 120, 'How letters greet the contact ("Dear Ada")'),
   t("addressee", "addressee", 240, "How envelopes name the contact"),
   t("givenName", "given_name", 120, "Given (first) name"),
   t("middleName", "middle_name", 100, "Middle names"),
@@ -112,7 +140,12 @@ export const contactFields: readonly ContactFieldSpec[] = [
   b("isApplicant", "is_applicant", "Is an applicant"),
   t("owner", "owner", 120, "User name of the contact's owner"),
   r("heatStatusId", "heat_status_id", "heat_status", "Current heat status (how warm a lead is)"),
-  r("contactStatusId", "contact_status_id", "contact_status", "Current contact status (enquirer, applicant, …)"),
+  r(
+    "contactStatusId",
+    "contact_status_id",
+    "contact_status",
+    "Current contact status (enquirer, applicant, …)",
+  ),
   r("subChannelId", "sub_channel_id", "sub_channel", "Sub-channel the contact came in through"),
   r("intakeId", "intake_id", "intake", "Intake the contact is interested in"),
   t("solicitationMethod", "solicitation_method", 200, "Preferred solicitation method"),
@@ -139,7 +172,12 @@ export const contactFields: readonly ContactFieldSpec[] = [
   d("lastMarketplaceClass", "last_marketplace_class", "Last marketplace class taken"),
   d("lastAnglicanStudiesClass", "last_anglican_studies_class", "Last Anglican studies class taken"),
   t("photoBase64", "photo_base64", 2_000_000, "Photo, base64-encoded (at most ~1.5 MB of image)"),
-  t("notes", "notes", 10_000, "Free-text notes kept on the contact itself (dated notes live in the notes list)"),
+  t(
+    "notes",
+    "notes",
+    10_000,
+    "Free-text notes kept on the contact itself (dated notes live in the notes list)",
+  ),
   t("facebookId", "facebook_id", 200, "Facebook id"),
   t("twitterId", "twitter_id", 200, "Twitter/X handle"),
   t("webPage", "web_page", 500, "Web page"),
@@ -150,9 +188,16 @@ export const contactFields: readonly ContactFieldSpec[] = [
   t("sourceModifiedBy", "source_modified_by", 120, "Who the source system says last modified the contact"),
 ];
 
-export const contactFieldsByName: ReadonlyMap<string, ContactFieldSpec> = new Map(contactFields.map((f) => [f.name, f]));
+export const contactFieldsByName: ReadonlyMap<string, ContactFieldSpec> = new Map(
+  contactFields.map((f) => [f.name, f]),
+);
 
 /** Identifier schemes Tributary knows by name; any other lower_snake scheme is accepted too. */
-export const knownIdentifierSchemes = ["external_id", "crm_number", "regent_id", "student_institution_id"] as const;
+export const knownIdentifierSchemes = [
+  "external_id",
+  "crm_number",
+  "regent_id",
+  "student_institution_id",
+] as const;
 
 export const identifierSchemePattern = /^[a-z][a-z0-9_]{0,39}$/;

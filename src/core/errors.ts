@@ -33,7 +33,10 @@ export const errorCatalog = {
   CONTACT_EMAIL_INVALID: { status: 422, message: "The value is not an email address" },
   CONTACT_DATE_INVALID: { status: 422, message: "The value is not a date" },
   CONTACT_REFERENCE_UNKNOWN: { status: 422, message: "The reference does not exist for this tenant" },
-  CONTACT_REFERENCE_INACTIVE: { status: 422, message: "The reference is deactivated and refused for new writes" },
+  CONTACT_REFERENCE_INACTIVE: {
+    status: 422,
+    message: "The reference is deactivated and refused for new writes",
+  },
   CONTACT_IDENTIFIER_TAKEN: { status: 422, message: "The identifier already belongs to another contact" },
   CONTACT_MATCH_KEY_MISSING: { status: 422, message: "The input lacks the value its idProperty needs" },
   CONTACT_ID_UNKNOWN: { status: 422, message: "No contact has this id" },
@@ -64,7 +67,12 @@ export class TributaryError extends Error {
 }
 
 /** Builds a record-level error value with the catalog's message unless one is given. */
-export function fieldError(code: ErrorCode, field: string | undefined, message?: string, index?: number): FieldError {
+export function fieldError(
+  code: ErrorCode,
+  field: string | undefined,
+  message?: string,
+  index?: number,
+): FieldError {
   const error: FieldError = { code, message: message ?? errorCatalog[code].message };
   if (field !== undefined) error.field = field;
   if (index !== undefined) error.index = index;

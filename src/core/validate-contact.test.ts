@@ -2,37 +2,109 @@ import { describe, expect, it } from "vitest";
 import type { ContactInput } from "./contact.js";
 import { parseDateOnly, validateContactInput } from "./validate-contact.js";
 
-const input = (fields: ContactInput["fields"], extra: Partial<ContactInput> = {}): ContactInput => ({ fields, ...extra });
+const input = (fields: ContactInput["fields"], extra: Partial<ContactInput> = {}): ContactInput => ({
+  fields,
+  ...extra,
+});
 
 describe("validateContactInput", () => {
   it.each([
-    { title: "a name over 120 characters", fields: { givenName: "x".repeat(121) }, code: "CONTACT_FIELD_TOO_LONG", field: "givenName" },
-    { title: "a middle name over 100 characters", fields: { middleName: "x".repeat(101) }, code: "CONTACT_FIELD_TOO_LONG", field: "middleName" },
-    { title: "an email without @", fields: { email: "ada.example.org" }, code: "CONTACT_EMAIL_INVALID", field: "email" },
-    { title: "a date that does not exist", fields: { dateOfBirth: "2023-02-30" }, code: "CONTACT_DATE_INVALID", field: "dateOfBirth" },
-    { title: "a date in another form", fields: { dateOfBirth: "03/02/1990" }, code: "CONTACT_DATE_INVALID", field: "dateOfBirth" },
-    { title: "a boolean as text", fields: { inactive: "yes" }, code: "CONTACT_FIELD_INVALID", field: "inactive" },
-    { title: "a reference that is not an integer", fields: { heatStatusId: 1.5 }, code: "CONTACT_FIELD_INVALID", field: "heatStatusId" },
-    { title: "an unknown field", fields: { shoeSize: "44" }, code: "CONTACT_FIELD_INVALID", field: "shoeSize" },
-    { title: "a timestamp that is not one", fields: { sourceModifiedAt: "yesterday" }, code: "CONTACT_DATE_INVALID", field: "sourceModifiedAt" },
+    {
+      title: "a name over 120 characters",
+      fields: { givenName: "x".repeat(121) },
+      code: "CONTACT_FIELD_TOO_LONG",
+      field: "givenName",
+    },
+    {
+      title: "a middle name over 100 characters",
+      fields: { middleName: "x".repeat(101) },
+      code: "CONTACT_FIELD_TOO_LONG",
+      field: "middleName",
+    },
+    {
+      title: "an email without @",
+      fields: { email: "ada.example.org" },
+      code: "CONTACT_EMAIL_INVALID",
+      field: "email",
+    },
+    {
+      title: "a date that does not exist",
+      fields: { dateOfBirth: "2023-02-30" },
+      code: "CONTACT_DATE_INVALID",
+      field: "dateOfBirth",
+    },
+    {
+      title: "a date in another form",
+      fields: { dateOfBirth: "03/02/1990" },
+      code: "CONTACT_DATE_INVALID",
+      field: "dateOfBirth",
+    },
+    {
+      title: "a boolean as text",
+      fields: { inactive: "yes" },
+      code: "CONTACT_FIELD_INVALID",
+      field: "inactive",
+    },
+    {
+      title: "a reference that is not an integer",
+      fields: { heatStatusId: 1.5 },
+      code: "CONTACT_FIELD_INVALID",
+      field: "heatStatusId",
+    },
+    {
+      title: "an unknown field",
+      fields: { shoeSize: "44" },
+      code: "CONTACT_FIELD_INVALID",
+      field: "shoeSize",
+    },
+    {
+      title: "a timestamp that is not one",
+      fields: { sourceModifiedAt: "yesterday" },
+      code: "CONTACT_DATE_INVALID",
+      field: "sourceModifiedAt",
+    },
   ])("refuses $title", ({ fields, code, field }) => {
-    const errors = validateContactInput(input(fields as ContactInput["fields"]), 4, "inputs[4].");
+    const errors = validateContactInput(input(fields as unknown as ContactInput["fields"]), 4, "inputs[4].");
     expect(errors).toEqual([expect.objectContaining({ code, field: `inputs[4].${field}`, index: 4 })]);
   });
 
   it("reports every violation of an input at once", () => {
-    const errors = validateContactInput(input({ givenName: "x".repeat(200), email: "nope", dateOfBirth: "soon" }, { heatStatusReason: "r".repeat(101) }), 0);
-    expect(errors.map((e) => e.code).sort()).toEqual(["CONTACT_DATE_INVALID", "CONTACT_EMAIL_INVALID", "CONTACT_FIELD_TOO_LONG", "CONTACT_FIELD_TOO_LONG"]);
+    const errors = validateContactInput(
+      input(
+        { givenName: "x".repeat(200), email: "nope", dateOfBirth: "soon" },
+        { heatStatusReason: "r".repeat(101) },
+      ),
+      0,
+    );
+    expect(errors.map((e) => e.code).sort()).toEqual([
+      "CONTACT_DATE_INVALID",
+      "CONTACT_EMAIL_INVALID",
+      "CONTACT_FIELD_TOO_LONG",
+      "CONTACT_FIELD_TOO_LONG",
+    ]);
   });
 
   it("normalises: date part as written, trimmed email, timestamps to ISO", () => {
-    const i = input({ dateOfBirth: "2025-01-22T22:12:56.0388671+11:00", email: "  ada@example.org ", sourceModifiedAt: 1416018840030 });
+    const i = input({
+      dateOfBirth: "2025-01-22T22:12:56.0388671+11:00",
+      email: "  ada@example.org ",
+      sourceModifiedAt: 1416018840030,
+    });
     expect(validateContactInput(i, 0)).toEqual([]);
-    expect(i.fields).toEqual({ dateOfBirth: "2025-01-22", email: "ada@example.org", sourceModifiedAt: "2014-11-15T02:34:00.030Z" });
+    expect(i.fields).toEqual({
+      dateOfBirth: "2025-01-22",
+      email: "ada@example.org",
+      sourceModifiedAt: "2014-11-15T02:34:00.030Z",
+    });
   });
 
   it("accepts null to clear any field and the empty string for text", () => {
-    expect(validateContactInput(input({ givenName: null, dateOfBirth: null, heatStatusId: null, middleName: "" }), 0)).toEqual([]);
+    expect(
+      validateContactInput(
+        input({ givenName: null, dateOfBirth: null, heatStatusId: null, middleName: "" }),
+        0,
+      ),
+    ).toEqual([]);
   });
 
   it.each(["leap 2024-02-29", "2024-02-29"])("parseDateOnly keeps real dates (%s)", () => {

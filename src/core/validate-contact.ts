@@ -12,7 +12,8 @@ export function parseDateOnly(value: string): string | null {
   if (!m) return null;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return null;
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
+    return null;
   return `${m[1]}-${m[2]}-${m[3]}`;
 }
 
@@ -37,7 +38,9 @@ export function validateContactInput(input: ContactInput, index: number, fieldPr
     if (normalised === undefined) {
       errors.push(
         fieldError(
-          spec.type === "date" || spec.type === "timestamp" ? "CONTACT_DATE_INVALID" : "CONTACT_FIELD_INVALID",
+          spec.type === "date" || spec.type === "timestamp"
+            ? "CONTACT_DATE_INVALID"
+            : "CONTACT_FIELD_INVALID",
           at(name),
           `${name} must be ${describeType(spec.type)}`,
           index,
@@ -45,7 +48,11 @@ export function validateContactInput(input: ContactInput, index: number, fieldPr
       );
       continue;
     }
-    if (spec.type === "text" && spec.maxLength !== undefined && (normalised as string).length > spec.maxLength) {
+    if (
+      spec.type === "text" &&
+      spec.maxLength !== undefined &&
+      (normalised as string).length > spec.maxLength
+    ) {
       errors.push(
         fieldError(
           "CONTACT_FIELD_TOO_LONG",
@@ -57,17 +64,36 @@ export function validateContactInput(input: ContactInput, index: number, fieldPr
       continue;
     }
     if (spec.format === "email" && normalised !== "" && !emailPattern.test(normalised as string)) {
-      errors.push(fieldError("CONTACT_EMAIL_INVALID", at(name), `${name} '${normalised}' is not an email address`, index));
+      errors.push(
+        fieldError(
+          "CONTACT_EMAIL_INVALID",
+          at(name),
+          `${name} '${normalised}' is not an email address`,
+          index,
+        ),
+      );
       continue;
     }
     input.fields[name] = normalised;
   }
   for (const [scheme, value] of Object.entries(input.identifiers ?? {})) {
     if (!identifierSchemePattern.test(scheme)) {
-      errors.push(fieldError("CONTACT_FIELD_INVALID", at(`identifiers.${scheme}`), `Identifier scheme '${scheme}' must be lower_snake_case`, index));
+      errors.push(
+        fieldError(
+          "CONTACT_FIELD_INVALID",
+          at(`identifiers.${scheme}`),
+          `Identifier scheme '${scheme}' must be lower_snake_case`,
+          index,
+        ),
+      );
     } else if (typeof value !== "string" || value.trim() === "" || value.length > 200) {
       errors.push(
-        fieldError("CONTACT_FIELD_INVALID", at(`identifiers.${scheme}`), `Identifier ${scheme} must be a non-empty string of at most 200 characters`, index),
+        fieldError(
+          "CONTACT_FIELD_INVALID",
+          at(`identifiers.${scheme}`),
+          `Identifier ${scheme} must be a non-empty string of at most 200 characters`,
+          index,
+        ),
       );
     }
   }
@@ -76,7 +102,14 @@ export function validateContactInput(input: ContactInput, index: number, fieldPr
     ["contactStatusReason", input.contactStatusReason],
   ] as const) {
     if (typeof reason === "string" && reason.length > 100) {
-      errors.push(fieldError("CONTACT_FIELD_TOO_LONG", at(field), `${field} is ${reason.length} characters long; at most 100 are allowed`, index));
+      errors.push(
+        fieldError(
+          "CONTACT_FIELD_TOO_LONG",
+          at(field),
+          `${field} is ${reason.length} characters long; at most 100 are allowed`,
+          index,
+        ),
+      );
     }
   }
   return errors;
@@ -92,7 +125,9 @@ function normaliseScalar(type: string, value: ScalarValue): ScalarValue | undefi
     case "boolean":
       return typeof value === "boolean" ? value : undefined;
     case "reference":
-      return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 2 ** 53 ? value : undefined;
+      return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 2 ** 53
+        ? value
+        : undefined;
     case "date":
       return typeof value === "string" ? (parseDateOnly(value) ?? undefined) : undefined;
     case "timestamp": {

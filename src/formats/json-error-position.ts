@@ -5,7 +5,8 @@
 export function findJsonErrorPosition(text: string): number {
   let i = 0;
   const ws = () => {
-    while (i < text.length && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r")) i++;
+    while (i < text.length && (text[i] === " " || text[i] === "\t" || text[i] === "\n" || text[i] === "\r"))
+      i++;
   };
   const fail = (): never => {
     throw i;
@@ -29,7 +30,7 @@ export function findJsonErrorPosition(text: string): number {
         i++;
         const esc = text[i];
         if (esc === "u") {
-          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? "")) ((i += k), fail());
+          for (let k = 1; k <= 4; k++) if (!/[0-9a-fA-F]/.test(text[i + k] ?? "")) (i += k), fail();
           i += 5;
           continue;
         }
@@ -50,7 +51,10 @@ export function findJsonErrorPosition(text: string): number {
     if (ch === "{") {
       i++;
       ws();
-      if (text[i] === "}") return void i++;
+      if (text[i] === "}") {
+        i++;
+        return;
+      }
       for (;;) {
         ws();
         if (text[i] !== '"') fail();
@@ -61,27 +65,34 @@ export function findJsonErrorPosition(text: string): number {
         value();
         ws();
         if (text[i] === ",") i++;
-        else if (text[i] === "}") return void i++;
-        else fail();
+        else if (text[i] === "}") {
+          i++;
+          return;
+        } else fail();
       }
     }
     if (ch === "[") {
       i++;
       ws();
-      if (text[i] === "]") return void i++;
+      if (text[i] === "]") {
+        i++;
+        return;
+      }
       for (;;) {
         value();
         ws();
         if (text[i] === ",") i++;
-        else if (text[i] === "]") return void i++;
-        else fail();
+        else if (text[i] === "]") {
+          i++;
+          return;
+        } else fail();
       }
     }
-    if (ch === '"') return string();
-    if (ch === "t") return literal("true");
-    if (ch === "f") return literal("false");
-    if (ch === "n") return literal("null");
-    return number();
+    if (ch === '"') string();
+    else if (ch === "t") literal("true");
+    else if (ch === "f") literal("false");
+    else if (ch === "n") literal("null");
+    else number();
   };
   try {
     value();

@@ -3,8 +3,8 @@ import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
-import { nativeDialect } from "../dialects/native/index.js";
 import { nativeErrorBody, nativeErrorHandler } from "../dialects/native/errors.js";
+import { nativeDialect } from "../dialects/native/index.js";
 import { latestSchemaVersion, type Store } from "../store/database.js";
 import { registerJsonBodyParser } from "./json-body-parser.js";
 import { validatorCompiler } from "./validator-compiler.js";
@@ -30,18 +30,27 @@ export async function buildApp({ store, config, logger }: AppOptions): Promise<F
   registerJsonBodyParser(app);
   app.setErrorHandler(nativeErrorHandler);
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(nativeErrorBody("REQUEST_NOT_FOUND", `No route ${request.method} ${request.url.split("?")[0]}`)),
+    reply
+      .status(404)
+      .send(nativeErrorBody("REQUEST_NOT_FOUND", `No route ${request.method} ${request.url.split("?")[0]}`)),
   );
 
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
-      info: { title: "Tributary native API", version: "1", description: "Contact ingestion: batch upsert, reads, reference data." },
+      info: {
+        title: "Tributary native API",
+        version: "1",
+        description: "Contact ingestion: batch upsert, reads, reference data.",
+      },
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       security: [{ bearer: [] }],
     },
     // Only the native API is described here; the vendor dialects follow their vendors' own references.
-    transform: ({ schema, url }) => ({ schema: url.startsWith("/api/v1") ? schema : { ...schema, hide: true }, url }),
+    transform: ({ schema, url }) => ({
+      schema: url.startsWith("/api/v1") ? schema : { ...schema, hide: true },
+      url,
+    }),
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
   app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());

@@ -1,5 +1,5 @@
 import type { FastifyError } from "fastify";
-import { type ErrorCode, type FieldError, TributaryError, errorCatalog } from "../core/errors.js";
+import { type ErrorCode, errorCatalog, type FieldError, TributaryError } from "../core/errors.js";
 
 export interface ClassifiedError {
   code: ErrorCode;
@@ -17,9 +17,15 @@ interface AjvIssue {
 
 /** `/inputs/3/email` → `inputs[3].email` */
 export function jsonPointerToPath(pointer: string, extra?: string): string {
-  const parts = pointer.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const parts = pointer
+    .split("/")
+    .slice(1)
+    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
   if (extra !== undefined) parts.push(extra);
-  return parts.reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), "");
+  return parts.reduce(
+    (path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part),
+    "",
+  );
 }
 
 /**
@@ -27,7 +33,8 @@ export function jsonPointerToPath(pointer: string, extra?: string): string {
  * renders. Unknown errors become INTERNAL with a message that reveals nothing.
  */
 export function classifyError(error: unknown): ClassifiedError {
-  if (error instanceof TributaryError) return { code: error.code, status: error.status, message: error.message, details: error.details };
+  if (error instanceof TributaryError)
+    return { code: error.code, status: error.status, message: error.message, details: error.details };
   const e = error as FastifyError & { validation?: AjvIssue[]; body?: unknown };
   if (Array.isArray(e.validation)) {
     const details = e.validation.map((issue) => validationDetail(issue));
@@ -48,11 +55,13 @@ export function classifyError(error: unknown): ClassifiedError {
       return known("REQUEST_JSON_INVALID", `The body is not valid JSON: ${e.message}`);
   }
   if (e instanceof SyntaxError || e.name === "SyntaxError") {
-    if (/prototype|constructor/i.test(e.message) && !/JSON at position/i.test(e.message)) return known("REQUEST_FORBIDDEN_KEY", e.message);
+    if (/prototype|constructor/i.test(e.message) && !/JSON at position/i.test(e.message))
+      return known("REQUEST_FORBIDDEN_KEY", e.message);
     return known("REQUEST_JSON_INVALID", `The body is not valid JSON: ${e.message}`);
   }
   if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
-    if (/forbidden prototype property|constructor property/i.test(e.message)) return known("REQUEST_FORBIDDEN_KEY", e.message);
+    if (/forbidden prototype property|constructor property/i.test(e.message))
+      return known("REQUEST_FORBIDDEN_KEY", e.message);
     if (e.statusCode === 415) return known("REQUEST_UNSUPPORTED_MEDIA_TYPE", e.message);
     if (e.statusCode === 413) return known("REQUEST_TOO_LARGE", e.message);
     if (e.statusCode === 404) return known("REQUEST_NOT_FOUND", e.message);
@@ -69,11 +78,23 @@ function validationDetail(issue: AjvIssue): FieldError {
   const base = issue.instancePath.replace(/^\/body/, "");
   if (issue.keyword === "additionalProperties") {
     const name = String(issue.params.additionalProperty);
-    return { code: "REQUEST_UNKNOWN_FIELD", field: jsonPointerToPath(base, name), message: `Unknown field '${name}'` };
+    return {
+      code: "REQUEST_UNKNOWN_FIELD",
+      field: jsonPointerToPath(base, name),
+      message: `Unknown field '${name}'`,
+    };
   }
   if (issue.keyword === "required") {
     const name = String(issue.params.missingProperty);
-    return { code: "REQUEST_BODY_INVALID", field: jsonPointerToPath(base, name), message: `${name} is required` };
+    return {
+      code: "REQUEST_BODY_INVALID",
+      field: jsonPointerToPath(base, name),
+      message: `${name} is required`,
+    };
   }
-  return { code: "REQUEST_BODY_INVALID", field: jsonPointerToPath(base) || undefined, message: issue.message ?? "is invalid" };
+  return {
+    code: "REQUEST_BODY_INVALID",
+    field: jsonPointerToPath(base) || undefined,
+    message: issue.message ?? "is invalid",
+  };
 }

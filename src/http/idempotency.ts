@@ -22,20 +22,42 @@ export function registerIdempotency(app: FastifyInstance, store: Store): void {
   app.addHook("preHandler", async (request: FastifyRequest, reply: FastifyReply) => {
     const key = request.headers["idempotency-key"];
     if (request.method !== "POST" || typeof key !== "string" || key === "") return;
-    if (key.length > 255) throw new TributaryError("REQUEST_BODY_INVALID", "Idempotency-Key is longer than 255 characters");
+    if (key.length > 255)
+      throw new TributaryError("REQUEST_BODY_INVALID", "Idempotency-Key is longer than 255 characters");
     const { tenantId } = principalOf(request);
-    const hash = createHash("sha256").update(`${request.method} ${request.url}\n`).update(JSON.stringify(request.body ?? null)).digest("hex");
+    const hash = createHash("sha256")
+      .update(`${request.method} ${request.url}\n`)
+      .update(JSON.stringify(request.body ?? null))
+      .digest("hex");
     // Forget expired keys lazily, one key at a time, so no sweeper is needed.
-    await sql`delete from idempotency_keys where tenant_id = ${tenantId} and key = ${key} and created_at < now() - make_interval(hours => ${windowHours})`.execute(store.db);
-    const inserted = await sql`insert into idempotency_keys (tenant_id, key, request_hash) values (${tenantId}, ${key}, ${hash}) on conflict do nothing returning key`.execute(store.db);
+    await sql`delete from idempotency_keys where tenant_id = ${tenantId} and key = ${key} and created_at < now() - make_interval(hours => ${windowHours})`.execute(
+      store.db,
+    );
+    const inserted =
+      await sql`insert into idempotency_keys (tenant_id, key, request_hash) values (${tenantId}, ${key}, ${hash}) on conflict do nothing returning key`.execute(
+        store.db,
+      );
     if (inserted.rows.length === 1) {
       request.idempotencyKey = key;
       return;
     }
-    const stored = await store.db.selectFrom("idempotencyKeys").selectAll().where("tenantId", "=", tenantId).where("key", "=", key).executeTakeFirst();
+    const stored = await store.db
+      .selectFrom("idempotencyKeys")
+      .selectAll()
+      .where("tenantId", "=", tenantId)
+      .where("key", "=", key)
+      .executeTakeFirst();
     if (!stored) return;
-    if (stored.requestHash !== hash) throw new TributaryError("IDEMPOTENCY_KEY_REUSED", `Idempotency-Key '${key}' was first used with another request`);
-    if (stored.statusCode === null) throw new TributaryError("IDEMPOTENCY_KEY_IN_FLIGHT", `The first request with Idempotency-Key '${key}' is still running`);
+    if (stored.requestHash !== hash)
+      throw new TributaryError(
+        "IDEMPOTENCY_KEY_REUSED",
+        `Idempotency-Key '${key}' was first used with another request`,
+      );
+    if (stored.statusCode === null)
+      throw new TributaryError(
+        "IDEMPOTENCY_KEY_IN_FLIGHT",
+        `The first request with Idempotency-Key '${key}' is still running`,
+      );
     reply.header("idempotent-replayed", "true");
     reply.header("content-type", stored.contentType ?? "application/json; charset=utf-8");
     return reply.status(stored.statusCode).send(stored.responseBody);
@@ -47,12 +69,20 @@ export function registerIdempotency(app: FastifyInstance, store: Store): void {
     const { tenantId } = principalOf(request);
     if (reply.statusCode >= 500) {
       // A failed first attempt must not pin its failure: the client may retry with the same key.
-      await store.db.deleteFrom("idempotencyKeys").where("tenantId", "=", tenantId).where("key", "=", key).execute();
+      await store.db
+        .deleteFrom("idempotencyKeys")
+        .where("tenantId", "=", tenantId)
+        .where("key", "=", key)
+        .execute();
       return payload;
     }
     await store.db
       .updateTable("idempotencyKeys")
-      .set({ statusCode: reply.statusCode, contentType: String(reply.getHeader("content-type") ?? ""), responseBody: typeof payload === "string" ? payload : String(payload ?? "") })
+      .set({
+        statusCode: reply.statusCode,
+        contentType: String(reply.getHeader("content-type") ?? ""),
+        responseBody: typeof payload === "string" ? payload : String(payload ?? ""),
+      })
       .where("tenantId", "=", tenantId)
       .where("key", "=", key)
       .execute();

@@ -8,15 +8,22 @@ import { findJsonErrorPosition } from "../formats/json-error-position.js";
  * refusing `__proto__` and `constructor.prototype` keys instead of silently dropping them.
  */
 export function parseJsonBody(text: string): unknown {
-  if (text.trim() === "") throw new TributaryError("REQUEST_JSON_INVALID", "The body is empty; a JSON document was expected");
+  if (text.trim() === "")
+    throw new TributaryError("REQUEST_JSON_INVALID", "The body is empty; a JSON document was expected");
   try {
     return secureJson.parse(text, undefined, { protoAction: "error", constructorAction: "error" });
   } catch (error) {
     const message = (error as Error).message;
     if (/forbidden prototype property|constructor property/i.test(message)) {
-      throw new TributaryError("REQUEST_FORBIDDEN_KEY", "The body has a forbidden key (__proto__ or constructor.prototype)");
+      throw new TributaryError(
+        "REQUEST_FORBIDDEN_KEY",
+        "The body has a forbidden key (__proto__ or constructor.prototype)",
+      );
     }
-    throw new TributaryError("REQUEST_JSON_INVALID", `The body is not valid JSON: ${describePosition(text, message)}`);
+    throw new TributaryError(
+      "REQUEST_JSON_INVALID",
+      `The body is not valid JSON: ${describePosition(text, message)}`,
+    );
   }
 }
 
@@ -32,13 +39,22 @@ function describePosition(text: string, message: string): string {
 }
 
 /** Installs the JSON parser for application/json and the `+json` family on one Fastify scope. */
-export function registerJsonBodyParser(app: FastifyInstance, contentTypes: Array<string | RegExp> = ["application/json", /^application\/[\w.+-]+\+json$/]): void {
+export function registerJsonBodyParser(
+  app: FastifyInstance,
+  contentTypes: Array<string | RegExp> = ["application/json", /^application\/[\w.+-]+\+json$/],
+): void {
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser(contentTypes, { parseAs: "string" }, (_request: FastifyRequest, body: string | Buffer, done) => {
-    try {
-      done(null, parseJsonBody(body.toString()));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  for (const contentType of contentTypes) {
+    app.addContentTypeParser(
+      contentType,
+      { parseAs: "string" },
+      (_request: FastifyRequest, body: string | Buffer, done) => {
+        try {
+          done(null, parseJsonBody(body.toString()));
+        } catch (error) {
+          done(error as Error, undefined);
+        }
+      },
+    );
+  }
 }

@@ -12,7 +12,11 @@ export function requireToken(store: Store, roles: readonly string[]) {
     if (!token) throw new TributaryError("AUTH_MISSING", "Send Authorization: Bearer <token>");
     const principal = await authenticateToken(store.db, token);
     if (!principal) throw new TributaryError("AUTH_INVALID");
-    if (!hasRole(principal, roles)) throw new TributaryError("AUTH_FORBIDDEN", `This operation needs one of the roles: ${["admin", ...roles].join(", ")}`);
+    if (!hasRole(principal, roles))
+      throw new TributaryError(
+        "AUTH_FORBIDDEN",
+        `This operation needs one of the roles: ${["admin", ...roles].join(", ")}`,
+      );
     request.principal = principal;
   };
 }

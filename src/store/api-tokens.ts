@@ -13,7 +13,14 @@ export interface TokenPrincipal {
 /** Issues a token and answers it once; only its hash is stored. */
 export async function issueToken(
   db: Kysely<Database>,
-  options: { tenantId: number; userId?: number | null; roles: string[]; kind?: string; expiresAt?: Date | null; idleTimeoutSeconds?: number | null },
+  options: {
+    tenantId: number;
+    userId?: number | null;
+    roles: string[];
+    kind?: string;
+    expiresAt?: Date | null;
+    idleTimeoutSeconds?: number | null;
+  },
 ): Promise<{ id: number; token: string }> {
   const { token, hash } = newTokenSecret(options.tenantId);
   const row = await db
@@ -34,28 +41,62 @@ export async function issueToken(
 }
 
 /** Resolves a presented token to its principal, or undefined when unknown, revoked or expired; slides idle expiry. */
-export async function authenticateToken(db: Kysely<Database>, token: string, now = new Date()): Promise<TokenPrincipal | undefined> {
+export async function authenticateToken(
+  db: Kysely<Database>,
+  token: string,
+  now = new Date(),
+): Promise<TokenPrincipal | undefined> {
   const tenantId = tokenTenant(token);
   if (tenantId === null) return undefined;
   const row = await db
     .selectFrom("apiTokens")
-    .select(["id", "tenantId", "userId", "roles", "kind", "expiresAt", "revokedAt", "idleTimeoutSeconds", "lastUsedAt"])
+    .select([
+      "id",
+      "tenantId",
+      "userId",
+      "roles",
+      "kind",
+      "expiresAt",
+      "revokedAt",
+      "idleTimeoutSeconds",
+      "lastUsedAt",
+    ])
     .where("tenantId", "=", tenantId)
     .where("tokenHash", "=", hashToken(token))
     .executeTakeFirst();
   if (!row || row.revokedAt) return undefined;
   if (row.expiresAt && row.expiresAt <= now) return undefined;
-  if (row.idleTimeoutSeconds && row.lastUsedAt && row.lastUsedAt.getTime() + row.idleTimeoutSeconds * 1000 <= now.getTime()) return undefined;
+  if (
+    row.idleTimeoutSeconds &&
+    row.lastUsedAt &&
+    row.lastUsedAt.getTime() + row.idleTimeoutSeconds * 1000 <= now.getTime()
+  )
+    return undefined;
   // Refresh last use at most every few seconds: a write per request would serialise hot clients on one row.
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 5_000) {
-    await db.updateTable("apiTokens").set({ lastUsedAt: now }).where("tenantId", "=", tenantId).where("id", "=", row.id).execute();
+    await db
+      .updateTable("apiTokens")
+      .set({ lastUsedAt: now })
+      .where("tenantId", "=", tenantId)
+      .where("id", "=", row.id)
+      .execute();
   }
-  return { tokenId: Number(row.id), tenantId: Number(row.tenantId), userId: row.userId === null ? null : Number(row.userId), roles: row.roles, kind: row.kind };
+  return {
+    tokenId: Number(row.id),
+    tenantId: Number(row.tenantId),
+    userId: row.userId === null ? null : Number(row.userId),
+    roles: row.roles,
+    kind: row.kind,
+  };
 }
 
 /** Revokes a token by id; answers whether a live token was revoked. */
 export async function revokeToken(db: Kysely<Database>, id: number, tenantId?: number): Promise<boolean> {
-  let query = db.updateTable("apiTokens").set({ revokedAt: new Date() }).where("id", "=", id).where("revokedAt", "is", null);
+  let query = db
+    .updateTable("apiTokens")
+    .set({ revokedAt: new Date() })
+    .where("id", "=", id)
+    .where("revokedAt", "is", null);
   if (tenantId !== undefined) query = query.where("tenantId", "=", tenantId);
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;

@@ -2,8 +2,8 @@ import { PGlite } from "@electric-sql/pglite";
 import { CamelCasePlugin, Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
-import type { Database } from "./schema.js";
 import { latestSchemaVersion, migrationProvider } from "./migrations/index.js";
+import type { Database } from "./schema.js";
 
 export type EngineName = "pglite" | "postgres";
 
@@ -51,7 +51,10 @@ async function openPostgres(url: string, max: number): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, max, types });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    plugins: [new CamelCasePlugin()],
+  });
   return {
     db,
     engine: "postgres",
@@ -70,7 +73,10 @@ async function openPglite(dataDir: string | undefined): Promise<Store> {
     dataDir,
     parsers: { [INT8]: parseInt8, [DATE]: keepText, [NUMERIC]: Number },
   });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }), plugins: [new CamelCasePlugin()] });
+  const db = new Kysely<Database>({
+    dialect: new PGliteDialect({ pglite }),
+    plugins: [new CamelCasePlugin()],
+  });
   return {
     db,
     engine: "pglite",

@@ -12,10 +12,25 @@ export interface ReferenceItem {
   active: boolean;
 }
 
-export const referenceKinds: readonly ReferenceKind[] = ["salutation", "country", "heat_status", "channel", "sub_channel", "contact_status", "intake"];
+export const referenceKinds: readonly ReferenceKind[] = [
+  "salutation",
+  "country",
+  "heat_status",
+  "channel",
+  "sub_channel",
+  "contact_status",
+  "intake",
+];
 
 const columns = ["id", "kind", "name", "code", "parentId", "active"] as const;
-const toItem = (r: { id: number; kind: string; name: string; code: string | null; parentId: number | null; active: boolean }): ReferenceItem => ({
+const toItem = (r: {
+  id: number;
+  kind: string;
+  name: string;
+  code: string | null;
+  parentId: number | null;
+  active: boolean;
+}): ReferenceItem => ({
   ...r,
   id: Number(r.id),
   parentId: r.parentId === null ? null : Number(r.parentId),
@@ -23,14 +38,28 @@ const toItem = (r: { id: number; kind: string; name: string; code: string | null
 });
 
 /** Lists one kind of a tenant's reference data, in its sort order. */
-export async function listReferenceItems(db: Kysely<Database>, tenantId: number, kind: ReferenceKind, options: { includeInactive?: boolean } = {}) {
-  let query = db.selectFrom("referenceItems").select(columns).where("tenantId", "=", tenantId).where("kind", "=", kind);
+export async function listReferenceItems(
+  db: Kysely<Database>,
+  tenantId: number,
+  kind: ReferenceKind,
+  options: { includeInactive?: boolean } = {},
+) {
+  let query = db
+    .selectFrom("referenceItems")
+    .select(columns)
+    .where("tenantId", "=", tenantId)
+    .where("kind", "=", kind);
   if (!options.includeInactive) query = query.where("active", "=", true);
   return (await query.orderBy("sortOrder").orderBy("id").execute()).map(toItem);
 }
 
 /** Finds reference rows of a kind by name or code (case-insensitive). */
-export async function findReferenceItem(db: Kysely<Database>, tenantId: number, kind: ReferenceKind, nameOrCode: string): Promise<ReferenceItem | undefined> {
+export async function findReferenceItem(
+  db: Kysely<Database>,
+  tenantId: number,
+  kind: ReferenceKind,
+  nameOrCode: string,
+): Promise<ReferenceItem | undefined> {
   const needle = nameOrCode.trim().toLowerCase();
   const row = await db
     .selectFrom("referenceItems")
@@ -54,7 +83,14 @@ export async function addReferenceItem(
   }
   const row = await db
     .insertInto("referenceItems")
-    .values({ tenantId, kind: item.kind, name: item.name.trim(), code: item.code ?? null, parentId: item.parentId ?? null, sortOrder: 1000 })
+    .values({
+      tenantId,
+      kind: item.kind,
+      name: item.name.trim(),
+      code: item.code ?? null,
+      parentId: item.parentId ?? null,
+      sortOrder: 1000,
+    })
     .returning(columns)
     .executeTakeFirstOrThrow();
   return toItem(row);
@@ -67,11 +103,19 @@ export async function updateReferenceItem(
   id: number,
   change: { name?: string; active?: boolean; code?: string | null },
 ): Promise<ReferenceItem> {
-  const current = await db.selectFrom("referenceItems").select(columns).where("tenantId", "=", tenantId).where("id", "=", id).executeTakeFirst();
+  const current = await db
+    .selectFrom("referenceItems")
+    .select(columns)
+    .where("tenantId", "=", tenantId)
+    .where("id", "=", id)
+    .executeTakeFirst();
   if (!current) throw new TributaryError("REFERENCE_NOT_FOUND", `No reference row ${id}`);
   if (change.name !== undefined && change.name.trim().toLowerCase() !== current.name.toLowerCase()) {
     if (await findByExactName(db, tenantId, current.kind as ReferenceKind, change.name)) {
-      throw new TributaryError("REFERENCE_NAME_TAKEN", `A ${current.kind} named '${change.name}' already exists`);
+      throw new TributaryError(
+        "REFERENCE_NAME_TAKEN",
+        `A ${current.kind} named '${change.name}' already exists`,
+      );
     }
   }
   const row = await db

@@ -10,12 +10,25 @@ export interface Tenant {
 /** Creates a tenant with its default reference data, in one transaction. */
 export async function createTenant(db: Kysely<Database>, name: string): Promise<Tenant> {
   return db.transaction().execute(async (trx) => {
-    const tenant = await trx.insertInto("tenants").values({ name }).returning(["id", "name"]).executeTakeFirstOrThrow();
+    const tenant = await trx
+      .insertInto("tenants")
+      .values({ name })
+      .returning(["id", "name"])
+      .executeTakeFirstOrThrow();
     const defaults = defaultReferenceData();
     const parents = defaults.filter((d) => !d.parent);
     const inserted = await trx
       .insertInto("referenceItems")
-      .values(parents.map((d, i) => ({ tenantId: tenant.id, kind: d.kind, name: d.name, code: d.code ?? null, parentId: null, sortOrder: i })))
+      .values(
+        parents.map((d, i) => ({
+          tenantId: tenant.id,
+          kind: d.kind,
+          name: d.name,
+          code: d.code ?? null,
+          parentId: null,
+          sortOrder: i,
+        })),
+      )
       .returning(["id", "kind", "name"])
       .execute();
     const children = defaults.filter((d) => d.parent);

@@ -3,7 +3,7 @@ import { readConfig } from "../../src/config.js";
 import { buildApp } from "../../src/http/app.js";
 import { issueToken } from "../../src/store/api-tokens.js";
 import { createTenant, type Tenant } from "../../src/store/tenants.js";
-import { type TestStore, openTestStore } from "./test-store.js";
+import { openTestStore, type TestStore } from "./test-store.js";
 
 export interface TestApp {
   app: FastifyInstance;
@@ -15,7 +15,11 @@ export interface TestApp {
 }
 
 /** A server on a fresh store with one tenant, driven through app.inject(). */
-export async function openTestApp(engine: "pglite" | "postgres", label: string, configOverrides = {}): Promise<TestApp> {
+export async function openTestApp(
+  engine: "pglite" | "postgres",
+  label: string,
+  configOverrides = {},
+): Promise<TestApp> {
   const store = await openTestStore(engine, label);
   const app = await buildApp({ store, config: readConfig({}, { ...configOverrides }) });
   await app.ready();
@@ -24,7 +28,8 @@ export async function openTestApp(engine: "pglite" | "postgres", label: string, 
     app,
     store,
     tenant,
-    token: async (roles = ["contacts:write"], tenantId = tenant.id) => (await issueToken(store.db, { tenantId, roles })).token,
+    token: async (roles = ["contacts:write"], tenantId = tenant.id) =>
+      (await issueToken(store.db, { tenantId, roles })).token,
     async close() {
       await app.close();
       await store.dispose();

@@ -6,7 +6,9 @@ import { migrateToLatest, openStore, type Store } from "../../src/store/database
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || undefined;
 
 /** The engines every store test runs on: PGlite always, PostgreSQL when a URL is set. */
-export const testEngines: Array<"pglite" | "postgres"> = testDatabaseUrl ? ["pglite", "postgres"] : ["pglite"];
+export const testEngines: Array<"pglite" | "postgres"> = testDatabaseUrl
+  ? ["pglite", "postgres"]
+  : ["pglite"];
 
 export interface TestStore extends Store {
   /** the database URL, for PostgreSQL (to start a server or a second process on the same data) */
@@ -22,7 +24,10 @@ export async function openTestStore(engine: "pglite" | "postgres", label = "t"):
     return { ...store, dispose: () => store.close() };
   }
   if (!testDatabaseUrl) throw new Error("no PostgreSQL URL for tests");
-  const name = `tributary_${label.replace(/[^a-z0-9]/gi, "_").toLowerCase().slice(0, 30)}_${randomBytes(4).toString("hex")}`;
+  const name = `tributary_${label
+    .replace(/[^a-z0-9]/gi, "_")
+    .toLowerCase()
+    .slice(0, 30)}_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: testDatabaseUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);

@@ -12,5 +12,7 @@ export function nativeErrorHandler(error: FastifyError, request: FastifyRequest,
   const classified = classifyError(error);
   if (classified.status >= 500) request.log.error({ err: error }, "request failed");
   else request.log.info({ code: classified.code }, classified.message);
-  return reply.status(classified.status).send(nativeErrorBody(classified.code, classified.message, classified.details));
+  return reply
+    .status(classified.status)
+    .send(nativeErrorBody(classified.code, classified.message, classified.details));
 }

@@ -3,7 +3,14 @@ import { contactFields, contactFieldsByName } from "../../core/contact-fields.js
 import type { ContactChildren, ContactView, StatusChange } from "../../store/contacts/read-contacts.js";
 
 const collectionKeys = ["tags", "consents", "activities", "communications", "notes", "tasks"] as const;
-const envelopeKeys = new Set(["id", "identifiers", "heatStatusReason", "contactStatusReason", "contactStatusDate", ...collectionKeys]);
+const envelopeKeys = new Set([
+  "id",
+  "identifiers",
+  "heatStatusReason",
+  "contactStatusReason",
+  "contactStatusDate",
+  ...collectionKeys,
+]);
 
 /** The native wire's contact input (already shape-checked) as the canonical input. */
 export function toCanonical(wire: Record<string, unknown>): ContactInput {
@@ -15,7 +22,8 @@ export function toCanonical(wire: Record<string, unknown>): ContactInput {
   if (typeof wire.id === "number") input.id = wire.id;
   if (wire.identifiers) input.identifiers = { ...(wire.identifiers as Record<string, string>) };
   if (wire.heatStatusReason !== undefined) input.heatStatusReason = wire.heatStatusReason as string | null;
-  if (wire.contactStatusReason !== undefined) input.contactStatusReason = wire.contactStatusReason as string | null;
+  if (wire.contactStatusReason !== undefined)
+    input.contactStatusReason = wire.contactStatusReason as string | null;
   if (wire.contactStatusDate !== undefined) input.contactStatusDate = wire.contactStatusDate as string | null;
   for (const key of collectionKeys) {
     if (Array.isArray(wire[key])) (input as unknown as Record<string, unknown>)[key] = wire[key];

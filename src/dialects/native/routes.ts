@@ -6,17 +6,39 @@ import { parseIdProperty } from "../../core/match-key.js";
 import { registerIdempotency } from "../../http/idempotency.js";
 import { actorOf, principalOf } from "../../http/principal.js";
 import { requireToken } from "../../http/require-token.js";
-import { getContact, getContactChildren, getContacts, getStatusHistory, searchContactIds } from "../../store/contacts/read-contacts.js";
+import {
+  getContact,
+  getContactChildren,
+  getContacts,
+  getStatusHistory,
+  searchContactIds,
+} from "../../store/contacts/read-contacts.js";
 import { upsertContacts } from "../../store/contacts/upsert-contacts.js";
 import type { Store } from "../../store/database.js";
-import { addReferenceItem, listReferenceItems, referenceKinds, updateReferenceItem } from "../../store/reference-items.js";
+import {
+  addReferenceItem,
+  listReferenceItems,
+  referenceKinds,
+  updateReferenceItem,
+} from "../../store/reference-items.js";
 import { fromCanonical, historyToWire, toCanonical } from "./mapping.js";
-import { BatchUpsertBodySchema, BatchUpsertResponseSchema, ErrorBodySchema, maxBatchInputs } from "./wire-schemas.js";
+import {
+  BatchUpsertBodySchema,
+  BatchUpsertResponseSchema,
+  ErrorBodySchema,
+  maxBatchInputs,
+} from "./wire-schemas.js";
 
 const readRoles = ["contacts:read", "contacts:write"];
 const writeRoles = ["contacts:write"];
 
-const errorResponses = { 400: ErrorBodySchema, 401: ErrorBodySchema, 403: ErrorBodySchema, 404: ErrorBodySchema, 422: Type.Unknown() };
+const errorResponses = {
+  400: ErrorBodySchema,
+  401: ErrorBodySchema,
+  403: ErrorBodySchema,
+  404: ErrorBodySchema,
+  422: Type.Unknown(),
+};
 
 /** The native API under /api/v1: batch upsert, contact reads and reference data. */
 export async function nativeRoutes(app: FastifyInstance, { store }: { store: Store }) {
@@ -41,18 +63,34 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
         preValidation: async (request) => {
           const inputs = (request.body as { inputs?: unknown } | null)?.inputs;
           if (Array.isArray(inputs) && inputs.length > maxBatchInputs) {
-            throw new TributaryError("REQUEST_TOO_MANY_RECORDS", `inputs has ${inputs.length} items; at most ${maxBatchInputs} are allowed per batch`);
+            throw new TributaryError(
+              "REQUEST_TOO_MANY_RECORDS",
+              `inputs has ${inputs.length} items; at most ${maxBatchInputs} are allowed per batch`,
+            );
           }
-          if (Array.isArray(inputs) && inputs.length === 0) throw new TributaryError("REQUEST_EMPTY_BATCH", "inputs is empty");
+          if (Array.isArray(inputs) && inputs.length === 0)
+            throw new TributaryError("REQUEST_EMPTY_BATCH", "inputs is empty");
         },
       },
       async (request, reply) => {
-        const body = request.body as { idProperty: string; mode?: "allOrNone" | "partial"; inputs: Record<string, unknown>[] };
+        const body = request.body as {
+          idProperty: string;
+          mode?: "allOrNone" | "partial";
+          inputs: Record<string, unknown>[];
+        };
         const idProperty = parseIdProperty(body.idProperty);
         if (!idProperty) {
-          throw new TributaryError("REQUEST_BODY_INVALID", `idProperty '${body.idProperty}' is not id, email, pi or an identifier scheme`, [
-            { code: "REQUEST_BODY_INVALID", field: "idProperty", message: "must be id, email, pi or a lower_snake identifier scheme" },
-          ]);
+          throw new TributaryError(
+            "REQUEST_BODY_INVALID",
+            `idProperty '${body.idProperty}' is not id, email, pi or an identifier scheme`,
+            [
+              {
+                code: "REQUEST_BODY_INVALID",
+                field: "idProperty",
+                message: "must be id, email, pi or a lower_snake identifier scheme",
+              },
+            ],
+          );
         }
         const principal = principalOf(request);
         const mode = body.mode ?? "allOrNone";
@@ -63,13 +101,25 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
           actor: actorOf(principal),
           fieldPath: (index, field) => `inputs[${index}].${field}`,
         });
-        const results = outcome.results.map((r) => ({ ...r, status: r.status === "skipped" ? ("unchanged" as const) : r.status }));
+        const results = outcome.results.map((r) => ({
+          ...r,
+          status: r.status === "skipped" ? ("unchanged" as const) : r.status,
+        }));
         const count = (s: string) => results.filter((r) => r.status === s).length;
-        const summary = { created: count("created"), updated: count("updated"), unchanged: count("unchanged"), error: count("error") };
+        const summary = {
+          created: count("created"),
+          updated: count("updated"),
+          unchanged: count("unchanged"),
+          error: count("error"),
+        };
         if (!outcome.committed) {
           const details = results.flatMap((r) => r.errors);
           return reply.status(422).send({
-            error: { code: "BATCH_REJECTED", message: `${summary.error} of ${results.length} inputs are invalid; nothing was written`, details },
+            error: {
+              code: "BATCH_REJECTED",
+              message: `${summary.error} of ${results.length} inputs are invalid; nothing was written`,
+              details,
+            },
             results: results.map((r) => ({ index: r.index, status: "error", errors: r.errors })),
           });
         }
@@ -87,7 +137,11 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
           summary: "Add a reference row (admin)",
           params: Type.Object({ kind: Type.String() }),
           body: Type.Object(
-            { name: Type.String({ minLength: 1, maxLength: 200 }), code: Type.Optional(Type.String({ maxLength: 20 })), parentId: Type.Optional(Type.Integer()) },
+            {
+              name: Type.String({ minLength: 1, maxLength: 200 }),
+              code: Type.Optional(Type.String({ maxLength: 20 })),
+              parentId: Type.Optional(Type.Integer()),
+            },
             { additionalProperties: false },
           ),
         },
@@ -110,7 +164,11 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
         summary: "Rename, (de)activate or recode a reference row (admin)",
         params: Type.Object({ kind: Type.String(), id: Type.Integer() }),
         body: Type.Object(
-          { name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), active: Type.Optional(Type.Boolean()), code: Type.Optional(Type.String({ maxLength: 20 })) },
+          {
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            active: Type.Optional(Type.Boolean()),
+            code: Type.Optional(Type.String({ maxLength: 20 })),
+          },
           { additionalProperties: false },
         ),
       },
@@ -118,7 +176,12 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
     async (request) => {
       const { kind, id } = request.params as { kind: string; id: number };
       referenceKindOf(kind);
-      return updateReferenceItem(store.db, principalOf(request).tenantId, id, request.body as { name?: string; active?: boolean });
+      return updateReferenceItem(
+        store.db,
+        principalOf(request).tenantId,
+        id,
+        request.body as { name?: string; active?: boolean },
+      );
     },
   );
 
@@ -136,7 +199,9 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
     async (request) => {
       const kind = referenceKindOf((request.params as { kind: string }).kind);
       const { includeInactive } = request.query as { includeInactive?: boolean };
-      return { data: await listReferenceItems(store.db, principalOf(request).tenantId, kind, { includeInactive }) };
+      return {
+        data: await listReferenceItems(store.db, principalOf(request).tenantId, kind, { includeInactive }),
+      };
     },
   );
 
@@ -144,7 +209,11 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
     "/contacts/:id",
     {
       preHandler: canRead,
-      schema: { tags: ["contacts"], summary: "One contact with identifiers and collections", params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) },
+      schema: {
+        tags: ["contacts"],
+        summary: "One contact with identifiers and collections",
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+      },
     },
     async (request) => {
       const { tenantId } = principalOf(request);
@@ -159,12 +228,17 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
     "/contacts/:id/history",
     {
       preHandler: canRead,
-      schema: { tags: ["contacts"], summary: "Heat-status and contact-status history, oldest first", params: Type.Object({ id: Type.Integer({ minimum: 1 }) }) },
+      schema: {
+        tags: ["contacts"],
+        summary: "Heat-status and contact-status history, oldest first",
+        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+      },
     },
     async (request) => {
       const { tenantId } = principalOf(request);
       const { id } = request.params as { id: number };
-      if (!(await getContact(store.db, tenantId, id))) throw new TributaryError("CONTACT_NOT_FOUND", `No contact ${id}`);
+      if (!(await getContact(store.db, tenantId, id)))
+        throw new TributaryError("CONTACT_NOT_FOUND", `No contact ${id}`);
       return { data: (await getStatusHistory(store.db, tenantId, id)).map(historyToWire) };
     },
   );
@@ -193,7 +267,10 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
       const ids = await searchContactIds(store.db, tenantId, { q, limit: limit + 1, afterId });
       const page = ids.slice(0, limit);
       const views = await getContacts(store.db, tenantId, page);
-      return { data: views.map((v) => fromCanonical(v)), nextCursor: ids.length > limit ? encodeCursor(page[page.length - 1]) : null };
+      return {
+        data: views.map((v) => fromCanonical(v)),
+        nextCursor: ids.length > limit ? encodeCursor(page[page.length - 1]) : null,
+      };
     },
   );
 }
@@ -201,10 +278,18 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
 function referenceKindOf(raw: string): ReferenceKind {
   // Singular or plural, hyphen or underscore: heat-status, heat_statuses, countries, …
   const snake = raw.toLowerCase().replace(/-/g, "_");
-  const singular = snake.endsWith("status") ? snake : snake.replace(/statuses$/, "status").replace(/ies$/, "y").replace(/s$/, "");
+  const singular = snake.endsWith("status")
+    ? snake
+    : snake
+        .replace(/statuses$/, "status")
+        .replace(/ies$/, "y")
+        .replace(/s$/, "");
   const kind = singular as ReferenceKind;
   if (!referenceKinds.includes(kind)) {
-    throw new TributaryError("REQUEST_NOT_FOUND", `Unknown reference kind '${raw}'; use one of ${referenceKinds.map((k) => k.replace(/_/g, "-")).join(", ")}`);
+    throw new TributaryError(
+      "REQUEST_NOT_FOUND",
+      `Unknown reference kind '${raw}'; use one of ${referenceKinds.map((k) => k.replace(/_/g, "-")).join(", ")}`,
+    );
   }
   return kind;
 }
@@ -215,6 +300,9 @@ function encodeCursor(id: number): string {
 
 function decodeCursor(cursor: string): number {
   const m = /^c:(\d{1,15})$/.exec(Buffer.from(cursor, "base64url").toString());
-  if (!m) throw new TributaryError("REQUEST_BODY_INVALID", "cursor is not one this API gave out", [{ code: "REQUEST_BODY_INVALID", field: "cursor", message: "unknown cursor" }]);
+  if (!m)
+    throw new TributaryError("REQUEST_BODY_INVALID", "cursor is not one this API gave out", [
+      { code: "REQUEST_BODY_INVALID", field: "cursor", message: "unknown cursor" },
+    ]);
   return Number(m[1]);
 }

@@ -14,11 +14,30 @@ const scalarProperties = Object.fromEntries(
       case "boolean":
         return [f.name, Type.Optional(nullable(Type.Boolean({ description })))];
       case "reference":
-        return [f.name, Type.Optional(nullable(Type.Integer({ description: `${description}: id of a ${f.reference} reference row` })))];
+        return [
+          f.name,
+          Type.Optional(
+            nullable(Type.Integer({ description: `${description}: id of a ${f.reference} reference row` })),
+          ),
+        ];
       case "date":
-        return [f.name, Type.Optional(nullable(Type.String({ description: `${description}; YYYY-MM-DD (a time part is dropped)` })))];
+        return [
+          f.name,
+          Type.Optional(
+            nullable(Type.String({ description: `${description}; YYYY-MM-DD (a time part is dropped)` })),
+          ),
+        ];
       default:
-        return [f.name, Type.Optional(nullable(Type.Union([Type.String(), Type.Number()], { description: `${description}; ISO 8601 or epoch ms` })))];
+        return [
+          f.name,
+          Type.Optional(
+            nullable(
+              Type.Union([Type.String(), Type.Number()], {
+                description: `${description}; ISO 8601 or epoch ms`,
+              }),
+            ),
+          ),
+        ];
     }
   }),
 );
@@ -26,8 +45,14 @@ const scalarProperties = Object.fromEntries(
 const optionalText = Type.Optional(nullable(Type.String()));
 const strict = { additionalProperties: false } as const;
 
-export const TagSchema = Type.Object({ tag: Type.String({ minLength: 1, maxLength: 200 }), taggedAt: optionalText }, strict);
-export const ConsentSchema = Type.Object({ type: Type.String({ minLength: 1, maxLength: 200 }), granted: Type.Boolean(), recordedAt: optionalText }, strict);
+export const TagSchema = Type.Object(
+  { tag: Type.String({ minLength: 1, maxLength: 200 }), taggedAt: optionalText },
+  strict,
+);
+export const ConsentSchema = Type.Object(
+  { type: Type.String({ minLength: 1, maxLength: 200 }), granted: Type.Boolean(), recordedAt: optionalText },
+  strict,
+);
 export const CourseSchema = Type.Object(
   {
     preferenceNumber: Type.Optional(nullable(Type.Integer())),
@@ -40,7 +65,10 @@ export const CourseSchema = Type.Object(
   },
   strict,
 );
-export const ActivitySchema = Type.Object({ kind: optionalText, courses: Type.Array(CourseSchema, { maxItems: 100 }) }, strict);
+export const ActivitySchema = Type.Object(
+  { kind: optionalText, courses: Type.Array(CourseSchema, { maxItems: 100 }) },
+  strict,
+);
 export const CommunicationSchema = Type.Object(
   {
     incoming: Type.Optional(nullable(Type.Boolean())),
@@ -60,21 +88,38 @@ export const CommunicationSchema = Type.Object(
   },
   strict,
 );
-export const NoteSchema = Type.Object({ content: Type.String({ minLength: 1, maxLength: 100_000 }), noteType: optionalText }, strict);
-export const TaskSchema = Type.Object({ taskType: optionalText, description: optionalText, actionDate: optionalText }, strict);
+export const NoteSchema = Type.Object(
+  { content: Type.String({ minLength: 1, maxLength: 100_000 }), noteType: optionalText },
+  strict,
+);
+export const TaskSchema = Type.Object(
+  { taskType: optionalText, description: optionalText, actionDate: optionalText },
+  strict,
+);
 
 export const ContactInputSchema = Type.Object(
   {
-    id: Type.Optional(Type.Integer({ minimum: 1, description: "The contact's own id (idProperty \"id\")" })),
+    id: Type.Optional(Type.Integer({ minimum: 1, description: 'The contact\'s own id (idProperty "id")' })),
     identifiers: Type.Optional(
       Type.Record(Type.String({ pattern: "^[a-z][a-z0-9_]{0,39}$" }), Type.String(), {
-        description: "Identifiers by scheme: external_id, crm_number, regent_id, student_institution_id, or your own lower_snake scheme",
+        description:
+          "Identifiers by scheme: external_id, crm_number, regent_id, student_institution_id, or your own lower_snake scheme",
       }),
     ),
     ...scalarProperties,
-    heatStatusReason: Type.Optional(nullable(Type.String({ description: "Why the heat status changes (history row); at most 100 characters" }))),
-    contactStatusReason: Type.Optional(nullable(Type.String({ description: "Why the contact status changes (history row); at most 100 characters" }))),
-    contactStatusDate: Type.Optional(nullable(Type.String({ description: "When the contact status change took effect" }))),
+    heatStatusReason: Type.Optional(
+      nullable(
+        Type.String({ description: "Why the heat status changes (history row); at most 100 characters" }),
+      ),
+    ),
+    contactStatusReason: Type.Optional(
+      nullable(
+        Type.String({ description: "Why the contact status changes (history row); at most 100 characters" }),
+      ),
+    ),
+    contactStatusDate: Type.Optional(
+      nullable(Type.String({ description: "When the contact status change took effect" })),
+    ),
     tags: Type.Optional(Type.Array(TagSchema, { maxItems: 500 })),
     consents: Type.Optional(Type.Array(ConsentSchema, { maxItems: 100 })),
     activities: Type.Optional(Type.Array(ActivitySchema, { maxItems: 100 })),
@@ -90,7 +135,9 @@ export const maxBatchInputs = 1000;
 export const BatchUpsertBodySchema = Type.Object(
   {
     idProperty: Type.String({ description: "id, email, pi, or an identifier scheme such as external_id" }),
-    mode: Type.Optional(Type.Union([Type.Literal("allOrNone"), Type.Literal("partial")], { default: "allOrNone" })),
+    mode: Type.Optional(
+      Type.Union([Type.Literal("allOrNone"), Type.Literal("partial")], { default: "allOrNone" }),
+    ),
     inputs: Type.Array(ContactInputSchema),
   },
   strict,
@@ -103,20 +150,32 @@ export const ErrorDetailSchema = Type.Object({
   index: Type.Optional(Type.Integer()),
 });
 
-export const ErrorBodySchema = Type.Object(
-  {
-    error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Array(ErrorDetailSchema)) }),
-  },
-);
+export const ErrorBodySchema = Type.Object({
+  error: Type.Object({
+    code: Type.String(),
+    message: Type.String(),
+    details: Type.Optional(Type.Array(ErrorDetailSchema)),
+  }),
+});
 
 export const BatchResultSchema = Type.Object({
   index: Type.Integer(),
-  status: Type.Union([Type.Literal("created"), Type.Literal("updated"), Type.Literal("unchanged"), Type.Literal("error")]),
+  status: Type.Union([
+    Type.Literal("created"),
+    Type.Literal("updated"),
+    Type.Literal("unchanged"),
+    Type.Literal("error"),
+  ]),
   id: Type.Optional(Type.Integer()),
   errors: Type.Array(ErrorDetailSchema),
 });
 
 export const BatchUpsertResponseSchema = Type.Object({
   results: Type.Array(BatchResultSchema),
-  summary: Type.Object({ created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer(), error: Type.Integer() }),
+  summary: Type.Object({
+    created: Type.Integer(),
+    updated: Type.Integer(),
+    unchanged: Type.Integer(),
+    error: Type.Integer(),
+  }),
 });

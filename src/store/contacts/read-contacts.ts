@@ -19,16 +19,39 @@ export interface ContactChildren {
   consents: Array<{ type: string; granted: boolean; recordedAt: Date }>;
   activities: Array<{ id: number; kind: string | null; courses: unknown; createdAt: Date }>;
   communications: Array<Record<string, unknown>>;
-  notes: Array<{ id: number; content: string; noteType: string | null; actor: string | null; createdAt: Date }>;
-  tasks: Array<{ id: number; taskType: string | null; description: string | null; actionDate: string | null; done: boolean; createdAt: Date }>;
+  notes: Array<{
+    id: number;
+    content: string;
+    noteType: string | null;
+    actor: string | null;
+    createdAt: Date;
+  }>;
+  tasks: Array<{
+    id: number;
+    taskType: string | null;
+    description: string | null;
+    actionDate: string | null;
+    done: boolean;
+    createdAt: Date;
+  }>;
 }
 
-const selectContactSql = sql.raw(`id, ${scalarColumns.join(", ")}, created_at, modified_at, created_by, modified_by`);
+const selectContactSql = sql.raw(
+  `id, ${scalarColumns.join(", ")}, created_at, modified_at, created_by, modified_by`,
+);
 
 /** Loads contacts of one tenant by id, with their identifiers; missing ids are simply absent. */
-export async function getContacts(db: Kysely<Database>, tenantId: number, ids: number[]): Promise<ContactView[]> {
+export async function getContacts(
+  db: Kysely<Database>,
+  tenantId: number,
+  ids: number[],
+): Promise<ContactView[]> {
   if (ids.length === 0) return [];
-  const rows = await sql<Record<string, unknown>>`select ${selectContactSql} from contacts where tenant_id = ${tenantId} and id = any(${ids}::bigint[])`.execute(db);
+  const rows = await sql<
+    Record<string, unknown>
+  >`select ${selectContactSql} from contacts where tenant_id = ${tenantId} and id = any(${ids}::bigint[])`.execute(
+    db,
+  );
   const identifiers = await db
     .selectFrom("contactIdentifiers")
     .select(["contactId", "scheme", "value"])
@@ -44,7 +67,11 @@ export async function getContacts(db: Kysely<Database>, tenantId: number, ids: n
 }
 
 /** One contact of one tenant, or undefined (a contact of another tenant is as absent as a missing one). */
-export async function getContact(db: Kysely<Database>, tenantId: number, id: number): Promise<ContactView | undefined> {
+export async function getContact(
+  db: Kysely<Database>,
+  tenantId: number,
+  id: number,
+): Promise<ContactView | undefined> {
   return (await getContacts(db, tenantId, [id]))[0];
 }
 
@@ -61,25 +88,90 @@ function toView(row: Record<string, unknown>): ContactView {
 }
 
 /** The collections hanging off one contact. */
-export async function getContactChildren(db: Kysely<Database>, tenantId: number, contactId: number): Promise<ContactChildren> {
-  const scope = <T extends "contactTags" | "contactConsents" | "contactActivities" | "contactCommunications" | "contactNotes" | "contactTasks">(table: T) =>
-    db.selectFrom(table as "contactTags").where("tenantId", "=", tenantId).where("contactId", "=", contactId);
+export async function getContactChildren(
+  db: Kysely<Database>,
+  tenantId: number,
+  contactId: number,
+): Promise<ContactChildren> {
+  const scope = <
+    T extends
+      | "contactTags"
+      | "contactConsents"
+      | "contactActivities"
+      | "contactCommunications"
+      | "contactNotes"
+      | "contactTasks",
+  >(
+    table: T,
+  ) =>
+    db
+      .selectFrom(table as "contactTags")
+      .where("tenantId", "=", tenantId)
+      .where("contactId", "=", contactId);
   const [tags, consents, activities, communications, notes, tasks] = await Promise.all([
     scope("contactTags").select(["tag", "taggedAt"]).orderBy("tag").execute(),
-    db.selectFrom("contactConsents").select(["consentType as type", "granted", "recordedAt"]).where("tenantId", "=", tenantId).where("contactId", "=", contactId).orderBy("consentType").execute(),
-    db.selectFrom("contactActivities").select(["id", "kind", "courses", "createdAt"]).where("tenantId", "=", tenantId).where("contactId", "=", contactId).orderBy("id").execute(),
     db
-      .selectFrom("contactCommunications")
-      .select(["id", "incoming", "category", "type", "headline", "labels", "subject", "code", "effectiveness", "fromEmail", "toEmail", "sendExternal", "source", "referralSource", "occurredAt", "createdAt"])
+      .selectFrom("contactConsents")
+      .select(["consentType as type", "granted", "recordedAt"])
+      .where("tenantId", "=", tenantId)
+      .where("contactId", "=", contactId)
+      .orderBy("consentType")
+      .execute(),
+    db
+      .selectFrom("contactActivities")
+      .select(["id", "kind", "courses", "createdAt"])
       .where("tenantId", "=", tenantId)
       .where("contactId", "=", contactId)
       .orderBy("id")
       .execute(),
-    db.selectFrom("contactNotes").select(["id", "content", "noteType", "actor", "createdAt"]).where("tenantId", "=", tenantId).where("contactId", "=", contactId).orderBy("id").execute(),
-    db.selectFrom("contactTasks").select(["id", "taskType", "description", "actionDate", "done", "createdAt"]).where("tenantId", "=", tenantId).where("contactId", "=", contactId).orderBy("id").execute(),
+    db
+      .selectFrom("contactCommunications")
+      .select([
+        "id",
+        "incoming",
+        "category",
+        "type",
+        "headline",
+        "labels",
+        "subject",
+        "code",
+        "effectiveness",
+        "fromEmail",
+        "toEmail",
+        "sendExternal",
+        "source",
+        "referralSource",
+        "occurredAt",
+        "createdAt",
+      ])
+      .where("tenantId", "=", tenantId)
+      .where("contactId", "=", contactId)
+      .orderBy("id")
+      .execute(),
+    db
+      .selectFrom("contactNotes")
+      .select(["id", "content", "noteType", "actor", "createdAt"])
+      .where("tenantId", "=", tenantId)
+      .where("contactId", "=", contactId)
+      .orderBy("id")
+      .execute(),
+    db
+      .selectFrom("contactTasks")
+      .select(["id", "taskType", "description", "actionDate", "done", "createdAt"])
+      .where("tenantId", "=", tenantId)
+      .where("contactId", "=", contactId)
+      .orderBy("id")
+      .execute(),
   ]);
   const num = <R extends { id: number }>(rows: R[]) => rows.map((r) => ({ ...r, id: Number(r.id) }));
-  return { tags, consents, activities: num(activities), communications: num(communications), notes: num(notes), tasks: num(tasks) };
+  return {
+    tags,
+    consents,
+    activities: num(activities),
+    communications: num(communications),
+    notes: num(notes),
+    tasks: num(tasks),
+  };
 }
 
 export interface ContactSearch {
@@ -95,7 +187,11 @@ export interface ContactSearch {
 }
 
 /** Searches one tenant's contacts by name, email or identifier, in id order; answers ids. */
-export async function searchContactIds(db: Kysely<Database>, tenantId: number, search: ContactSearch): Promise<number[]> {
+export async function searchContactIds(
+  db: Kysely<Database>,
+  tenantId: number,
+  search: ContactSearch,
+): Promise<number[]> {
   let query = db.selectFrom("contacts").select("contacts.id").where("contacts.tenantId", "=", tenantId);
   if (search.afterId !== undefined) query = query.where("contacts.id", ">", search.afterId);
   if (search.email) query = query.where(sql`lower(email)`, "=", search.email.trim().toLowerCase());
@@ -135,12 +231,20 @@ export async function searchContactIds(db: Kysely<Database>, tenantId: number, s
       ]),
     );
   }
-  const rows = await query.orderBy("contacts.id").limit(search.limit).offset(search.offset ?? 0).execute();
+  const rows = await query
+    .orderBy("contacts.id")
+    .limit(search.limit)
+    .offset(search.offset ?? 0)
+    .execute();
   return rows.map((r) => Number(r.id));
 }
 
 /** Counts what searchContactIds would find without paging. */
-export async function countContacts(db: Kysely<Database>, tenantId: number, search: Omit<ContactSearch, "limit" | "afterId" | "offset">): Promise<number> {
+export async function countContacts(
+  db: Kysely<Database>,
+  tenantId: number,
+  search: Omit<ContactSearch, "limit" | "afterId" | "offset">,
+): Promise<number> {
   const ids = await searchContactIds(db, tenantId, { ...search, limit: Number.MAX_SAFE_INTEGER });
   return ids.length;
 }
@@ -155,8 +259,20 @@ export interface StatusChange {
 }
 
 /** The heat-status and contact-status history of one contact, oldest first. */
-export async function getStatusHistory(db: Kysely<Database>, tenantId: number, contactId: number): Promise<StatusChange[]> {
-  const rows = await sql<{ kind: StatusChange["kind"]; statusId: number | null; statusName: string | null; reason: string | null; changedAt: Date; actor: string | null; id: number }>`
+export async function getStatusHistory(
+  db: Kysely<Database>,
+  tenantId: number,
+  contactId: number,
+): Promise<StatusChange[]> {
+  const rows = await sql<{
+    kind: StatusChange["kind"];
+    statusId: number | null;
+    statusName: string | null;
+    reason: string | null;
+    changedAt: Date;
+    actor: string | null;
+    id: number;
+  }>`
     select 'heat_status' as kind, h.heat_status_id as status_id, r.name as status_name, h.reason, h.changed_at, h.actor, h.id
     from contact_heat_status_history h left join reference_items r on r.tenant_id = h.tenant_id and r.id = h.heat_status_id
     where h.tenant_id = ${tenantId} and h.contact_id = ${contactId}
@@ -165,5 +281,8 @@ export async function getStatusHistory(db: Kysely<Database>, tenantId: number, c
     from contact_status_history h left join reference_items r on r.tenant_id = h.tenant_id and r.id = h.contact_status_id
     where h.tenant_id = ${tenantId} and h.contact_id = ${contactId}
     order by changed_at, id`.execute(db);
-  return rows.rows.map(({ id: _id, ...r }) => ({ ...r, statusId: r.statusId === null ? null : Number(r.statusId) }));
+  return rows.rows.map(({ id: _id, ...r }) => ({
+    ...r,
+    statusId: r.statusId === null ? null : Number(r.statusId),
+  }));
 }

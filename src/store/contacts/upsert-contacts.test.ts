@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestStore, openTestStore, testEngines } from "../../../test/helpers/test-store.js";
+import { openTestStore, type TestStore, testEngines } from "../../../test/helpers/test-store.js";
 import type { ContactInput } from "../../core/contact.js";
-import { type Tenant, createTenant } from "../tenants.js";
+import { createTenant, type Tenant } from "../tenants.js";
 import { getContact, getContactChildren, getStatusHistory } from "./read-contacts.js";
 import { upsertContacts } from "./upsert-contacts.js";
 
 let seq = 0;
-const contact = (overrides: Partial<ContactInput["fields"]> = {}, extra: Partial<ContactInput> = {}): ContactInput => {
+const contact = (
+  overrides: Partial<ContactInput["fields"]> = {},
+  extra: Partial<ContactInput> = {},
+): ContactInput => {
   seq += 1;
   return {
     identifiers: { external_id: `X-${seq}` },
@@ -18,7 +21,12 @@ const contact = (overrides: Partial<ContactInput["fields"]> = {}, extra: Partial
 describe.each(testEngines)("upsertContacts on %s", (engine) => {
   let store: TestStore;
   let tenant: Tenant;
-  const opts = () => ({ tenantId: tenant.id, idProperty: { scheme: "external_id" }, mode: "allOrNone" as const, actor: "test" });
+  const opts = () => ({
+    tenantId: tenant.id,
+    idProperty: { scheme: "external_id" },
+    mode: "allOrNone" as const,
+    actor: "test",
+  });
 
   beforeAll(async () => {
     store = await openTestStore(engine, "upsert");
@@ -48,7 +56,9 @@ describe.each(testEngines)("upsertContacts on %s", (engine) => {
     const out = await upsertContacts(store.db, [a, b], opts());
     expect(out.results.map((r) => r.status)).toEqual(["created", "updated"]);
     expect(out.results[0].id).toBe(out.results[1].id);
-    expect((await getContact(store.db, tenant.id, out.results[0].id as number))?.fields.surname).toBe("Second");
+    expect((await getContact(store.db, tenant.id, out.results[0].id as number))?.fields.surname).toBe(
+      "Second",
+    );
   });
 
   it("allOrNone: one bad input writes nothing and every error is listed", async () => {
@@ -56,17 +66,26 @@ describe.each(testEngines)("upsertContacts on %s", (engine) => {
     const bad = contact({ givenName: "x".repeat(121), email: "not-an-email" });
     const out = await upsertContacts(store.db, [good, bad], opts());
     expect(out.committed).toBe(false);
-    expect(out.results[1].errors.map((e) => e.code).sort()).toEqual(["CONTACT_EMAIL_INVALID", "CONTACT_FIELD_TOO_LONG"]);
+    expect(out.results[1].errors.map((e) => e.code).sort()).toEqual([
+      "CONTACT_EMAIL_INVALID",
+      "CONTACT_FIELD_TOO_LONG",
+    ]);
     expect(out.results[1].errors[0]).toMatchObject({ index: 1 });
     const retry = await upsertContacts(store.db, [good], opts());
     expect(retry.results[0].status).toBe("created");
   });
 
   it("partial: good inputs go in, bad ones are reported", async () => {
-    const out = await upsertContacts(store.db, [contact(), contact({ heatStatusId: 99_999_999 })], { ...opts(), mode: "partial" });
+    const out = await upsertContacts(store.db, [contact(), contact({ heatStatusId: 99_999_999 })], {
+      ...opts(),
+      mode: "partial",
+    });
     expect(out.committed).toBe(true);
     expect(out.results[0].status).toBe("created");
-    expect(out.results[1]).toMatchObject({ status: "error", errors: [{ code: "CONTACT_REFERENCE_UNKNOWN", field: "heatStatusId", index: 1 }] });
+    expect(out.results[1]).toMatchObject({
+      status: "error",
+      errors: [{ code: "CONTACT_REFERENCE_UNKNOWN", field: "heatStatusId", index: 1 }],
+    });
   });
 
   it("refuses an identifier that belongs to another contact", async () => {
@@ -74,7 +93,10 @@ describe.each(testEngines)("upsertContacts on %s", (engine) => {
     await upsertContacts(store.db, [a], opts());
     const b = contact({}, { identifiers: { external_id: "B-only", crm_number: "1" } });
     await upsertContacts(store.db, [b], opts());
-    const thief = { ...contact(), identifiers: { external_id: a.identifiers?.external_id as string, crm_number: "1" } };
+    const thief = {
+      ...contact(),
+      identifiers: { external_id: a.identifiers?.external_id as string, crm_number: "1" },
+    };
     const out = await upsertContacts(store.db, [thief], opts());
     expect(out.results[0].errors.map((e) => e.code)).toEqual(["CONTACT_IDENTIFIER_TAKEN"]);
   });
@@ -82,24 +104,51 @@ describe.each(testEngines)("upsertContacts on %s", (engine) => {
   it("matches by email and by PI", async () => {
     const base = contact({ dateOfBirth: "1980-01-01" });
     const created = await upsertContacts(store.db, [base], opts());
-    const byEmail = await upsertContacts(store.db, [{ fields: { email: ` ${String(base.fields.email).toUpperCase()} `, phoneMobile: "0400" } }], { ...opts(), idProperty: "email" });
+    const byEmail = await upsertContacts(
+      store.db,
+      [{ fields: { email: ` ${String(base.fields.email).toUpperCase()} `, phoneMobile: "0400" } }],
+      { ...opts(), idProperty: "email" },
+    );
     expect(byEmail.results[0]).toMatchObject({ status: "updated", id: created.results[0].id });
     const byPi = await upsertContacts(
       store.db,
-      [{ fields: { email: base.fields.email, givenName: "ADA ", surname: String(base.fields.surname).toLowerCase(), dateOfBirth: "1980-01-01", phoneHome: "1" } }],
+      [
+        {
+          fields: {
+            email: base.fields.email,
+            givenName: "ADA ",
+            surname: String(base.fields.surname).toLowerCase(),
+            dateOfBirth: "1980-01-01",
+            phoneHome: "1",
+          },
+        },
+      ],
       { ...opts(), idProperty: "pi" },
     );
     expect(byPi.results[0]).toMatchObject({ status: "updated", id: created.results[0].id });
   });
 
   it("writes status history with default and given reasons, and children once", async () => {
-    const [cold, hot] = await store.db.selectFrom("referenceItems").select(["id", "name"]).where("tenantId", "=", tenant.id).where("kind", "=", "heat_status").orderBy("sortOrder").execute();
-    const input = contact({ heatStatusId: Number(cold.id) }, { tags: [{ tag: "Open Day" }], notes: [{ content: "Called" }] });
+    const [cold, hot] = await store.db
+      .selectFrom("referenceItems")
+      .select(["id", "name"])
+      .where("tenantId", "=", tenant.id)
+      .where("kind", "=", "heat_status")
+      .orderBy("sortOrder")
+      .execute();
+    const input = contact(
+      { heatStatusId: Number(cold.id) },
+      { tags: [{ tag: "Open Day" }], notes: [{ content: "Called" }] },
+    );
     const out = await upsertContacts(store.db, [structuredClone(input)], opts());
     const id = out.results[0].id as number;
     const replay = await upsertContacts(store.db, [structuredClone(input)], opts());
     expect(replay.results[0].status).toBe("unchanged");
-    await upsertContacts(store.db, [{ ...structuredClone(input), fields: { heatStatusId: Number(hot.id) }, heatStatusReason: "Attended" }], opts());
+    await upsertContacts(
+      store.db,
+      [{ ...structuredClone(input), fields: { heatStatusId: Number(hot.id) }, heatStatusReason: "Attended" }],
+      opts(),
+    );
     const history = await getStatusHistory(store.db, tenant.id, id);
     expect(history.map((h) => [h.kind, h.statusName, h.reason])).toEqual([
       ["heat_status", cold.name, "Contact created"],
@@ -114,7 +163,10 @@ describe.each(testEngines)("upsertContacts on %s", (engine) => {
     const other = await createTenant(store.db, "Clinic");
     const out = await upsertContacts(store.db, [contact()], opts());
     expect(await getContact(store.db, other.id, out.results[0].id as number)).toBeUndefined();
-    const sameKey = await upsertContacts(store.db, [contact({}, { identifiers: { external_id: "X-1" } })], { ...opts(), tenantId: other.id });
+    const sameKey = await upsertContacts(store.db, [contact({}, { identifiers: { external_id: "X-1" } })], {
+      ...opts(),
+      tenantId: other.id,
+    });
     expect(sameKey.results[0].status).toBe("created");
   });
 });

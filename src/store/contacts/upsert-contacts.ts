@@ -38,7 +38,12 @@ export interface UpsertOptions {
   requireMatchKey?: boolean;
   /** When true an input that matches nothing is refused (update-only endpoints). */
   updateOnly?: boolean;
-  defaultReasons?: { heatStatusCreated: string; heatStatusChanged: string; contactStatusCreated: string; contactStatusChanged: string };
+  defaultReasons?: {
+    heatStatusCreated: string;
+    heatStatusChanged: string;
+    contactStatusCreated: string;
+    contactStatusChanged: string;
+  };
   /** Field-path prefix per input, so errors name the wire's own path. */
   fieldPath?: (index: number, field: string) => string;
   hooks?: UpsertHooks;
@@ -49,7 +54,10 @@ export interface StoredContact {
   fields: Record<string, ScalarValue>;
 }
 
-export type ReferenceIndex = Map<number, { kind: string; active: boolean; parentId: number | null; name: string }>;
+export type ReferenceIndex = Map<
+  number,
+  { kind: string; active: boolean; parentId: number | null; name: string }
+>;
 
 export interface UpsertOutcome {
   results: UpsertResult[];
@@ -80,7 +88,11 @@ const referenceFieldNames = contactFields.filter((f) => f.type === "reference").
  * Creates or updates a batch of contacts in one transaction: validate, lock the match keys, match,
  * merge in input order (two inputs for one contact apply one after the other), then write set-based.
  */
-export async function upsertContacts(db: Kysely<Database>, inputs: ContactInput[], options: UpsertOptions): Promise<UpsertOutcome> {
+export async function upsertContacts(
+  db: Kysely<Database>,
+  inputs: ContactInput[],
+  options: UpsertOptions,
+): Promise<UpsertOutcome> {
   const path = options.fieldPath ?? ((_i: number, f: string) => f);
   const results: UpsertResult[] = inputs.map((_, index) => ({ index, status: "unchanged", errors: [] }));
   const fail = (index: number, errors: FieldError[]) => {
@@ -90,7 +102,10 @@ export async function upsertContacts(db: Kysely<Database>, inputs: ContactInput[
   };
 
   for (const [index, input] of inputs.entries()) {
-    const errors = validateContactInput(input, index).map((e) => ({ ...e, field: e.field && path(index, e.field) }));
+    const errors = validateContactInput(input, index).map((e) => ({
+      ...e,
+      field: e.field && path(index, e.field),
+    }));
     if (errors.length > 0) fail(index, errors);
   }
   const requireKey = options.requireMatchKey ?? true;
@@ -98,15 +113,24 @@ export async function upsertContacts(db: Kysely<Database>, inputs: ContactInput[
   for (const [index, key] of keys.entries()) {
     if (key === null && requireKey && results[index].status !== "error") {
       const name = idPropertyName(options.idProperty);
-      fail(index, [fieldError("CONTACT_MATCH_KEY_MISSING", path(index, name), `The input has no ${name} to match on`, index)]);
+      fail(index, [
+        fieldError(
+          "CONTACT_MATCH_KEY_MISSING",
+          path(index, name),
+          `The input has no ${name} to match on`,
+          index,
+        ),
+      ]);
     }
   }
-  if (options.mode === "allOrNone" && results.some((r) => r.status === "error")) return { results, committed: false };
+  if (options.mode === "allOrNone" && results.some((r) => r.status === "error"))
+    return { results, committed: false };
 
   try {
     await db.transaction().execute(async (trx) => {
       await applyBatch(trx, inputs, keys, results, fail, options, path);
-      if (options.mode === "allOrNone" && results.some((r) => r.status === "error")) throw new BatchRejected();
+      if (options.mode === "allOrNone" && results.some((r) => r.status === "error"))
+        throw new BatchRejected();
     });
   } catch (error) {
     if (error instanceof BatchRejected) {
@@ -128,7 +152,10 @@ async function applyBatch(
   path: (index: number, field: string) => string,
 ): Promise<void> {
   const { tenantId } = options;
-  const live = () => inputs.map((input, index) => ({ input, index, key: keys[index] })).filter((x) => results[x.index].status !== "error");
+  const live = () =>
+    inputs
+      .map((input, index) => ({ input, index, key: keys[index] }))
+      .filter((x) => results[x.index].status !== "error");
   const kind = idPropertyName(options.idProperty);
 
   // Serialise concurrent writers on the same people: lock every match key and every identifier this batch
@@ -136,28 +163,42 @@ async function applyBatch(
   const lockNames = new Set<string>();
   for (const { input, key } of live()) {
     if (key !== null) lockNames.add(`${tenantId}\u001f${kind}\u001f${key}`);
-    for (const [scheme, value] of Object.entries(input.identifiers ?? {})) lockNames.add(`${tenantId}\u001f${scheme}\u001f${value.trim()}`);
+    for (const [scheme, value] of Object.entries(input.identifiers ?? {}))
+      lockNames.add(`${tenantId}\u001f${scheme}\u001f${value.trim()}`);
     const email = input.fields.email;
-    if (typeof email === "string" && email.trim() !== "") lockNames.add(`${tenantId}\u001femail\u001f${email.trim().toLowerCase()}`);
+    if (typeof email === "string" && email.trim() !== "")
+      lockNames.add(`${tenantId}\u001femail\u001f${email.trim().toLowerCase()}`);
   }
   if (lockNames.size > 0) {
-    await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from (select unnest(${[...lockNames].sort()}::text[]) as k order by 1) s`.execute(trx);
+    await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from (select unnest(${[...lockNames].sort()}::text[]) as k order by 1) s`.execute(
+      trx,
+    );
   }
 
   // Identifiers already owned by someone: an input may not take another contact's identifier. When the
   // idProperty is an identifier scheme, the same rows are the match, so one query serves both.
   const claimed = new Map<string, number>();
-  const pairs = live().flatMap(({ input }) => Object.entries(input.identifiers ?? {}).map(([s, v]) => [s, v.trim()] as const));
+  const pairs = live().flatMap(({ input }) =>
+    Object.entries(input.identifiers ?? {}).map(([s, v]) => [s, v.trim()] as const),
+  );
   if (pairs.length > 0) {
     const rows = await sql<{ scheme: string; value: string; contactId: number }>`
       select scheme, value, contact_id from contact_identifiers
-      where tenant_id = ${tenantId} and (scheme, value) in (select * from unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]))`.execute(trx);
+      where tenant_id = ${tenantId} and (scheme, value) in (select * from unnest(${pairs.map((p) => p[0])}::text[], ${pairs.map((p) => p[1])}::text[]))`.execute(
+      trx,
+    );
     for (const row of rows.rows) claimed.set(`${row.scheme}\u001f${row.value}`, Number(row.contactId));
   }
 
   // Match on the idProperty, set-based.
   const matched = new Map<string, number>();
-  const distinctKeys = [...new Set(live().map((x) => x.key).filter((k): k is string => k !== null))];
+  const distinctKeys = [
+    ...new Set(
+      live()
+        .map((x) => x.key)
+        .filter((k): k is string => k !== null),
+    ),
+  ];
   if (typeof options.idProperty === "object") {
     const scheme = options.idProperty.scheme;
     for (const key of distinctKeys) {
@@ -165,13 +206,15 @@ async function applyBatch(
       if (owner !== undefined) matched.set(key, owner);
     }
   } else if (distinctKeys.length > 0) {
-    for (const row of await findByKeys(trx, tenantId, options.idProperty, distinctKeys)) matched.set(row.key, row.id);
+    for (const row of await findByKeys(trx, tenantId, options.idProperty, distinctKeys))
+      matched.set(row.key, row.id);
   }
   const fallback = new Map<number, number>();
   if (options.hooks?.fallbackMatch) {
     const unmatched = live().filter((x) => x.key === null || !matched.has(x.key));
     if (unmatched.length > 0) {
-      for (const [index, id] of await options.hooks.fallbackMatch(trx, tenantId, unmatched)) fallback.set(index, id);
+      for (const [index, id] of await options.hooks.fallbackMatch(trx, tenantId, unmatched))
+        fallback.set(index, id);
     }
   }
   if (options.idProperty === "id") {
@@ -185,27 +228,45 @@ async function applyBatch(
   const storedIds = [...new Set([...matched.values(), ...fallback.values()])];
   const stored = new Map<number, Record<string, ScalarValue>>();
   if (storedIds.length > 0) {
-    const rows = await sql<Record<string, unknown>>`select id, ${sql.raw(scalarColumns.join(", "))} from contacts where tenant_id = ${tenantId} and id = any(${storedIds}::bigint[])`.execute(trx);
+    const rows = await sql<
+      Record<string, unknown>
+    >`select id, ${sql.raw(scalarColumns.join(", "))} from contacts where tenant_id = ${tenantId} and id = any(${storedIds}::bigint[])`.execute(
+      trx,
+    );
     for (const row of rows.rows) stored.set(Number(row.id), normaliseStoredRow(row));
   }
 
-  const refs = await loadReferences(trx, tenantId, live().map((x) => x.input));
+  const refs = await loadReferences(
+    trx,
+    tenantId,
+    live().map((x) => x.input),
+  );
 
   const pending = new Map<number, Pending>();
   const pendingByKey = new Map<string, number>();
   const newIdentifiers: Array<{ scheme: string; value: string; contactId: number }> = [];
-  const history: Array<{ table: "heat" | "status"; contactId: number; statusId: number | null; reason: string; at: string | null }> = [];
+  const history: Array<{
+    table: "heat" | "status";
+    contactId: number;
+    statusId: number | null;
+    reason: string;
+    at: string | null;
+  }> = [];
   const children: Array<{ contactId: number; input: ContactInput; index: number }> = [];
   const reasons = options.defaultReasons ?? defaultReasons;
-  const newCount = live().filter((x) => !(x.key !== null && matched.has(x.key)) && !fallback.has(x.index)).length;
+  const newCount = live().filter(
+    (x) => !(x.key !== null && matched.has(x.key)) && !fallback.has(x.index),
+  ).length;
   const freshIds = newCount > 0 ? await allocateContactIds(trx, newCount) : [];
 
   for (const { input, index, key } of live()) {
-    const matchedId = (key !== null ? (pendingByKey.get(key) ?? matched.get(key)) : undefined) ?? fallback.get(index);
+    const matchedId =
+      (key !== null ? (pendingByKey.get(key) ?? matched.get(key)) : undefined) ?? fallback.get(index);
     let target = matchedId !== undefined ? pending.get(matchedId) : undefined;
     if (matchedId !== undefined && !target) {
       const fields = stored.get(matchedId);
-      if (fields) target = { id: matchedId, isNew: false, fields: { ...fields }, original: fields, dirty: false };
+      if (fields)
+        target = { id: matchedId, isNew: false, fields: { ...fields }, original: fields, dirty: false };
     }
     if (!target && options.updateOnly) {
       fail(index, [fieldError("CONTACT_NOT_FOUND", undefined, "No contact matches this input", index)]);
@@ -218,15 +279,36 @@ async function applyBatch(
       if (spec?.type !== "reference" || value === null) continue;
       const ref = refs.get(value as number);
       if (!ref || ref.kind !== spec.reference) {
-        errors.push(fieldError("CONTACT_REFERENCE_UNKNOWN", path(index, name), `${name} ${value} is not a ${referenceLabel(spec.reference)} of this tenant`, index));
+        errors.push(
+          fieldError(
+            "CONTACT_REFERENCE_UNKNOWN",
+            path(index, name),
+            `${name} ${value} is not a ${referenceLabel(spec.reference)} of this tenant`,
+            index,
+          ),
+        );
       } else if (!ref.active && current?.[name] !== value) {
-        errors.push(fieldError("CONTACT_REFERENCE_INACTIVE", path(index, name), `${name} ${value} (${ref.name}) is deactivated`, index));
+        errors.push(
+          fieldError(
+            "CONTACT_REFERENCE_INACTIVE",
+            path(index, name),
+            `${name} ${value} (${ref.name}) is deactivated`,
+            index,
+          ),
+        );
       }
     }
     for (const [scheme, raw] of Object.entries(input.identifiers ?? {})) {
       const owner = claimed.get(`${scheme}\u001f${raw.trim()}`);
       if (owner !== undefined && owner !== target?.id) {
-        errors.push(fieldError("CONTACT_IDENTIFIER_TAKEN", path(index, `identifiers.${scheme}`), `${scheme} '${raw}' already belongs to contact ${owner}`, index));
+        errors.push(
+          fieldError(
+            "CONTACT_IDENTIFIER_TAKEN",
+            path(index, `identifiers.${scheme}`),
+            `${scheme} '${raw}' already belongs to contact ${owner}`,
+            index,
+          ),
+        );
       }
     }
     if (errors.length === 0 && options.hooks?.check) {
@@ -248,10 +330,24 @@ async function applyBatch(
       target = { id, isNew: true, fields: {}, dirty: true };
       changed = true;
       history.push(
-        ...statusHistory(target.id, input, undefined, reasons.heatStatusCreated, reasons.contactStatusCreated),
+        ...statusHistory(
+          target.id,
+          input,
+          undefined,
+          reasons.heatStatusCreated,
+          reasons.contactStatusCreated,
+        ),
       );
     } else {
-      history.push(...statusHistory(target.id, input, target.fields, reasons.heatStatusChanged, reasons.contactStatusChanged));
+      history.push(
+        ...statusHistory(
+          target.id,
+          input,
+          target.fields,
+          reasons.heatStatusChanged,
+          reasons.contactStatusChanged,
+        ),
+      );
     }
     for (const [name, value] of Object.entries(input.fields)) {
       if (!sameValue(target.fields[name], value)) {
@@ -270,7 +366,8 @@ async function applyBatch(
       changed = true;
     }
     if (hasChildren(input)) children.push({ contactId: target.id, input, index });
-    const wasCreatedInBatch = target.isNew && results.some((r) => r.id === target.id && r.status === "created");
+    const wasCreatedInBatch =
+      target.isNew && results.some((r) => r.id === target.id && r.status === "created");
     results[index] = {
       index,
       status: target.isNew && !wasCreatedInBatch ? "created" : changed ? "updated" : "unchanged",
@@ -288,7 +385,9 @@ async function applyBatch(
     await sql`
       insert into contacts (tenant_id, id, ${sql.raw(scalarColumns.join(", "))}, created_by, modified_by)
       select ${tenantId}, t.id, ${sql.raw(recordsetValues)}, ${options.actor}, ${options.actor}
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(id bigint, ${sql.raw(recordsetColumns)})`.execute(trx);
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(id bigint, ${sql.raw(recordsetColumns)})`.execute(
+      trx,
+    );
   }
   if (updated.length > 0) {
     const rows = updated.map((p) => ({ ...p.fields, id: p.id }));
@@ -300,7 +399,9 @@ async function applyBatch(
   if (newIdentifiers.length > 0) {
     await sql`
       insert into contact_identifiers (tenant_id, scheme, value, contact_id)
-      select ${tenantId}, * from unnest(${newIdentifiers.map((i) => i.scheme)}::text[], ${newIdentifiers.map((i) => i.value)}::text[], ${newIdentifiers.map((i) => i.contactId)}::bigint[])`.execute(trx);
+      select ${tenantId}, * from unnest(${newIdentifiers.map((i) => i.scheme)}::text[], ${newIdentifiers.map((i) => i.value)}::text[], ${newIdentifiers.map((i) => i.contactId)}::bigint[])`.execute(
+      trx,
+    );
   }
   await writeHistory(trx, tenantId, options.actor, history);
   if (children.length > 0) {
@@ -309,9 +410,13 @@ async function applyBatch(
       if (touched.has(contactId) && results[index].status === "unchanged") results[index].status = "updated";
     }
     if (touched.size > 0) {
-      const ids = [...touched].filter((id) => !created.some((c) => c.id === id) && !updated.some((u) => u.id === id));
+      const ids = [...touched].filter(
+        (id) => !created.some((c) => c.id === id) && !updated.some((u) => u.id === id),
+      );
       if (ids.length > 0) {
-        await sql`update contacts set modified_at = now(), modified_by = ${options.actor} where tenant_id = ${tenantId} and id = any(${ids}::bigint[])`.execute(trx);
+        await sql`update contacts set modified_at = now(), modified_by = ${options.actor} where tenant_id = ${tenantId} and id = any(${ids}::bigint[])`.execute(
+          trx,
+        );
       }
     }
   }
@@ -328,16 +433,41 @@ function statusHistory(
   heatReason: string,
   statusReason: string,
 ) {
-  const rows: Array<{ table: "heat" | "status"; contactId: number; statusId: number | null; reason: string; at: string | null }> = [];
+  const rows: Array<{
+    table: "heat" | "status";
+    contactId: number;
+    statusId: number | null;
+    reason: string;
+    at: string | null;
+  }> = [];
   const at = input.contactStatusDate ?? null;
-  if ("heatStatusId" in input.fields && (before === undefined ? input.fields.heatStatusId !== null : before.heatStatusId !== input.fields.heatStatusId)) {
-    rows.push({ table: "heat", contactId, statusId: input.fields.heatStatusId as number | null, reason: input.heatStatusReason || heatReason, at: null });
+  if (
+    "heatStatusId" in input.fields &&
+    (before === undefined
+      ? input.fields.heatStatusId !== null
+      : before.heatStatusId !== input.fields.heatStatusId)
+  ) {
+    rows.push({
+      table: "heat",
+      contactId,
+      statusId: input.fields.heatStatusId as number | null,
+      reason: input.heatStatusReason || heatReason,
+      at: null,
+    });
   }
   if (
     "contactStatusId" in input.fields &&
-    (before === undefined ? input.fields.contactStatusId !== null : before.contactStatusId !== input.fields.contactStatusId)
+    (before === undefined
+      ? input.fields.contactStatusId !== null
+      : before.contactStatusId !== input.fields.contactStatusId)
   ) {
-    rows.push({ table: "status", contactId, statusId: input.fields.contactStatusId as number | null, reason: input.contactStatusReason || statusReason, at });
+    rows.push({
+      table: "status",
+      contactId,
+      statusId: input.fields.contactStatusId as number | null,
+      reason: input.contactStatusReason || statusReason,
+      at,
+    });
   }
   return rows;
 }
@@ -346,22 +476,42 @@ async function writeHistory(
   trx: Transaction<Database>,
   tenantId: number,
   actor: string,
-  history: Array<{ table: "heat" | "status"; contactId: number; statusId: number | null; reason: string; at: string | null }>,
+  history: Array<{
+    table: "heat" | "status";
+    contactId: number;
+    statusId: number | null;
+    reason: string;
+    at: string | null;
+  }>,
 ) {
   for (const table of ["heat", "status"] as const) {
     const rows = history.filter((h) => h.table === table);
     if (rows.length === 0) continue;
-    const target = table === "heat" ? sql.raw("contact_heat_status_history (tenant_id, contact_id, heat_status_id, reason, changed_at, actor)") : sql.raw("contact_status_history (tenant_id, contact_id, contact_status_id, reason, changed_at, actor)");
+    const target =
+      table === "heat"
+        ? sql.raw(
+            "contact_heat_status_history (tenant_id, contact_id, heat_status_id, reason, changed_at, actor)",
+          )
+        : sql.raw(
+            "contact_status_history (tenant_id, contact_id, contact_status_id, reason, changed_at, actor)",
+          );
     await sql`
       insert into ${target}
       select ${tenantId}, c, s, r, coalesce(a, now()), ${actor}
-      from unnest(${rows.map((h) => h.contactId)}::bigint[], ${rows.map((h) => h.statusId)}::bigint[], ${rows.map((h) => h.reason)}::text[], ${rows.map((h) => h.at)}::timestamptz[]) as u(c, s, r, a)`.execute(trx);
+      from unnest(${rows.map((h) => h.contactId)}::bigint[], ${rows.map((h) => h.statusId)}::bigint[], ${rows.map((h) => h.reason)}::text[], ${rows.map((h) => h.at)}::timestamptz[]) as u(c, s, r, a)`.execute(
+      trx,
+    );
   }
 }
 
 function hasChildren(input: ContactInput): boolean {
   return Boolean(
-    input.tags?.length || input.consents?.length || input.activities?.length || input.communications?.length || input.notes?.length || input.tasks?.length,
+    input.tags?.length ||
+      input.consents?.length ||
+      input.activities?.length ||
+      input.communications?.length ||
+      input.notes?.length ||
+      input.tasks?.length,
   );
 }
 
@@ -377,7 +527,13 @@ async function writeChildren(
   children: Array<{ contactId: number; input: ContactInput }>,
 ): Promise<Set<number>> {
   const touched = new Set<number>();
-  const tags = children.flatMap(({ contactId, input }) => (input.tags ?? []).map((t) => ({ contactId, tag: t.tag.trim(), taggedAt: t.taggedAt ? t.taggedAt.slice(0, 10) : null })));
+  const tags = children.flatMap(({ contactId, input }) =>
+    (input.tags ?? []).map((t) => ({
+      contactId,
+      tag: t.tag.trim(),
+      taggedAt: t.taggedAt ? t.taggedAt.slice(0, 10) : null,
+    })),
+  );
   if (tags.length > 0) {
     const rows = await sql<{ contactId: number }>`
       insert into contact_tags (tenant_id, contact_id, tag, tagged_at)
@@ -385,7 +541,14 @@ async function writeChildren(
       on conflict do nothing returning contact_id`.execute(trx);
     for (const r of rows.rows) touched.add(Number(r.contactId));
   }
-  const consents = children.flatMap(({ contactId, input }) => (input.consents ?? []).map((c) => ({ contactId, type: c.type.trim(), granted: c.granted, at: c.recordedAt ?? null })));
+  const consents = children.flatMap(({ contactId, input }) =>
+    (input.consents ?? []).map((c) => ({
+      contactId,
+      type: c.type.trim(),
+      granted: c.granted,
+      at: c.recordedAt ?? null,
+    })),
+  );
   if (consents.length > 0) {
     // The latest consent of a type replaces the previous one; an unchanged consent is not a change.
     const rows = await sql<{ contactId: number }>`
@@ -397,21 +560,76 @@ async function writeChildren(
       returning contact_id`.execute(trx);
     for (const r of rows.rows) touched.add(Number(r.contactId));
   }
-  const simple: Array<{ table: string; columns: string[]; items: Array<{ contactId: number; values: unknown[] }>; types: string[] }> = [
+  const simple: Array<{
+    table: string;
+    columns: string[];
+    items: Array<{ contactId: number; values: unknown[] }>;
+    types: string[];
+  }> = [
     {
       table: "contact_activities",
       columns: ["kind", "courses"],
       types: ["text", "jsonb"],
-      items: children.flatMap(({ contactId, input }) => (input.activities ?? []).map((a) => ({ contactId, values: [a.kind ?? null, JSON.stringify(a.courses)] }))),
+      items: children.flatMap(({ contactId, input }) =>
+        (input.activities ?? []).map((a) => ({
+          contactId,
+          values: [a.kind ?? null, JSON.stringify(a.courses)],
+        })),
+      ),
     },
     {
       table: "contact_communications",
-      columns: ["incoming", "category", "type", "headline", "labels", "subject", "code", "effectiveness", "from_email", "to_email", "send_external", "source", "referral_source", "occurred_at"],
-      types: ["boolean", "text", "text", "text", "text[]", "text", "text", "text", "text", "text", "boolean", "text", "text", "timestamptz"],
+      columns: [
+        "incoming",
+        "category",
+        "type",
+        "headline",
+        "labels",
+        "subject",
+        "code",
+        "effectiveness",
+        "from_email",
+        "to_email",
+        "send_external",
+        "source",
+        "referral_source",
+        "occurred_at",
+      ],
+      types: [
+        "boolean",
+        "text",
+        "text",
+        "text",
+        "text[]",
+        "text",
+        "text",
+        "text",
+        "text",
+        "text",
+        "boolean",
+        "text",
+        "text",
+        "timestamptz",
+      ],
       items: children.flatMap(({ contactId, input }) =>
         (input.communications ?? []).map((c) => ({
           contactId,
-          values: [c.incoming ?? null, c.category ?? null, c.type ?? null, c.headline ?? null, c.labels ?? null, c.subject ?? null, c.code ?? null, c.effectiveness ?? null, c.fromEmail ?? null, c.toEmail ?? null, c.sendExternal ?? null, c.source ?? null, c.referralSource ?? null, c.occurredAt ?? null],
+          values: [
+            c.incoming ?? null,
+            c.category ?? null,
+            c.type ?? null,
+            c.headline ?? null,
+            c.labels ?? null,
+            c.subject ?? null,
+            c.code ?? null,
+            c.effectiveness ?? null,
+            c.fromEmail ?? null,
+            c.toEmail ?? null,
+            c.sendExternal ?? null,
+            c.source ?? null,
+            c.referralSource ?? null,
+            c.occurredAt ?? null,
+          ],
         })),
       ),
     },
@@ -419,27 +637,43 @@ async function writeChildren(
       table: "contact_notes",
       columns: ["content", "note_type", "actor"],
       types: ["text", "text", "text"],
-      items: children.flatMap(({ contactId, input }) => (input.notes ?? []).map((n) => ({ contactId, values: [n.content, n.noteType ?? null, actor] }))),
+      items: children.flatMap(({ contactId, input }) =>
+        (input.notes ?? []).map((n) => ({ contactId, values: [n.content, n.noteType ?? null, actor] })),
+      ),
     },
     {
       table: "contact_tasks",
       columns: ["task_type", "description", "action_date"],
       types: ["text", "text", "date"],
-      items: children.flatMap(({ contactId, input }) => (input.tasks ?? []).map((t) => ({ contactId, values: [t.taskType ?? null, t.description ?? null, t.actionDate ? t.actionDate.slice(0, 10) : null] }))),
+      items: children.flatMap(({ contactId, input }) =>
+        (input.tasks ?? []).map((t) => ({
+          contactId,
+          values: [
+            t.taskType ?? null,
+            t.description ?? null,
+            t.actionDate ? t.actionDate.slice(0, 10) : null,
+          ],
+        })),
+      ),
     },
   ];
   for (const { table, columns, types, items } of simple) {
     if (items.length === 0) continue;
     // Identical items are kept once (by fingerprint), so replaying an import adds nothing.
     const rows = items.map((item) => {
-      const record: Record<string, unknown> = { contact_id: item.contactId, fingerprint: fingerprint(item.values.filter((_, i) => columns[i] !== "actor")) };
+      const record: Record<string, unknown> = {
+        contact_id: item.contactId,
+        fingerprint: fingerprint(item.values.filter((_, i) => columns[i] !== "actor")),
+      };
       columns.forEach((c, i) => {
         record[c] = item.values[i];
       });
       if (record.courses) record.courses = JSON.parse(record.courses as string);
       return record;
     });
-    const defs = ["contact_id bigint", "fingerprint text", ...columns.map((c, i) => `${c} ${types[i]}`)].join(", ");
+    const defs = ["contact_id bigint", "fingerprint text", ...columns.map((c, i) => `${c} ${types[i]}`)].join(
+      ", ",
+    );
     const result = await sql<{ contactId: number }>`
       insert into ${sql.raw(table)} (tenant_id, contact_id, fingerprint, ${sql.raw(columns.join(", "))})
       select ${tenantId}, contact_id, fingerprint, ${sql.raw(columns.join(", "))} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(${sql.raw(defs)})
@@ -450,21 +684,32 @@ async function writeChildren(
 }
 
 async function allocateContactIds(trx: Transaction<Database>, count: number): Promise<number[]> {
-  const rows = await sql<{ id: number }>`select nextval('contact_id_seq') as id from generate_series(1, ${count})`.execute(trx);
+  const rows = await sql<{
+    id: number;
+  }>`select nextval('contact_id_seq') as id from generate_series(1, ${count})`.execute(trx);
   return rows.rows.map((r) => Number(r.id));
 }
 
-async function findByKeys(trx: Transaction<Database>, tenantId: number, idProperty: IdProperty, keys: string[]) {
+async function findByKeys(
+  trx: Transaction<Database>,
+  tenantId: number,
+  idProperty: IdProperty,
+  keys: string[],
+) {
   if (idProperty === "id") {
     const ids = keys.map(Number).filter((n) => Number.isSafeInteger(n));
-    const rows = await sql<{ id: number }>`select id from contacts where tenant_id = ${tenantId} and id = any(${ids}::bigint[])`.execute(trx);
+    const rows = await sql<{
+      id: number;
+    }>`select id from contacts where tenant_id = ${tenantId} and id = any(${ids}::bigint[])`.execute(trx);
     return rows.rows.map((r) => ({ key: String(r.id), id: Number(r.id) }));
   }
   if (idProperty === "email") {
     // Several stored contacts may share an email; the oldest is the one an email-keyed writer means.
     const rows = await sql<{ key: string; id: number }>`
       select distinct on (lower(email)) lower(email) as key, id from contacts
-      where tenant_id = ${tenantId} and lower(email) = any(${keys}::text[]) order by lower(email), id`.execute(trx);
+      where tenant_id = ${tenantId} and lower(email) = any(${keys}::text[]) order by lower(email), id`.execute(
+      trx,
+    );
     return rows.rows.map((r) => ({ key: r.key, id: Number(r.id) }));
   }
   if (idProperty === "pi") {
@@ -478,11 +723,17 @@ async function findByKeys(trx: Transaction<Database>, tenantId: number, idProper
   }
   const rows = await sql<{ key: string; id: number }>`
     select value as key, contact_id as id from contact_identifiers
-    where tenant_id = ${tenantId} and scheme = ${idProperty.scheme} and value = any(${keys}::text[])`.execute(trx);
+    where tenant_id = ${tenantId} and scheme = ${idProperty.scheme} and value = any(${keys}::text[])`.execute(
+    trx,
+  );
   return rows.rows.map((r) => ({ key: r.key, id: Number(r.id) }));
 }
 
-async function loadReferences(trx: Transaction<Database>, tenantId: number, inputs: ContactInput[]): Promise<ReferenceIndex> {
+async function loadReferences(
+  trx: Transaction<Database>,
+  tenantId: number,
+  inputs: ContactInput[],
+): Promise<ReferenceIndex> {
   const ids = new Set<number>();
   for (const input of inputs) {
     for (const name of referenceFieldNames) {
@@ -492,9 +743,23 @@ async function loadReferences(trx: Transaction<Database>, tenantId: number, inpu
   }
   const index: ReferenceIndex = new Map();
   if (ids.size === 0) return index;
-  const rows = await sql<{ id: number; kind: string; active: boolean; parentId: number | null; name: string }>`
-    select id, kind, active, parent_id, name from reference_items where tenant_id = ${tenantId} and id = any(${[...ids]}::bigint[])`.execute(trx);
-  for (const r of rows.rows) index.set(Number(r.id), { kind: r.kind, active: r.active, parentId: r.parentId === null ? null : Number(r.parentId), name: r.name });
+  const rows = await sql<{
+    id: number;
+    kind: string;
+    active: boolean;
+    parentId: number | null;
+    name: string;
+  }>`
+    select id, kind, active, parent_id, name from reference_items where tenant_id = ${tenantId} and id = any(${[...ids]}::bigint[])`.execute(
+    trx,
+  );
+  for (const r of rows.rows)
+    index.set(Number(r.id), {
+      kind: r.kind,
+      active: r.active,
+      parentId: r.parentId === null ? null : Number(r.parentId),
+      name: r.name,
+    });
   return index;
 }
 
