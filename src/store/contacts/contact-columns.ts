@@ -8,14 +8,23 @@ const sqlTypes: Record<ContactFieldSpec["type"], string> = {
   timestamp: "timestamptz",
 };
 
-/** `col type, …` for jsonb_to_recordset's column definition list, keyed by the camelCase field names. */
-export const recordsetColumns = contactFields.map((f) => `"${f.name}" ${sqlTypes[f.type]}`).join(", ");
-
 /** The contacts table's scalar columns, in field order. */
 export const scalarColumns = contactFields.map((f) => f.column);
 
-/** `col = t."name", …` for a full-row update from a recordset aliased t. */
-export const updateAssignments = contactFields.map((f) => `${f.column} = t."${f.name}"`).join(", ");
-
-/** `t."name", …` in field order. */
-export const recordsetValues = contactFields.map((f) => `t."${f.name}"`).join(", ");
+/**
+ * SQL fragments for a recordset holding only the given fields: a batch that sets 12 of ~100 fields makes
+ * PostgreSQL parse and write 12 columns, not 100 (the rest keep their defaults or stored values).
+ */
+export function recordsetFragments(fieldNames: ReadonlySet<string>) {
+  const fields = contactFields.filter((f) => fieldNames.has(f.name));
+  return {
+    columns: fields.map((f) => f.column).join(", "),
+    /** `"name" type, …` for jsonb_to_recordset's column definition list */
+    definitions: fields.map((f) => `"${f.name}" ${sqlTypes[f.type]}`).join(", "),
+    /** `t."name", …` */
+    values: fields.map((f) => `t."${f.name}"`).join(", "),
+    /** `col = t."name", …` */
+    assignments: fields.map((f) => `${f.column} = t."${f.name}"`).join(", "),
+    count: fields.length,
+  };
+}

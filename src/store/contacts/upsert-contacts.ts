@@ -6,7 +6,7 @@ import { type ErrorCode, type FieldError, fieldError } from "../../core/errors.j
 import { type IdProperty, idPropertyName, matchKeyOf } from "../../core/match-key.js";
 import { validateContactInput } from "../../core/validate-contact.js";
 import type { Database } from "../schema.js";
-import { recordsetColumns, recordsetValues, scalarColumns, updateAssignments } from "./contact-columns.js";
+import { recordsetFragments } from "./contact-columns.js";
 
 export type UpsertStatus = "created" | "updated" | "unchanged" | "error" | "skipped";
 
@@ -51,6 +51,7 @@ export interface UpsertOptions {
 
 export interface StoredContact {
   id: number;
+  /** the stored values of the fields this batch writes, plus status ids, the source clock and the PI fields */
   fields: Record<string, ScalarValue>;
 }
 
@@ -81,6 +82,16 @@ interface Pending {
 }
 
 class BatchRejected extends Error {}
+
+const alwaysLoaded = [
+  "heatStatusId",
+  "contactStatusId",
+  "sourceModifiedAt",
+  "email",
+  "givenName",
+  "surname",
+  "dateOfBirth",
+];
 
 const referenceFieldNames = contactFields.filter((f) => f.type === "reference").map((f) => f.name);
 
@@ -228,12 +239,15 @@ async function applyBatch(
   const storedIds = [...new Set([...matched.values(), ...fallback.values()])];
   const stored = new Map<number, Record<string, ScalarValue>>();
   if (storedIds.length > 0) {
-    const rows = await sql<
-      Record<string, unknown>
-    >`select id, ${sql.raw(scalarColumns.join(", "))} from contacts where tenant_id = ${tenantId} and id = any(${storedIds}::bigint[])`.execute(
+    // Read back only what this batch may change (plus the fields history and dialect clocks compare):
+    // comparing 12 written fields needs 12 stored ones, not 100.
+    const wanted = new Set([...alwaysLoaded, ...live().flatMap(({ input }) => Object.keys(input.fields))]);
+    const columns = contactFields.filter((f) => wanted.has(f.name)).map((f) => f.column);
+    const rows = await sql<Record<string, unknown>>`
+      select id, ${sql.raw(columns.join(", "))} from contacts where tenant_id = ${tenantId} and id = any(${storedIds}::bigint[])`.execute(
       trx,
     );
-    for (const row of rows.rows) stored.set(Number(row.id), normaliseStoredRow(row));
+    for (const row of rows.rows) stored.set(Number(row.id), normaliseStoredRow(row, wanted));
   }
 
   const refs = await loadReferences(
@@ -363,6 +377,7 @@ async function applyBatch(
       if (claimed.get(`${scheme}\u001f${value}`) === target.id) continue;
       claimed.set(`${scheme}\u001f${value}`, target.id);
       newIdentifiers.push({ scheme, value, contactId: target.id });
+      target.dirty = true;
       changed = true;
     }
     if (hasChildren(input)) children.push({ contactId: target.id, input, index });
@@ -382,18 +397,33 @@ async function applyBatch(
   const updated = [...pending.values()].filter((p) => !p.isNew && p.dirty);
   if (created.length > 0) {
     const rows = created.map((p) => ({ ...p.fields, id: p.id }));
+    const set = recordsetFragments(new Set(created.flatMap((p) => Object.keys(p.fields))));
+    const columns = set.count > 0 ? `, ${set.columns}` : "";
+    const values = set.count > 0 ? `, ${set.values}` : "";
+    const definitions = set.count > 0 ? `, ${set.definitions}` : "";
     await sql`
-      insert into contacts (tenant_id, id, ${sql.raw(scalarColumns.join(", "))}, created_by, modified_by)
-      select ${tenantId}, t.id, ${sql.raw(recordsetValues)}, ${options.actor}, ${options.actor}
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(id bigint, ${sql.raw(recordsetColumns)})`.execute(
+      insert into contacts (tenant_id, id${sql.raw(columns)}, created_by, modified_by)
+      select ${tenantId}, t.id${sql.raw(values)}, ${options.actor}, ${options.actor}
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(id bigint${sql.raw(definitions)})`.execute(
       trx,
     );
   }
   if (updated.length > 0) {
-    const rows = updated.map((p) => ({ ...p.fields, id: p.id }));
+    // Only fields some input of the batch changed are written; every row carries its merged value for each.
+    const changed = new Set(
+      updated.flatMap((p) => Object.keys(p.fields).filter((name) => p.fields[name] !== p.original?.[name])),
+    );
+    const set = recordsetFragments(changed);
+    const rows = updated.map((p) => {
+      const row: Record<string, ScalarValue | number> = { id: p.id };
+      for (const name of changed) row[name] = p.fields[name] ?? null;
+      return row;
+    });
+    const assignments = set.count > 0 ? `${set.assignments}, ` : "";
+    const definitions = set.count > 0 ? `, ${set.definitions}` : "";
     await sql`
-      update contacts c set ${sql.raw(updateAssignments)}, modified_at = now(), modified_by = ${options.actor}
-      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(id bigint, ${sql.raw(recordsetColumns)})
+      update contacts c set ${sql.raw(assignments)}modified_at = now(), modified_by = ${options.actor}
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as t(id bigint${sql.raw(definitions)})
       where c.tenant_id = ${tenantId} and c.id = t.id`.execute(trx);
   }
   if (newIdentifiers.length > 0) {
@@ -764,9 +794,13 @@ async function loadReferences(
 }
 
 /** A stored row's scalar fields in the same normal form validation produces, so equality means unchanged. */
-export function normaliseStoredRow(row: Record<string, unknown>): Record<string, ScalarValue> {
+export function normaliseStoredRow(
+  row: Record<string, unknown>,
+  only?: ReadonlySet<string>,
+): Record<string, ScalarValue> {
   const fields: Record<string, ScalarValue> = {};
   for (const spec of contactFields) {
+    if (only && !only.has(spec.name)) continue;
     const value = row[spec.name];
     if (value === null || value === undefined) fields[spec.name] = null;
     else if (value instanceof Date) fields[spec.name] = value.toISOString();
