@@ -169,4 +169,57 @@ describe.each(testEngines)("upsertContacts on %s", (engine) => {
     });
     expect(sameKey.results[0].status).toBe("created");
   });
+
+  it("an input naming its contact's id is that contact whatever the idProperty; an unknown id is an error", async () => {
+    const created = await upsertContacts(store.db, [contact()], opts());
+    const id = created.results[0].id as number;
+    const out = await upsertContacts(
+      store.db,
+      [
+        { id, fields: { surname: "ById" } },
+        { id: 987_654_321, fields: { surname: "Nobody" } },
+      ],
+      {
+        ...opts(),
+        mode: "partial",
+        requireMatchKey: false,
+      },
+    );
+    expect(out.results[0]).toMatchObject({ status: "updated", id });
+    expect(out.results[1]).toMatchObject({
+      status: "error",
+      errors: [{ code: "CONTACT_ID_UNKNOWN", field: "id", index: 1 }],
+    });
+  });
+
+  it("dialect hooks: fallbackMatch finds a contact, check can skip or refuse an input", async () => {
+    const created = await upsertContacts(store.db, [contact({ surname: "Hooked" })], opts());
+    const id = created.results[0].id as number;
+    const out = await upsertContacts(
+      store.db,
+      [
+        { fields: { surname: "Hooked", phoneHome: "1" } },
+        { fields: { surname: "Skip me" } },
+        { fields: { surname: "Refuse me" } },
+      ],
+      {
+        ...opts(),
+        mode: "partial",
+        requireMatchKey: false,
+        hooks: {
+          fallbackMatch: async (_trx, _tenant, unmatched) =>
+            new Map(unmatched.filter((u) => u.input.fields.surname === "Hooked").map((u) => [u.index, id])),
+          check: (input, stored) => {
+            if (input.fields.surname === "Skip me") return "skip";
+            if (input.fields.surname === "Refuse me")
+              return [{ code: "CONTACT_FIELD_INVALID", field: "surname", message: "no" }];
+            expect(stored?.id).toBe(id);
+            return [];
+          },
+        },
+      },
+    );
+    expect(out.results.map((r) => r.status)).toEqual(["updated", "skipped", "error"]);
+    expect((await getContact(store.db, tenant.id, id))?.fields.phoneHome).toBe("1");
+  });
 });

@@ -220,9 +220,34 @@ async function applyBatch(
     for (const row of await findByKeys(trx, tenantId, options.idProperty, distinctKeys))
       matched.set(row.key, row.id);
   }
+  // An input that names its contact's own id is that contact, whatever the idProperty (Hobsons CrmNumber);
+  // an id that names no contact of the tenant is the input's error, never a silent create.
+  const byId = new Map<number, number>();
+  if (options.idProperty !== "id") {
+    const named = live().filter((x) => x.input.id !== undefined);
+    if (named.length > 0) {
+      const known = new Set(
+        (
+          await findByKeys(
+            trx,
+            tenantId,
+            "id",
+            named.map((x) => String(x.input.id)),
+          )
+        ).map((r) => r.id),
+      );
+      for (const { index, input } of named) {
+        if (known.has(input.id as number)) byId.set(index, input.id as number);
+        else
+          fail(index, [
+            fieldError("CONTACT_ID_UNKNOWN", path(index, "id"), `No contact has id ${input.id}`, index),
+          ]);
+      }
+    }
+  }
   const fallback = new Map<number, number>();
   if (options.hooks?.fallbackMatch) {
-    const unmatched = live().filter((x) => x.key === null || !matched.has(x.key));
+    const unmatched = live().filter((x) => !byId.has(x.index) && (x.key === null || !matched.has(x.key)));
     if (unmatched.length > 0) {
       for (const [index, id] of await options.hooks.fallbackMatch(trx, tenantId, unmatched))
         fallback.set(index, id);
@@ -236,7 +261,7 @@ async function applyBatch(
     }
   }
 
-  const storedIds = [...new Set([...matched.values(), ...fallback.values()])];
+  const storedIds = [...new Set([...byId.values(), ...matched.values(), ...fallback.values()])];
   const stored = new Map<number, Record<string, ScalarValue>>();
   if (storedIds.length > 0) {
     // Read back only what this batch may change (plus the fields history and dialect clocks compare):
@@ -269,13 +294,15 @@ async function applyBatch(
   const children: Array<{ contactId: number; input: ContactInput; index: number }> = [];
   const reasons = options.defaultReasons ?? defaultReasons;
   const newCount = live().filter(
-    (x) => !(x.key !== null && matched.has(x.key)) && !fallback.has(x.index),
+    (x) => !byId.has(x.index) && !(x.key !== null && matched.has(x.key)) && !fallback.has(x.index),
   ).length;
   const freshIds = newCount > 0 ? await allocateContactIds(trx, newCount) : [];
 
   for (const { input, index, key } of live()) {
     const matchedId =
-      (key !== null ? (pendingByKey.get(key) ?? matched.get(key)) : undefined) ?? fallback.get(index);
+      byId.get(index) ??
+      (key !== null ? (pendingByKey.get(key) ?? matched.get(key)) : undefined) ??
+      fallback.get(index);
     let target = matchedId !== undefined ? pending.get(matchedId) : undefined;
     if (matchedId !== undefined && !target) {
       const fields = stored.get(matchedId);
