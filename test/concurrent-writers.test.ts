@@ -56,6 +56,31 @@ describe.skipIf(!testDatabaseUrl)("concurrent writers on postgres", () => {
     expect(rows.rows[0]).toEqual({ n: 200, people: 200 });
   });
 
+  it("big batches (bucketed locks) from 4 writers still create each person once", async () => {
+    const prefix = `Q${Date.now()}`;
+    const keys = Array.from({ length: 600 }, (_, i) => `${prefix}-${i}`);
+    await Promise.all(
+      Array.from({ length: 4 }, async (_, w) => {
+        const order = w % 2 === 0 ? keys : [...keys].reverse();
+        for (let i = 0; i < order.length; i += 300) {
+          const batch = order.slice(i, i + 300).map((k) => person(k, w));
+          const out = await upsertContacts(store.db, batch, {
+            tenantId: tenant.id,
+            idProperty: { scheme: "external_id" },
+            mode: "allOrNone",
+            actor: `big${w}`,
+          });
+          expect(out.committed).toBe(true);
+        }
+      }),
+    );
+    const rows = await sql<{ n: number }>`
+      select count(*)::int as n from contact_identifiers where tenant_id = ${tenant.id} and value like ${`${prefix}-%`}`.execute(
+      store.db,
+    );
+    expect(rows.rows[0].n).toBe(600);
+  });
+
   it("a failing batch leaves no row behind, even with others committing around it", async () => {
     const prefix = `F${Date.now()}`;
     const good = Array.from({ length: 20 }, (_, i) => person(`${prefix}-${i}`, 0));

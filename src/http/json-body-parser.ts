@@ -43,7 +43,10 @@ export function registerJsonBodyParser(
   app: FastifyInstance,
   contentTypes: Array<string | RegExp> = ["application/json", /^application\/[\w.+-]+\+json$/],
 ): void {
-  app.removeContentTypeParser("application/json");
+  // Idempotent per scope: a child scope (a dialect) may install it again for its own content types.
+  for (const contentType of ["application/json", ...contentTypes]) {
+    if (app.hasContentTypeParser(contentType)) app.removeContentTypeParser(contentType);
+  }
   for (const contentType of contentTypes) {
     app.addContentTypeParser(
       contentType,

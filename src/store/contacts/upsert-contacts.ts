@@ -83,6 +83,27 @@ interface Pending {
 
 class BatchRejected extends Error {}
 
+// PostgreSQL's shared lock table holds max_locks_per_transaction × max_connections entries (6,400 by
+// default); eight 1,000-input batches locking each key would overflow it. Past this many keys a batch locks
+// hash buckets instead: big batches then serialise among themselves, small ones keep precise locks.
+const maxPreciseLocks = 256;
+
+function lockList(tenantId: number, names: ReadonlySet<string>): string[] {
+  if (names.size <= maxPreciseLocks) return [...names].sort();
+  const buckets = new Set<string>();
+  for (const name of names) buckets.add(`${tenantId}\u001fbucket\u001f${fnv1a(name) % maxPreciseLocks}`);
+  return [...buckets].sort();
+}
+
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
 const alwaysLoaded = [
   "heatStatusId",
   "contactStatusId",
@@ -170,18 +191,23 @@ async function applyBatch(
   const kind = idPropertyName(options.idProperty);
 
   // Serialise concurrent writers on the same people: lock every match key and every identifier this batch
-  // claims, in one sorted order so two batches never wait on each other crosswise.
+  // claims, in one sorted order so two batches never wait on each other crosswise. Emails are locked too
+  // when they take part in matching (idProperty email/pi, or a dialect's fallback match on email).
+  const lockEmails =
+    options.idProperty === "email" ||
+    options.idProperty === "pi" ||
+    options.hooks?.fallbackMatch !== undefined;
   const lockNames = new Set<string>();
   for (const { input, key } of live()) {
     if (key !== null) lockNames.add(`${tenantId}\u001f${kind}\u001f${key}`);
     for (const [scheme, value] of Object.entries(input.identifiers ?? {}))
       lockNames.add(`${tenantId}\u001f${scheme}\u001f${value.trim()}`);
     const email = input.fields.email;
-    if (typeof email === "string" && email.trim() !== "")
+    if (lockEmails && typeof email === "string" && email.trim() !== "")
       lockNames.add(`${tenantId}\u001femail\u001f${email.trim().toLowerCase()}`);
   }
   if (lockNames.size > 0) {
-    await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from (select unnest(${[...lockNames].sort()}::text[]) as k order by 1) s`.execute(
+    await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from (select unnest(${lockList(tenantId, lockNames)}::text[]) as k order by 1) s`.execute(
       trx,
     );
   }
