@@ -1,0 +1,125 @@
+import { isUtf8 } from "node:buffer";
+import { FileRejectedError } from "./records.js";
+
+/**
+ * Encoding policy (docs/formats/csv-ndjson.md): input must be UTF-8. A row holding bytes that are not
+ * UTF-8 (say one Latin-1 "é") becomes an ENCODING_INVALID_UTF8 outcome for that row and the rest goes on,
+ * because guessing Latin-1 silently would store mojibake whenever the guess is wrong. The file is refused
+ * with FileEncodingError only when it cannot be read at all: a UTF-16/UTF-32 byte-order mark, or a header
+ * that is not UTF-8 (no field names to map).
+ */
+export class FileEncodingError extends FileRejectedError {
+  override readonly name = "FileEncodingError";
+}
+
+export const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** Throws when the file starts with a UTF-16 or UTF-32 byte-order mark; needs the first 2 bytes. */
+export function assertNotUtf16(start: Buffer): void {
+  if (start.length < 2) return;
+  const [a, b] = start;
+  if ((a === 0xff && b === 0xfe) || (a === 0xfe && b === 0xff) || (a === 0 && b === 0)) {
+    throw new FileEncodingError(
+      "ENCODING_UNSUPPORTED",
+      "the file is UTF-16 or UTF-32 (byte-order mark); save it as UTF-8",
+      1,
+      0,
+    );
+  }
+}
+
+/**
+ * Remembers the absolute byte offsets of invalid UTF-8 in a stream fed chunk by chunk, so a parser that
+ * knows each record's byte range can tell which records are bad. A character split across chunks is held
+ * back (at most 3 bytes) until the next chunk completes it. The happy path is one native isUtf8 per chunk.
+ */
+export class Utf8Validator {
+  private carry: Buffer | null = null;
+  private offset = 0;
+  private head: Buffer = Buffer.alloc(0);
+  private readonly invalid: number[] = [];
+  private next = 0;
+
+  /** Validates the next chunk; the chunk itself is not changed or kept. */
+  push(chunk: Buffer): void {
+    if (this.head.length < 2) {
+      this.head = Buffer.concat([this.head, chunk.subarray(0, 2)]).subarray(0, 2);
+      assertNotUtf16(this.head);
+    }
+    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    const base = this.offset - (this.carry ? this.carry.length : 0);
+    this.offset += chunk.length;
+    const cut = completeCharactersEnd(buf);
+    if (!isUtf8(buf.subarray(0, cut))) scanInvalid(buf, cut, base, this.invalid);
+    this.carry = cut < buf.length ? Buffer.from(buf.subarray(cut)) : null;
+  }
+
+  /** Call once after the last chunk: a character cut off by the end of the file is invalid. */
+  end(): void {
+    if (this.carry) this.invalid.push(this.offset - this.carry.length);
+    this.carry = null;
+  }
+
+  /**
+   * The first invalid offset below `end` (exclusive), or -1. Forgets every offset below `end`, so calls
+   * must come in increasing order of `end`, as records do.
+   */
+  takeInvalidBefore(end: number): number {
+    const list = this.invalid;
+    let first = -1;
+    while (this.next < list.length && list[this.next] < end) {
+      if (first < 0) first = list[this.next];
+      this.next++;
+    }
+    if (this.next > 1024 && this.next * 2 > list.length) {
+      list.splice(0, this.next);
+      this.next = 0;
+    }
+    return first;
+  }
+}
+
+/** Where a trailing incomplete multi-byte character starts, or the buffer's length when there is none. */
+function completeCharactersEnd(buf: Buffer): number {
+  const len = buf.length;
+  for (let i = len - 1; i >= 0 && i >= len - 3; i--) {
+    const b = buf[i];
+    if (b < 0x80) return len;
+    if (b >= 0xc0) return sequenceLength(b) > len - i ? i : len;
+  }
+  return len;
+}
+
+function sequenceLength(lead: number): number {
+  if (lead >= 0xc2 && lead <= 0xdf) return 2;
+  if (lead >= 0xe0 && lead <= 0xef) return 3;
+  if (lead >= 0xf0 && lead <= 0xf4) return 4;
+  return 1;
+}
+
+/** Records the offset of every byte that starts an ill-formed sequence (Unicode 15, table 3-7). */
+function scanInvalid(buf: Buffer, end: number, base: number, out: number[]): void {
+  let i = 0;
+  while (i < end) {
+    const b = buf[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    const n = sequenceLength(b);
+    let ok = n > 1 && i + n <= end;
+    if (ok) {
+      const second = buf[i + 1];
+      const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+      const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+      ok = second >= lo && second <= hi;
+      for (let k = 2; ok && k < n; k++) ok = (buf[i + k] & 0xc0) === 0x80;
+    }
+    if (ok) {
+      i += n;
+    } else {
+      out.push(base + i);
+      i++;
+    }
+  }
+}
