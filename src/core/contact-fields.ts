@@ -171,12 +171,13 @@ export const contactFields: readonly ContactFieldSpec[] = [
   d("lastSummerClass", "last_summer_class", "Last summer class taken"),
   d("lastMarketplaceClass", "last_marketplace_class", "Last marketplace class taken"),
   d("lastAnglicanStudiesClass", "last_anglican_studies_class", "Last Anglican studies class taken"),
-  t("photoBase64", "photo_base64", 2_000_000, "Photo, base64-encoded (at most ~1.5 MB of image)"),
+  // 5 MiB of image in base64 (ServiceStack image_base64 allows 5 MiB).
+  t("photoBase64", "photo_base64", 6_990_508, "Photo, base64-encoded (at most 5 MiB of image)"),
   t(
-    "notes",
-    "notes",
+    "remarks",
+    "remarks",
     10_000,
-    "Free-text notes kept on the contact itself (dated notes live in the notes list)",
+    "Free-text remarks kept on the contact itself (SAM notes); dated notes live in the notes list",
   ),
   t("facebookId", "facebook_id", 200, "Facebook id"),
   t("twitterId", "twitter_id", 200, "Twitter/X handle"),

@@ -20,6 +20,12 @@ export const errorCatalog = {
   AUTH_MISSING: { status: 401, message: "No credentials were given" },
   AUTH_INVALID: { status: 401, message: "The token is unknown, revoked or expired" },
   AUTH_FORBIDDEN: { status: 403, message: "The token lacks the role this operation needs" },
+  AUTH_CREDENTIALS_MISSING: {
+    status: 400,
+    message: "A login needs both a user name (or email) and a password",
+  },
+  AUTH_LOGIN_FAILED: { status: 401, message: "The user name (or email) and password do not match" },
+  AUTH_ACCOUNT_LOCKED: { status: 401, message: "Too many failed logins; the account is locked for a while" },
   CONTACT_NOT_FOUND: { status: 404, message: "No contact with this id" },
   REFERENCE_NOT_FOUND: { status: 404, message: "No reference row with this id" },
   REFERENCE_NAME_TAKEN: { status: 409, message: "A reference row of this kind already has this name" },

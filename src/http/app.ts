@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { nativeErrorBody, nativeErrorHandler } from "../dialects/native/errors.js";
 import { nativeDialect } from "../dialects/native/index.js";
+import { samDialect } from "../dialects/sam/index.js";
 import { latestSchemaVersion, type Store } from "../store/database.js";
 import { registerJsonBodyParser } from "./json-body-parser.js";
 import { validatorCompiler } from "./validator-compiler.js";
@@ -61,5 +62,6 @@ export async function buildApp({ store, config, logger }: AppOptions): Promise<F
   });
 
   await app.register(nativeDialect, { prefix: "/api/v1", store });
+  await app.register(samDialect, { prefix: "/rest", store, config });
   return app;
 }

@@ -27,6 +27,8 @@ export interface UpsertHooks {
     tenantId: number,
     inputs: Array<{ index: number; input: ContactInput }>,
   ): Promise<Map<number, number>>;
+  /** The same person's key for fallback matching inside one batch (two new inputs, one contact); null when none. */
+  fallbackKey?(input: ContactInput): string | null;
 }
 
 export interface UpsertOptions {
@@ -55,6 +57,7 @@ export interface StoredContact {
   fields: Record<string, ScalarValue>;
 }
 
+/** The reference rows a batch names, and their parents (a sub-channel's channel), by id. */
 export type ReferenceIndex = Map<
   number,
   { kind: string; active: boolean; parentId: number | null; name: string }
@@ -309,6 +312,7 @@ async function applyBatch(
 
   const pending = new Map<number, Pending>();
   const pendingByKey = new Map<string, number>();
+  const pendingByFallbackKey = new Map<string, number>();
   const newIdentifiers: Array<{ scheme: string; value: string; contactId: number }> = [];
   const history: Array<{
     table: "heat" | "status";
@@ -325,10 +329,13 @@ async function applyBatch(
   const freshIds = newCount > 0 ? await allocateContactIds(trx, newCount) : [];
 
   for (const { input, index, key } of live()) {
+    // A dialect's fallback key lets two new inputs of one batch that are the same person become one contact.
+    const fallbackKey = options.hooks?.fallbackKey?.(input) ?? null;
     const matchedId =
       byId.get(index) ??
       (key !== null ? (pendingByKey.get(key) ?? matched.get(key)) : undefined) ??
-      fallback.get(index);
+      fallback.get(index) ??
+      (fallbackKey !== null ? pendingByFallbackKey.get(fallbackKey) : undefined);
     let target = matchedId !== undefined ? pending.get(matchedId) : undefined;
     if (matchedId !== undefined && !target) {
       const fields = stored.get(matchedId);
@@ -425,6 +432,7 @@ async function applyBatch(
     }
     pending.set(target.id, target);
     if (key !== null) pendingByKey.set(key, target.id);
+    if (fallbackKey !== null) pendingByFallbackKey.set(fallbackKey, target.id);
     for (const [scheme, raw] of Object.entries(input.identifiers ?? {})) {
       const value = raw.trim();
       if (claimed.get(`${scheme}\u001f${value}`) === target.id) continue;
@@ -773,7 +781,8 @@ async function allocateContactIds(trx: Transaction<Database>, count: number): Pr
   return rows.rows.map((r) => Number(r.id));
 }
 
-async function findByKeys(
+/** Stored contacts of a tenant by normalised match keys (as `matchKeyOf` builds them); the oldest wins a tie. */
+export async function findByKeys(
   trx: Transaction<Database>,
   tenantId: number,
   idProperty: IdProperty,
@@ -833,7 +842,8 @@ async function loadReferences(
     parentId: number | null;
     name: string;
   }>`
-    select id, kind, active, parent_id, name from reference_items where tenant_id = ${tenantId} and id = any(${[...ids]}::bigint[])`.execute(
+    select id, kind, active, parent_id, name from reference_items where tenant_id = ${tenantId} and (id = any(${[...ids]}::bigint[])
+      or id in (select parent_id from reference_items where tenant_id = ${tenantId} and id = any(${[...ids]}::bigint[])))`.execute(
     trx,
   );
   for (const r of rows.rows)

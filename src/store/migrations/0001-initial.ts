@@ -169,7 +169,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     last_marketplace_class date,
     last_anglican_studies_class date,
     photo_base64 text,
-    notes text,
+    remarks text,
     facebook_id text,
     twitter_id text,
     web_page text,

@@ -1,0 +1,197 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { sql, type Transaction } from "kysely";
+import type { Config } from "../../config.js";
+import type { ContactInput } from "../../core/contact.js";
+import { type FieldError, TributaryError } from "../../core/errors.js";
+import { actorOf, hasRole, principalOf } from "../../http/principal.js";
+import { authenticateToken, issueToken, revokeToken } from "../../store/api-tokens.js";
+import { upsertContacts } from "../../store/contacts/upsert-contacts.js";
+import type { Store } from "../../store/database.js";
+import { listReferenceItems } from "../../store/reference-items.js";
+import type { Database } from "../../store/schema.js";
+import { loginUser } from "./login-user.js";
+import { type ContactJson, externalIdOf, externalIdScheme, toCanonical, wireFieldName } from "./mapping.js";
+import { ContactJsonArraySchema, UpsertAnswerSchema } from "./wire-schemas.js";
+
+/** The role a user needs to upsert contacts through SAM (admin always may). */
+const samRole = "SamApiUser";
+/** The token kind a SAM login issues; only these are accepted on the SAM wire. */
+const samTokenKind = "sam-session";
+const tokenHeader = "x-nextinteract-authtoken";
+const expiryHeader = "x-nextinteract-authtoken-expiry-seconds";
+
+export interface SamRoutesOptions {
+  store: Store;
+  config: Config;
+  /** the clock; tests pass a fake one to age sessions and locks */
+  now: () => Date;
+}
+
+/** loginUser, logoutUser and upsertContacts of NextInteract SAM (page 003). */
+export async function samRoutes(app: FastifyInstance, { store, config, now }: SamRoutesOptions) {
+  const session = (roles: readonly string[]) => async (request: FastifyRequest) => {
+    const token = request.headers[tokenHeader];
+    if (typeof token !== "string" || token.trim() === "")
+      throw new TributaryError("AUTH_MISSING", `Send the ${tokenHeader} header that loginUser answered`);
+    const principal = await authenticateToken(store.db, token.trim(), now());
+    if (!principal || principal.kind !== samTokenKind) throw new TributaryError("AUTH_INVALID");
+    if (roles.length > 0 && !hasRole(principal, roles))
+      throw new TributaryError("AUTH_FORBIDDEN", `This operation needs the role ${roles.join(" or ")}`);
+    request.principal = principal;
+  };
+
+  app.post("/user/login", async (request, reply) => {
+    const { email, password } = readLogin(request.body);
+    const result = await loginUser(store.db, email, password, now());
+    if (result.outcome === "locked") throw new TributaryError("AUTH_ACCOUNT_LOCKED");
+    if (result.outcome === "failed") throw new TributaryError("AUTH_LOGIN_FAILED");
+    const idle = config.samSessionIdleSeconds;
+    const { token } = await issueToken(store.db, {
+      tenantId: result.user.tenantId,
+      userId: result.user.id,
+      roles: result.user.roles,
+      kind: samTokenKind,
+      idleTimeoutSeconds: idle > 0 ? idle : null,
+    });
+    return reply.status(200).header(tokenHeader, token).header(expiryHeader, String(idle)).send();
+  });
+
+  app.post("/user/logout", { onRequest: session([]) }, async (request) => {
+    const principal = principalOf(request);
+    return { booleanValue: await revokeToken(store.db, principal.tokenId, principal.tenantId) };
+  });
+
+  app.post(
+    "/company/contact/upsert",
+    {
+      onRequest: session([samRole]),
+      schema: { body: ContactJsonArraySchema, response: { 200: UpsertAnswerSchema } },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const wire = request.body as ContactJson[];
+      if (wire.length === 0) return [];
+      const countries = await listReferenceItems(store.db, principal.tenantId, "country", {
+        includeInactive: true,
+      });
+      const countryIds = new Map(countries.map((c) => [c.code?.toUpperCase(), c.id]));
+      const problems: FieldError[] = [];
+      const inputs = wire.map((record, index) => {
+        const mapped = toCanonical(record, (code) => countryIds.get(code));
+        for (const p of mapped.problems)
+          problems.push({ code: "CONTACT_FIELD_INVALID", field: p.field, message: p.message, index });
+        return mapped.input;
+      });
+      if (problems.length > 0) throw new TributaryError("BATCH_REJECTED", undefined, problems);
+
+      const outcome = await upsertContacts(store.db, inputs, {
+        tenantId: principal.tenantId,
+        idProperty: { scheme: externalIdScheme },
+        requireMatchKey: false,
+        mode: "allOrNone",
+        actor: actorOf(principal),
+        hooks: { check: lastWriterWins, fallbackMatch: matchByEmailAndName, fallbackKey: emailAndNameKey },
+      });
+      if (!outcome.committed) {
+        const details = outcome.results.flatMap((r) => r.errors.map(speakWire));
+        throw new TributaryError("BATCH_REJECTED", undefined, details);
+      }
+      return outcome.results.map((r, index) => ({
+        recordId: externalIdOf(wire[index]) ?? String(r.id),
+        rowsAffected: r.status === "skipped" ? 0 : 1,
+      }));
+    },
+  );
+}
+
+/** The credentials of a loginUser request: form parameters (version 1) or the same as JSON (version 2). */
+function readLogin(body: unknown): { email: string; password: string } {
+  const params =
+    typeof body === "object" && body !== null && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : {};
+  const { uEmail, uPassword, appCode, version } = params;
+  if (typeof uEmail !== "string" || uEmail.trim() === "" || typeof uPassword !== "string" || uPassword === "")
+    throw new TributaryError("AUTH_CREDENTIALS_MISSING", "Username and Password must be supplied for login.");
+  const invalid: FieldError[] = [];
+  if (uEmail.length > 255)
+    invalid.push({
+      code: "CONTACT_FIELD_TOO_LONG",
+      field: "uEmail",
+      message: "uEmail is longer than 255 characters",
+    });
+  // The vendor caps passwords at 30; Tributary's own users may have longer ones, but not unbounded.
+  if (uPassword.length > 1024)
+    invalid.push({ code: "CONTACT_FIELD_TOO_LONG", field: "uPassword", message: "uPassword is too long" });
+  if (appCode !== "NI" && appCode !== "MY")
+    invalid.push({ code: "CONTACT_FIELD_INVALID", field: "appCode", message: "appCode must be NI or MY" });
+  if (!["1", "2"].includes(String(version)))
+    invalid.push({ code: "CONTACT_FIELD_INVALID", field: "version", message: "version must be 1 or 2" });
+  if (invalid.length > 0) throw new TributaryError("REQUEST_BODY_INVALID", undefined, invalid);
+  return { email: uEmail, password: uPassword };
+}
+
+// The engine names canonical fields; the client knows only ContactJSON names.
+function speakWire(error: FieldError): FieldError {
+  if (!error.field) return error;
+  const wire = wireFieldName(error.field);
+  const name = error.field.split(".").at(-1) as string;
+  return { ...error, field: wire, message: error.message.replace(new RegExp(`^${name}\\b`), wire) };
+}
+
+/** The clock rule: an input whose contactModified is older than the stored one is not saved. */
+function lastWriterWins(
+  input: ContactInput,
+  stored: { fields: Record<string, unknown> } | undefined,
+): FieldError[] | "skip" {
+  const incoming = input.fields.sourceModifiedAt;
+  const current = stored?.fields.sourceModifiedAt;
+  if (
+    typeof incoming === "string" &&
+    typeof current === "string" &&
+    Date.parse(incoming) < Date.parse(current)
+  )
+    return "skip";
+  return [];
+}
+
+const normaliseName = (value: unknown) =>
+  typeof value === "string" ? value.trim().normalize("NFC").toLowerCase().replace(/\s+/g, " ") : "";
+
+/** Normalised email1 + first name + last name, for a record without externalId; null without an email. */
+function emailAndNameKey(input: ContactInput): string | null {
+  if (input.identifiers?.[externalIdScheme] !== undefined) return null;
+  const email = typeof input.fields.email === "string" ? input.fields.email.trim().toLowerCase() : "";
+  if (!email) return null;
+  return [email, normaliseName(input.fields.givenName), normaliseName(input.fields.surname)].join("\u001f");
+}
+
+/** Inputs without externalId match an existing contact by normalised email1 + first name + last name. */
+async function matchByEmailAndName(
+  trx: Transaction<Database>,
+  tenantId: number,
+  unmatched: Array<{ index: number; input: ContactInput }>,
+): Promise<Map<number, number>> {
+  const wanted = new Map<string, number[]>();
+  for (const { index, input } of unmatched) {
+    const key = emailAndNameKey(input);
+    if (key === null) continue;
+    wanted.set(key, [...(wanted.get(key) ?? []), index]);
+  }
+  const found = new Map<number, number>();
+  if (wanted.size === 0) return found;
+  const emails = [...new Set([...wanted.keys()].map((k) => k.split("\u001f")[0]))];
+  const rows = await sql<{ id: number; email: string; givenName: string | null; surname: string | null }>`
+    select id, email, given_name, surname from contacts
+    where tenant_id = ${tenantId} and lower(email) = any(${emails}::text[]) order by id`.execute(trx);
+  for (const row of rows.rows) {
+    const key = [
+      row.email.trim().toLowerCase(),
+      normaliseName(row.givenName),
+      normaliseName(row.surname),
+    ].join("\u001f");
+    // Several stored contacts may share the key; the oldest is the one the client means.
+    for (const index of wanted.get(key) ?? []) if (!found.has(index)) found.set(index, Number(row.id));
+  }
+  return found;
+}
