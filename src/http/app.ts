@@ -3,6 +3,7 @@ import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
+import { hobsonsDialect } from "../dialects/hobsons/index.js";
 import { nativeErrorBody, nativeErrorHandler } from "../dialects/native/errors.js";
 import { nativeDialect } from "../dialects/native/index.js";
 import { samDialect } from "../dialects/sam/index.js";
@@ -62,6 +63,7 @@ export async function buildApp({ store, config, logger }: AppOptions): Promise<F
   });
 
   await app.register(nativeDialect, { prefix: "/api/v1", store });
+  await app.register(hobsonsDialect, { store });
   await app.register(samDialect, { prefix: "/rest", store, config });
   return app;
 }
