@@ -385,13 +385,15 @@ async function applyBatch(
         );
       }
     }
-    if (errors.length === 0 && options.hooks?.check) {
+    // The dialect's checks run even when the engine already found errors, so that every violation of an
+    // input is reported at once; a "skip" only counts for an otherwise valid input.
+    if (options.hooks?.check) {
       const verdict = options.hooks.check(input, target && { id: target.id, fields: target.fields }, refs);
-      if (verdict === "skip") {
+      if (verdict === "skip" && errors.length === 0) {
         results[index] = { index, status: "skipped", id: target?.id, errors: [] };
         continue;
       }
-      errors.push(...verdict);
+      if (verdict !== "skip") errors.push(...verdict);
     }
     if (errors.length > 0) {
       fail(index, errors);
