@@ -94,7 +94,8 @@ export async function hobsonsRoutes(app: FastifyInstance, { store }: { store: St
       hooks: {
         check(input, _stored, refs) {
           const subChannelId = input.fields.subChannelId;
-          if (typeof subChannelId !== "number") return [];
+          // An unknown or wrong-kind id already has the engine's CONTACT_REFERENCE_UNKNOWN.
+          if (typeof subChannelId !== "number" || refs.get(subChannelId)?.kind !== "sub_channel") return [];
           // The engine's reference index holds each named row's parent too: the sub-channel's channel.
           const parentId = refs.get(subChannelId)?.parentId;
           const channel = parentId === null || parentId === undefined ? undefined : refs.get(parentId);
