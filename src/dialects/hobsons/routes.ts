@@ -20,6 +20,7 @@ import { hobsonsMessage, invalidRequestMessage } from "./errors.js";
 import { fromCanonical, referenceIdsOf, studentIdScheme, toCanonical, wireFieldOf } from "./mapping.js";
 import { bodyParameter, readContactDtos, readInstant } from "./read-contact-dtos.js";
 import { loadReferenceNames } from "./reference-names.js";
+import { registerUpsertContactRoutes } from "./upsert-contact-routes.js";
 import type { ValidContactDto } from "./wire-schemas.js";
 
 /** The status-history reasons a created contact gets when the ContactDto gives none (the page: "Hobsons will set a default reason"). */
@@ -69,6 +70,7 @@ export async function hobsonsTokenRoutes(app: FastifyInstance, { store }: { stor
 export async function hobsonsRoutes(app: FastifyInstance, { store }: { store: Store }) {
   // onRequest, not preHandler: an unauthenticated caller is refused before its body is read.
   app.addHook("onRequest", requireHobsonsToken(store));
+  registerUpsertContactRoutes(app, store);
 
   app.post("/api/bulk/contacts", async (request) => {
     const principal = principalOf(request);
