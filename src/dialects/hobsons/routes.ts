@@ -18,6 +18,7 @@ import { listReferenceItems } from "../../store/reference-items.js";
 import { grantPasswordToken, OAuthError, requireHobsonsToken } from "./auth.js";
 import { hobsonsMessage, invalidRequestMessage } from "./errors.js";
 import { fromCanonical, referenceIdsOf, studentIdScheme, toCanonical, wireFieldOf } from "./mapping.js";
+import { registerPreprocessRoute } from "./preprocess-routes.js";
 import { bodyParameter, readContactDtos, readInstant } from "./read-contact-dtos.js";
 import { loadReferenceNames } from "./reference-names.js";
 import { registerUpsertContactRoutes } from "./upsert-contact-routes.js";
@@ -71,6 +72,7 @@ export async function hobsonsRoutes(app: FastifyInstance, { store }: { store: St
   // onRequest, not preHandler: an unauthenticated caller is refused before its body is read.
   app.addHook("onRequest", requireHobsonsToken(store));
   registerUpsertContactRoutes(app, store);
+  registerPreprocessRoute(app);
 
   app.post("/api/bulk/contacts", async (request) => {
     const principal = principalOf(request);
