@@ -7,6 +7,7 @@ import { hobsonsDialect } from "../dialects/hobsons/index.js";
 import { nativeErrorBody, nativeErrorHandler } from "../dialects/native/errors.js";
 import { nativeDialect } from "../dialects/native/index.js";
 import { samDialect } from "../dialects/sam/index.js";
+import { serviceStackDialect } from "../dialects/servicestack/index.js";
 import { latestSchemaVersion, type Store } from "../store/database.js";
 import { registerJsonBodyParser } from "./json-body-parser.js";
 import { validatorCompiler } from "./validator-compiler.js";
@@ -65,5 +66,6 @@ export async function buildApp({ store, config, logger }: AppOptions): Promise<F
   await app.register(nativeDialect, { prefix: "/api/v1", store });
   await app.register(hobsonsDialect, { store });
   await app.register(samDialect, { prefix: "/rest", store, config });
+  await app.register(serviceStackDialect, { store, config });
   return app;
 }

@@ -22,6 +22,7 @@ import {
   updateReferenceItem,
 } from "../../store/reference-items.js";
 import { fromCanonical, historyToWire, toCanonical } from "./mapping.js";
+import { contactPhotoRoute } from "./photo-route.js";
 import {
   BatchUpsertBodySchema,
   BatchUpsertResponseSchema,
@@ -45,6 +46,7 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
   const canRead = requireToken(store, readRoles);
   const canWrite = requireToken(store, writeRoles);
   const isAdmin = requireToken(store, []);
+  app.register(contactPhotoRoute, { store, preHandler: canRead });
 
   app.register(async (writes) => {
     writes.addHook("preHandler", canWrite);
