@@ -7,6 +7,7 @@ import { type IdProperty, idPropertyName, matchKeyOf } from "../../core/match-ke
 import { validateContactInput } from "../../core/validate-contact.js";
 import type { Database } from "../schema.js";
 import { recordsetFragments } from "./contact-columns.js";
+import { noteContactRowsWritten } from "./keep-statistics.js";
 
 export type UpsertStatus = "created" | "updated" | "unchanged" | "error" | "skipped";
 
@@ -167,6 +168,10 @@ export async function upsertContacts(
       if (options.mode === "allOrNone" && results.some((r) => r.status === "error"))
         throw new BatchRejected();
     });
+    noteContactRowsWritten(
+      db,
+      results.filter((r) => r.status === "created" || r.status === "updated").length,
+    );
   } catch (error) {
     if (error instanceof BatchRejected) {
       for (const r of results) if (r.status !== "error") delete r.id;

@@ -1,0 +1,47 @@
+import { type Kysely, sql } from "kysely";
+
+// PostgreSQL plans from table statistics, and a table that grew from nothing in the last minute has none
+// (autovacuum analyzes only after its naptime): "tenant_id = 1" then looks selective, and lookups by key
+// turn into scans of the whole tenant (measured: 7 ms instead of 0.3 ms per 100-key batch at 30,000 rows,
+// growing with the table). Bulk-loading guides say to ANALYZE after a load; the engine does it itself once
+// enough rows have been written since the last time, off the request path.
+
+interface Counter {
+  written: number;
+  analyzedAt: number;
+  running: boolean;
+}
+
+const counters = new WeakMap<object, Counter>();
+
+/** Rows to write before the first ANALYZE, and the share of the rows analyzed last time after that. */
+const firstThreshold = 5_000;
+const growthShare = 0.5;
+
+/** Notes contact rows written through a database handle and, past the threshold, refreshes the statistics. */
+export function noteContactRowsWritten<DB>(db: Kysely<DB>, rows: number): void {
+  if (rows <= 0) return;
+  let counter = counters.get(db);
+  if (!counter) {
+    counter = { written: 0, analyzedAt: 0, running: false };
+    counters.set(db, counter);
+  }
+  counter.written += rows;
+  const threshold = Math.max(firstThreshold, counter.analyzedAt * growthShare);
+  if (counter.running || counter.written < threshold) return;
+  counter.running = true;
+  const total = counter.analyzedAt + counter.written;
+  counter.written = 0;
+  sql`analyze contacts, contact_identifiers`
+    .execute(db)
+    .then(
+      () => {
+        (counter as Counter).analyzedAt = total;
+      },
+      // Statistics are an optimisation: a failed ANALYZE (a closing pool, say) must never fail a write.
+      () => {},
+    )
+    .finally(() => {
+      (counter as Counter).running = false;
+    });
+}
