@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,7 +54,9 @@ export async function startBenchServer(options: {
   });
   await store.close();
 
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
+  // The server runs as `npm start` runs it: the compiled build, not the TypeScript loader (which costs memory).
+  execFileSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
+  const child: ChildProcess = spawn(process.execPath, ["bin/tributary.js", "serve"], {
     env: {
       ...process.env,
       PORT: String(options.port),

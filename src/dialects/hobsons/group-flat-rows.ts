@@ -140,7 +140,8 @@ export interface GroupedRows {
 interface Group {
   rows: number[];
   scalars: Map<string, { value: FlatValue; row: number }>;
-  items: Record<CollectionName, Map<string, Record<string, FlatValue | null>>>;
+  /** created on a group's first item of each collection: most people have few collections */
+  items: Partial<Record<CollectionName, Map<string, Record<string, FlatValue | null>>>>;
   packageCourses?: { value: FlatValue; row: number };
   warnings: string[];
 }
@@ -337,16 +338,21 @@ function merge(group: Group, cells: Map<string, FlatValue>, row: number): void {
   }
   for (const [collection, columns] of collectionList) {
     let item: Record<string, FlatValue | null> | undefined;
-    let fingerprint = "";
     for (const [flat, member] of columns) {
       const value = cells.get(flat);
-      fingerprint += `${typeof value === "string" ? value.toLowerCase() : String(value)}\u001f`;
       if (value === undefined) continue;
       item ??= emptyItem(columns);
       item[member] = value;
     }
     // A row with none of a collection's columns adds no item; an identical item is kept once.
-    if (item && !group.items[collection].has(fingerprint)) group.items[collection].set(fingerprint, item);
+    if (!item) continue;
+    let fingerprint = "";
+    for (const [, member] of columns) {
+      const value = item[member];
+      fingerprint += `${typeof value === "string" ? value.toLowerCase() : String(value)}\u001f`;
+    }
+    const items = (group.items[collection] ??= new Map());
+    if (!items.has(fingerprint)) items.set(fingerprint, item);
   }
 }
 
@@ -369,11 +375,12 @@ function sameValue(a: FlatValue, b: FlatValue): boolean {
 function toProcessed(group: Group, outRow: number): ProcessedContactUpsert {
   const out: Record<string, unknown> = {};
   for (const [name] of scalarMembers) out[name] = group.scalars.get(name)?.value ?? null;
-  out.Tags = [...group.items.Tags.values()];
-  out.Consents = [...group.items.Consents.values()];
+  const list = (collection: CollectionName) => [...(group.items[collection]?.values() ?? [])];
+  out.Tags = list("Tags");
+  out.Consents = list("Consents");
   out.PackageCourses = group.packageCourses?.value ?? true;
-  out.Courses = [...group.items.Courses.values()];
-  out.Communications = [...group.items.Communications.values()];
+  out.Courses = list("Courses");
+  out.Communications = list("Communications");
   const [first, ...related] = group.rows;
   const processed: ProcessedContactUpsert = {
     InRow: first,
