@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { latestSchemaVersion } from "../src/store/database.js";
 import { nativeContact, openTestApp, type TestApp } from "./helpers/test-app.js";
 import { testEngines } from "./helpers/test-store.js";
 
@@ -22,7 +23,7 @@ describe.each(testEngines)("native API on %s", (engine) => {
   it("answers health with the engine and schema version", async () => {
     const res = await t.app.inject({ url: "/health" });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: "ok", engine, schemaVersion: "0001-initial" });
+    expect(res.json()).toEqual({ status: "ok", engine, schemaVersion: latestSchemaVersion });
   });
 
   it("upserts a batch and reads it back with identifiers and children", async () => {
@@ -356,6 +357,51 @@ describe.each(testEngines)("native API on %s", (engine) => {
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths)).toContain("/api/v1/contacts/batch/upsert");
     expect((await t.app.inject({ url: "/docs/" })).statusCode).toBe(200);
+  });
+
+  it.each([
+    {
+      title: "an id beyond any bigint",
+      url: "/api/v1/contacts/99999999999999999999",
+      code: "REQUEST_BODY_INVALID",
+    },
+    {
+      title: "a history id beyond any bigint",
+      url: "/api/v1/contacts/99999999999999999999/history",
+      code: "REQUEST_BODY_INVALID",
+    },
+    { title: "a NUL character in a search", url: "/api/v1/contacts?q=%00", code: "REQUEST_BODY_INVALID" },
+  ])("reads: $title → 400, never a 5xx", async ({ url, code }) => {
+    const res = await t.app.inject({ url, headers: { authorization: `Bearer ${token}` } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe(code);
+  });
+
+  it("a NUL character in a field or identifier is that input's error, not a 5xx", async () => {
+    const res = await upsert({
+      idProperty: "external_id",
+      mode: "partial",
+      inputs: [
+        nativeContact({ givenName: "A\u0000B" }),
+        nativeContact({ identifiers: { external_id: "X\u0000" } }),
+        nativeContact(),
+      ],
+    });
+    expect(res.statusCode).toBe(207);
+    const [nul, nulId, ok] = res.json().results;
+    expect(nul.errors).toEqual([
+      {
+        code: "CONTACT_FIELD_INVALID",
+        field: "inputs[0].givenName",
+        index: 0,
+        message: "givenName contains a NUL (U+0000) character",
+      },
+    ]);
+    expect(nulId.errors[0]).toMatchObject({
+      code: "CONTACT_FIELD_INVALID",
+      field: "inputs[1].identifiers.external_id",
+    });
+    expect(ok.status).toBe("created");
   });
 
   it("unknown routes answer 404 in the native shape", async () => {

@@ -48,6 +48,13 @@ export function validateContactInput(input: ContactInput, index: number, fieldPr
       );
       continue;
     }
+    if (typeof normalised === "string" && normalised.includes("\u0000")) {
+      // PostgreSQL text cannot hold NUL; say so on the field instead of failing the whole batch later.
+      errors.push(
+        fieldError("CONTACT_FIELD_INVALID", at(name), `${name} contains a NUL (U+0000) character`, index),
+      );
+      continue;
+    }
     if (
       spec.type === "text" &&
       spec.maxLength !== undefined &&
@@ -86,12 +93,17 @@ export function validateContactInput(input: ContactInput, index: number, fieldPr
           index,
         ),
       );
-    } else if (typeof value !== "string" || value.trim() === "" || value.length > 200) {
+    } else if (
+      typeof value !== "string" ||
+      value.trim() === "" ||
+      value.length > 200 ||
+      value.includes("\u0000")
+    ) {
       errors.push(
         fieldError(
           "CONTACT_FIELD_INVALID",
           at(`identifiers.${scheme}`),
-          `Identifier ${scheme} must be a non-empty string of at most 200 characters`,
+          `Identifier ${scheme} must be a non-empty string of at most 200 characters, without NUL`,
           index,
         ),
       );

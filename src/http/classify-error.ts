@@ -59,6 +59,17 @@ export function classifyError(error: unknown): ClassifiedError {
       return known("REQUEST_FORBIDDEN_KEY", e.message);
     return known("REQUEST_JSON_INVALID", `The body is not valid JSON: ${e.message}`);
   }
+  // PostgreSQL's data exceptions (class 22: a NUL character in text, a number out of range, …) come from
+  // values a client sent that got past validation: the client's error, never a 500.
+  const sqlState = (error as { code?: unknown }).code;
+  if (typeof sqlState === "string" && /^22[0-9A-Z]{3}$/.test(sqlState)) {
+    return {
+      code: "REQUEST_BODY_INVALID",
+      status: 400,
+      message: `A value cannot be stored: ${(error as Error).message}`,
+      details: [],
+    };
+  }
   if (typeof e.statusCode === "number" && e.statusCode >= 400 && e.statusCode < 500) {
     if (/forbidden prototype property|constructor property/i.test(e.message))
       return known("REQUEST_FORBIDDEN_KEY", e.message);

@@ -351,7 +351,11 @@ function merge(group: Group, cells: Map<string, FlatValue>, row: number): void {
       const value = item[member];
       fingerprint += `${typeof value === "string" ? value.toLowerCase() : String(value)}\u001f`;
     }
-    const items = (group.items[collection] ??= new Map());
+    let items = group.items[collection];
+    if (!items) {
+      items = new Map();
+      group.items[collection] = items;
+    }
     if (!items.has(fingerprint)) items.set(fingerprint, item);
   }
 }

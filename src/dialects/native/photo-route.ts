@@ -18,7 +18,7 @@ export async function contactPhotoRoute(
       schema: {
         tags: ["contacts"],
         summary: "The contact's photo (PNG, JPEG, GIF or WebP)",
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
       },
     },
     async (request, reply) => {

@@ -164,7 +164,10 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
       schema: {
         tags: ["reference data"],
         summary: "Rename, (de)activate or recode a reference row (admin)",
-        params: Type.Object({ kind: Type.String(), id: Type.Integer() }),
+        params: Type.Object({
+          kind: Type.String(),
+          id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+        }),
         body: Type.Object(
           {
             name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -214,7 +217,7 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
       schema: {
         tags: ["contacts"],
         summary: "One contact with identifiers and collections",
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
       },
     },
     async (request) => {
@@ -233,7 +236,7 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
       schema: {
         tags: ["contacts"],
         summary: "Heat-status and contact-status history, oldest first",
-        params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
       },
     },
     async (request) => {
