@@ -16,6 +16,8 @@ import {
 } from "../store/reference-items.js";
 import { createTenant, findTenantByName } from "../store/tenants.js";
 import { createUser, findUserByUsername } from "../store/users.js";
+import { registerExportCommand } from "./export-command.js";
+import { registerImportCommand } from "./import-command.js";
 import { openEngine } from "./open-engine.js";
 import { readStdin } from "./read-stdin.js";
 
@@ -266,6 +268,12 @@ for (const [command, description, change] of [
       }),
     );
 }
+
+const cliFail = (message: string): never => {
+  throw new CliError(message);
+};
+registerImportCommand(program, cliFail);
+registerExportCommand(program, cliFail);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof CliError || error instanceof TributaryError)

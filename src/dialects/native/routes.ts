@@ -21,6 +21,7 @@ import {
   referenceKinds,
   updateReferenceItem,
 } from "../../store/reference-items.js";
+import { importRoutes } from "./import-routes.js";
 import { fromCanonical, historyToWire, toCanonical } from "./mapping.js";
 import { contactPhotoRoute } from "./photo-route.js";
 import {
@@ -47,6 +48,7 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
   const canWrite = requireToken(store, writeRoles);
   const isAdmin = requireToken(store, []);
   app.register(contactPhotoRoute, { store, preHandler: canRead });
+  app.register(importRoutes, { prefix: "/imports", store });
 
   app.register(async (writes) => {
     writes.addHook("preHandler", canWrite);

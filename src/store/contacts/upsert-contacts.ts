@@ -129,6 +129,34 @@ export async function upsertContacts(
   inputs: ContactInput[],
   options: UpsertOptions,
 ): Promise<UpsertOutcome> {
+  let outcome: UpsertOutcome | undefined;
+  try {
+    await db.transaction().execute(async (trx) => {
+      outcome = await upsertContactsInTransaction(trx, inputs, options);
+      if (!outcome.committed) throw new BatchRejected();
+    });
+  } catch (error) {
+    if (error instanceof BatchRejected && outcome) return outcome;
+    throw error;
+  }
+  const done = outcome as UpsertOutcome;
+  noteContactRowsWritten(
+    db,
+    done.results.filter((r) => r.status === "created" || r.status === "updated").length,
+  );
+  return done;
+}
+
+/**
+ * The same batch inside a caller's transaction, so the caller can commit its own rows with the contacts
+ * (an import's checkpoint). When allOrNone refuses the batch nothing is written and `committed` is false;
+ * the caller decides whether to roll back. The caller notes the rows written for statistics after commit.
+ */
+export async function upsertContactsInTransaction(
+  trx: Transaction<Database>,
+  inputs: ContactInput[],
+  options: UpsertOptions,
+): Promise<UpsertOutcome> {
   const path = options.fieldPath ?? ((_i: number, f: string) => f);
   const results: UpsertResult[] = inputs.map((_, index) => ({ index, status: "unchanged", errors: [] }));
   const fail = (index: number, errors: FieldError[]) => {
@@ -159,25 +187,13 @@ export async function upsertContacts(
       ]);
     }
   }
-  if (options.mode === "allOrNone" && results.some((r) => r.status === "error"))
+  const refused = () => options.mode === "allOrNone" && results.some((r) => r.status === "error");
+  if (refused()) return { results, committed: false };
+  if (inputs.length > 0 && results.some((r) => r.status !== "error"))
+    await applyBatch(trx, inputs, keys, results, fail, options, path);
+  if (refused()) {
+    for (const r of results) if (r.status !== "error") delete r.id;
     return { results, committed: false };
-
-  try {
-    await db.transaction().execute(async (trx) => {
-      await applyBatch(trx, inputs, keys, results, fail, options, path);
-      if (options.mode === "allOrNone" && results.some((r) => r.status === "error"))
-        throw new BatchRejected();
-    });
-    noteContactRowsWritten(
-      db,
-      results.filter((r) => r.status === "created" || r.status === "updated").length,
-    );
-  } catch (error) {
-    if (error instanceof BatchRejected) {
-      for (const r of results) if (r.status !== "error") delete r.id;
-      return { results, committed: false };
-    }
-    throw error;
   }
   return { results, committed: true };
 }
@@ -332,6 +348,8 @@ async function applyBatch(
     (x) => !byId.has(x.index) && !(x.key !== null && matched.has(x.key)) && !fallback.has(x.index),
   ).length;
   const freshIds = newCount > 0 ? await allocateContactIds(trx, newCount) : [];
+  const createdInBatch = new Set<number>();
+  let nextFreshId = 0;
 
   for (const { input, index, key } of live()) {
     // A dialect's fallback key lets two new inputs of one batch that are the same person become one contact.
@@ -407,7 +425,7 @@ async function applyBatch(
 
     let changed = false;
     if (!target) {
-      const id = freshIds.shift() as number;
+      const id = freshIds[nextFreshId++];
       target = { id, isNew: true, fields: {}, dirty: true };
       changed = true;
       history.push(
@@ -449,8 +467,9 @@ async function applyBatch(
       changed = true;
     }
     if (hasChildren(input)) children.push({ contactId: target.id, input, index });
-    const wasCreatedInBatch =
-      target.isNew && results.some((r) => r.id === target.id && r.status === "created");
+    // A set, not a scan of the results: a scan per input made 2,000-input batches quadratic.
+    const wasCreatedInBatch = target.isNew && createdInBatch.has(target.id);
+    if (target.isNew) createdInBatch.add(target.id);
     results[index] = {
       index,
       status: target.isNew && !wasCreatedInBatch ? "created" : changed ? "updated" : "unchanged",

@@ -1,0 +1,274 @@
+// npm run bench -- import [--rows N] [--engine postgres|pglite|both] [--chunk N]
+// Writes an N-row CSV of 45 columns, imports it through a running server with the CLI (`tributary import
+// --server`), first as inserts and then as a file of 50% updates and 50% new people; prints rows/s, and the
+// peak RSS of the server and of the CLI. On PostgreSQL the same run times psql \copy of the same files into
+// a staging table merged with INSERT … ON CONFLICT into a 45-column table, and prints the ratio.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { csvLine } from "../src/formats/csv/write-csv.js";
+import { issueToken } from "../src/store/api-tokens.js";
+import { migrateToLatest, openStore } from "../src/store/database.js";
+import { createTenant } from "../src/store/tenants.js";
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: "string", default: "100000" },
+    engine: { type: "string", default: "both" },
+  },
+});
+const rows = Number(values.rows);
+const adminUrl =
+  process.env.TEST_DATABASE_URL || process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+
+// 45 columns: the external id and 44 text fields of the contact.
+const textFields = [
+  "givenName",
+  "middleName",
+  "surname",
+  "preferredName",
+  "alias",
+  "formerName",
+  "spouseName",
+  "gender",
+  "maritalStatus",
+  "email",
+  "emailSecondary",
+  "phoneMobile",
+  "phoneHome",
+  "phoneWork",
+  "phoneOther",
+  "faxWork",
+  "faxHome",
+  "correspondenceLine1",
+  "correspondenceLine2",
+  "correspondenceLine3",
+  "correspondenceTown",
+  "correspondenceState",
+  "correspondencePostcode",
+  "company",
+  "department",
+  "profession",
+  "specialty",
+  "category",
+  "contactType",
+  "workLine1",
+  "workLine2",
+  "workLine3",
+  "workCity",
+  "workState",
+  "workPostcode",
+  "otherLine1",
+  "otherLine2",
+  "otherLine3",
+  "otherCity",
+  "otherState",
+  "otherPostcode",
+  "visaType",
+  "denomination",
+  "segment",
+];
+const header = ["external_id", ...textFields];
+
+function cells(i: number, round: number): string[] {
+  return [
+    `B-${i}`,
+    ...textFields.map((f) =>
+      f === "email" || f === "emailSecondary"
+        ? `p${i}.${f.length}@example.org`
+        : f === "company"
+          ? round === 0
+            ? "Acme"
+            : "Acme Updated"
+          : `${f.slice(0, 6)} ${i % 9973}`,
+    ),
+  ];
+}
+
+async function writeFile(path: string, round: number) {
+  const out = createWriteStream(path);
+  let text = csvLine(header);
+  for (let n = 0; n < rows; n++) {
+    // Round 1: even rows are the same people changed, odd rows new people: 50% updates.
+    const i = round === 0 ? n : n % 2 === 0 ? n : rows + n;
+    text += csvLine(cells(i, round));
+    if (text.length > 1 << 20) {
+      if (!out.write(text)) await new Promise<void>((r) => out.once("drain", () => r()));
+      text = "";
+    }
+  }
+  await new Promise<void>((r) => out.end(text, () => r()));
+}
+
+function peakRssMiB(pid: number): number {
+  try {
+    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+async function startServer(engine: string, port: number) {
+  let databaseUrl: string | undefined;
+  let dataDir: string | undefined;
+  let drop = async () => {};
+  if (engine === "postgres") {
+    const name = `tributary_bench_import_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    drop = async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    };
+  } else {
+    dataDir = mkdtempSync(join(tmpdir(), "tributary-bench-import-"));
+  }
+  const store = await openStore({ databaseUrl, dataDir });
+  await migrateToLatest(store);
+  const tenant = await createTenant(store.db, "Bench");
+  const { token } = await issueToken(store.db, { tenantId: tenant.id, roles: ["contacts:write"] });
+  await store.close();
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: databaseUrl ?? "",
+      TRIBUTARY_DATA: dataDir ?? "",
+      LOG_LEVEL: "warn",
+      TRIBUTARY_IMPORT_MAX_BYTES: String(8 * 1024 ** 3),
+    },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    token,
+    databaseUrl,
+    pid: child.pid as number,
+    async stop() {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+      await drop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs the CLI against the server; answers the seconds it took and the CLI's peak RSS. */
+async function cliImport(url: string, token: string, file: string) {
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "src/cli/main.ts",
+      "import",
+      file,
+      "--server",
+      url,
+      "--token",
+      token,
+      "--id-property",
+      "external_id",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  let peak = 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, peakRssMiB(child.pid as number));
+  }, 100);
+  let stdout = "";
+  child.stdout?.on("data", (d) => {
+    stdout += d;
+  });
+  const code = await new Promise((r) => child.once("exit", r));
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`import failed: ${stdout}`);
+  return {
+    seconds: (performance.now() - started) / 1000,
+    cliRss: peak,
+    summary: stdout.trim().split("\n")[1],
+  };
+}
+
+function copyBaseline(databaseUrl: string, files: string[]) {
+  const columns = header.map((h) => h.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+  const defs = columns.map((c) => `${c} text`).join(", ");
+  const psql = (...commands: string[]) =>
+    execFileSync(
+      "psql",
+      [databaseUrl, "-v", "ON_ERROR_STOP=1", "-qAt", ...commands.flatMap((c) => ["-c", c])],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+  psql(
+    `create table bench_target (${defs}, modified_at timestamptz default now(), primary key (external_id))`,
+  );
+  const rates: number[] = [];
+  for (const file of files) {
+    const started = performance.now();
+    psql(
+      `create temp table staging (${defs})`,
+      `\\copy staging from '${file}' with (format csv, header true)`,
+      `insert into bench_target select *, now() from staging on conflict (external_id) do update set ${columns
+        .slice(1)
+        .map((c) => `${c} = excluded.${c}`)
+        .join(", ")}, modified_at = now()`,
+    );
+    rates.push(rows / ((performance.now() - started) / 1000));
+  }
+  psql("drop table bench_target");
+  return rates;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "tributary-import-bench-"));
+const files = [join(dir, "inserts.csv"), join(dir, "updates.csv")];
+await writeFile(files[0], 0);
+await writeFile(files[1], 1);
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const table: string[] = [];
+for (const engine of values.engine === "both" ? ["postgres", "pglite"] : [values.engine as string]) {
+  const server = await startServer(engine, 18_600 + table.length);
+  try {
+    const inserts = await cliImport(server.url, server.token, files[0]);
+    const updates = await cliImport(server.url, server.token, files[1]);
+    const serverRss = peakRssMiB(server.pid);
+    let baseline = "";
+    if (engine === "postgres" && server.databaseUrl) {
+      const [copyInsert, copyUpdate] = copyBaseline(server.databaseUrl, files);
+      baseline = ` | ${fmt(copyInsert)} / ${fmt(copyUpdate)} | ${((rows / inserts.seconds / copyInsert) * 100).toFixed(0)}% / ${((rows / updates.seconds / copyUpdate) * 100).toFixed(0)}%`;
+    } else baseline = " | – | –";
+    console.error(`${engine}: ${inserts.summary} | ${updates.summary}`);
+    table.push(
+      `| ${engine} | ${fmt(rows)} | ${fmt(rows / inserts.seconds)} | ${fmt(rows / updates.seconds)}${baseline} | ${serverRss.toFixed(0)} | ${Math.max(inserts.cliRss, updates.cliRss).toFixed(0)} |`,
+    );
+  } finally {
+    await server.stop();
+  }
+}
+rmSync(dir, { recursive: true, force: true });
+console.log(
+  "| engine | rows × 45 columns | inserts rows/s | 50% updates rows/s | psql \\copy + merge rows/s (inserts / updates) | import ÷ copy | server peak RSS MiB | CLI peak RSS MiB |",
+);
+console.log("|---|---|---|---|---|---|---|---|");
+for (const line of table) console.log(line);

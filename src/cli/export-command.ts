@@ -1,0 +1,102 @@
+import { createWriteStream } from "node:fs";
+import type { Writable } from "node:stream";
+import type { Command } from "commander";
+import { readConfig } from "../config.js";
+import { contactFields, knownIdentifierSchemes } from "../core/contact-fields.js";
+import { fromCanonical } from "../dialects/native/mapping.js";
+import { csvLine } from "../formats/csv/write-csv.js";
+import { ndjsonLine } from "../formats/ndjson/write-ndjson.js";
+import { getContacts, searchContactIds } from "../store/contacts/read-contacts.js";
+import { findTenantByName } from "../store/tenants.js";
+import { openEngine } from "./open-engine.js";
+
+interface ExportCliOptions {
+  format: "csv" | "ndjson";
+  query?: string;
+  server?: string;
+  token?: string;
+  tenant?: string;
+  output?: string;
+}
+
+const pageSize = 500;
+
+// Identifiers become one column per known scheme, so the file imports back with automatic mapping.
+const csvColumns = [
+  "id",
+  ...knownIdentifierSchemes.map((s) => `identifiers.${s}`),
+  ...contactFields.map((f) => f.name),
+  "createdAt",
+  "modifiedAt",
+];
+
+function csvRecord(contact: Record<string, unknown>): unknown[] {
+  const identifiers = (contact.identifiers ?? {}) as Record<string, string>;
+  return csvColumns.map((c) => (c.startsWith("identifiers.") ? identifiers[c.slice(12)] : contact[c]));
+}
+
+async function write(out: Writable, text: string) {
+  if (!out.write(text)) await new Promise((r) => out.once("drain", r));
+}
+
+/** `tributary export`: streams contacts as CSV (formula cells neutralised) or NDJSON, a page at a time. */
+export function registerExportCommand(program: Command, fail: (message: string) => never) {
+  program
+    .command("export")
+    .description("stream contacts out as CSV or NDJSON, from a server or the local engine")
+    .option("--format <format>", "csv or ndjson", "csv")
+    .option("--query <q>", "only contacts matching this search (name, email or identifier)")
+    .option("--server <url>", "a Tributary server to export from")
+    .option("--token <token>", "API token for --server (contacts:read)")
+    .option("--tenant <name>", "tenant, for the local engine")
+    .option("--output <file>", "write here instead of standard output")
+    .action(async (options: ExportCliOptions) => {
+      if (options.format !== "csv" && options.format !== "ndjson") fail("--format is csv or ndjson");
+      const out: Writable = options.output ? createWriteStream(options.output) : process.stdout;
+      const emit = async (contact: Record<string, unknown>) =>
+        write(out, options.format === "csv" ? csvLine(csvRecord(contact)) : ndjsonLine(contact));
+      if (options.format === "csv") await write(out, csvLine(csvColumns));
+      if (options.server) {
+        if (!options.token) fail("--server needs --token");
+        const base = options.server.replace(/\/$/, "");
+        let cursor: string | null = null;
+        do {
+          const query = new URLSearchParams({ limit: String(pageSize) });
+          if (options.query) query.set("q", options.query);
+          if (cursor) query.set("cursor", cursor);
+          const res = await fetch(`${base}/api/v1/contacts?${query}`, {
+            headers: { authorization: `Bearer ${options.token}` },
+          });
+          const page = (await res.json()) as {
+            data: Record<string, unknown>[];
+            nextCursor: string | null;
+            error?: { message: string };
+          };
+          if (!res.ok) fail(`the server answered ${res.status}: ${page.error?.message}`);
+          for (const contact of page.data) await emit(contact);
+          cursor = page.nextCursor;
+        } while (cursor);
+      } else {
+        if (!options.tenant) fail("the local engine needs --tenant NAME (or use --server and --token)");
+        const store = await openEngine(readConfig());
+        try {
+          const tenant = await findTenantByName(store.db, options.tenant as string);
+          if (!tenant) fail(`no tenant named '${options.tenant}'`);
+          let afterId: number | undefined;
+          for (;;) {
+            const ids = await searchContactIds(store.db, tenant.id, {
+              q: options.query,
+              limit: pageSize,
+              afterId,
+            });
+            if (ids.length === 0) break;
+            for (const view of await getContacts(store.db, tenant.id, ids)) await emit(fromCanonical(view));
+            afterId = ids[ids.length - 1];
+          }
+        } finally {
+          await store.close();
+        }
+      }
+      if (options.output) await new Promise<void>((r) => out.end(() => r()));
+    });
+}

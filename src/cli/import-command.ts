@@ -1,0 +1,213 @@
+import { createReadStream, createWriteStream, readFileSync, statSync } from "node:fs";
+import { basename } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Command } from "commander";
+import { readConfig } from "../config.js";
+import { csvLine } from "../formats/csv/write-csv.js";
+import { createImport } from "../jobs/create-import.js";
+import { describeImportJob, type ImportJobView } from "../jobs/import-progress.js";
+import { formatOf } from "../jobs/read-upload-records.js";
+import { runImport } from "../jobs/run-import.js";
+import type { ImportFormat } from "../store/imports/import-jobs.js";
+import { readRowOutcomes } from "../store/imports/import-results.js";
+import { findTenantByName } from "../store/tenants.js";
+import { openEngine } from "./open-engine.js";
+
+interface ImportCliOptions {
+  shape?: string;
+  mapping?: string;
+  idProperty?: string;
+  dryRun?: boolean;
+  format?: ImportFormat;
+  server?: string;
+  token?: string;
+  tenant?: string;
+  errors?: string;
+}
+
+const contentTypes: Record<ImportFormat, string> = {
+  csv: "text/csv",
+  ndjson: "application/x-ndjson",
+  json: "application/json",
+};
+
+/** Draws progress on stderr: a bar redrawn in place on a terminal, a plain line every few seconds otherwise. */
+function progressPrinter() {
+  const tty = Boolean(process.stderr.isTTY);
+  let lastLine = 0;
+  return {
+    show(job: ImportJobView) {
+      const eta = job.etaSeconds === null ? "–" : `${job.etaSeconds}s`;
+      const text = `${job.state} ${job.percent.toFixed(1)}% ${job.rowsRead.toLocaleString("en-US")} rows ${job.rowsPerSecond.toLocaleString("en-US")} rows/s ETA ${eta}`;
+      if (tty) {
+        const width = 30;
+        const filled = Math.round((job.percent / 100) * width);
+        process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${text}\u001b[K`);
+      } else if (Date.now() - lastLine >= 2000 || job.state !== "running") {
+        lastLine = Date.now();
+        process.stderr.write(`${text}\n`);
+      }
+    },
+    end() {
+      if (tty) process.stderr.write("\n");
+    },
+  };
+}
+
+function summary(job: ImportJobView, errorsFile: string | null): string {
+  const lines = [
+    `import ${job.id} ${job.state}${job.dryRun ? " (dry run: nothing written)" : ""}`,
+    `rows ${job.rowsRead}, created ${job.created}, updated ${job.updated}, unchanged ${job.unchanged}, failed ${job.failed}`,
+  ];
+  if (job.error) lines.push(`error ${job.error.code}: ${job.error.message}`);
+  if (errorsFile) lines.push(`errors file: ${errorsFile}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** `tributary import FILE`: against a server (--server, --token) or straight on the local engine. */
+export function registerImportCommand(program: Command, fail: (message: string) => never) {
+  program
+    .command("import <file>")
+    .description(
+      "import contacts from a CSV, NDJSON or JSON file (gzip allowed), on a server or the local engine",
+    )
+    .option("--shape <name>", "row shape (native, or a dialect's flat shape)")
+    .option(
+      "--mapping <file>",
+      "JSON file mapping file columns to fields; headers are mapped automatically otherwise",
+    )
+    .option("--id-property <p>", "what identifies a contact: id, email, pi or an identifier scheme")
+    .option("--dry-run", "validate and report every row, write nothing")
+    .option("--format <format>", "csv, ndjson or json (default: from the file name)")
+    .option("--server <url>", "a Tributary server to run the import on")
+    .option("--token <token>", "API token for --server (contacts:write)")
+    .option("--tenant <name>", "tenant, for the local engine")
+    .option("--errors <file>", "where to write the errors file (default: FILE.errors.csv)")
+    .action(async (file: string, options: ImportCliOptions) => {
+      const format = options.format ?? formatOf(file.replace(/\.gz$/, ""));
+      if (!format || !["csv", "ndjson", "json"].includes(format))
+        fail("cannot tell the file's format from its name; pass --format csv|ndjson|json");
+      const mapping = options.mapping
+        ? (JSON.parse(readFileSync(options.mapping, "utf8")) as Record<string, string>)
+        : undefined;
+      const errorsPath = options.errors ?? `${file}.errors.csv`;
+      const progress = progressPrinter();
+      let final: ImportJobView;
+      if (options.server) {
+        if (!options.token) fail("--server needs --token");
+        final = await importOnServer(file, format as ImportFormat, mapping, options, progress, errorsPath);
+      } else {
+        final = await importLocally(
+          file,
+          format as ImportFormat,
+          mapping,
+          options,
+          progress,
+          errorsPath,
+          fail,
+        );
+      }
+      progress.end();
+      process.stdout.write(summary(final, final.failed > 0 ? errorsPath : null));
+      if (final.state !== "completed") process.exitCode = 1;
+    });
+}
+
+async function importOnServer(
+  file: string,
+  format: ImportFormat,
+  mapping: Record<string, string> | undefined,
+  options: ImportCliOptions,
+  progress: ReturnType<typeof progressPrinter>,
+  errorsPath: string,
+): Promise<ImportJobView> {
+  const base = (options.server as string).replace(/\/$/, "");
+  const headers = { authorization: `Bearer ${options.token}` };
+  const query = new URLSearchParams({ format, fileName: basename(file) });
+  if (options.shape) query.set("shape", options.shape);
+  if (options.idProperty) query.set("idProperty", options.idProperty);
+  if (options.dryRun) query.set("dryRun", "true");
+  if (mapping) query.set("mapping", JSON.stringify(mapping));
+  const res = await fetch(`${base}/api/v1/imports?${query}`, {
+    method: "POST",
+    headers: {
+      ...headers,
+      "content-type": contentTypes[format],
+      "content-length": String(statSync(file).size),
+    },
+    body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+    duplex: "half",
+  } as RequestInit);
+  const answer = (await res.json()) as Record<string, unknown>;
+  if (res.status !== 202) {
+    const error = answer.error as { message?: string } | undefined;
+    throw new Error(`the server refused the upload (${res.status}): ${error?.message}`);
+  }
+  const created = answer as unknown as ImportJobView;
+  let job = created;
+  for (;;) {
+    progress.show(job);
+    if (["completed", "failed", "cancelled"].includes(job.state)) break;
+    await new Promise((r) => setTimeout(r, 500));
+    job = (await (await fetch(`${base}/api/v1/imports/${created.id}`, { headers })).json()) as ImportJobView;
+  }
+  if (job.failed > 0) {
+    const errors = await fetch(`${base}/api/v1/imports/${job.id}/results?only=errors&format=csv`, {
+      headers,
+    });
+    await pipeline(Readable.fromWeb(errors.body as never), createWriteStream(errorsPath));
+  }
+  return job;
+}
+
+async function importLocally(
+  file: string,
+  format: ImportFormat,
+  mapping: Record<string, string> | undefined,
+  options: ImportCliOptions,
+  progress: ReturnType<typeof progressPrinter>,
+  errorsPath: string,
+  fail: (message: string) => never,
+): Promise<ImportJobView> {
+  if (!options.tenant) fail("the local engine needs --tenant NAME (or use --server and --token)");
+  const store = await openEngine(readConfig());
+  try {
+    const tenant = await findTenantByName(store.db, options.tenant as string);
+    if (!tenant) fail(`no tenant named '${options.tenant}'`);
+    const job = await createImport(
+      store,
+      {
+        tenantId: tenant.id,
+        actor: "cli",
+        format,
+        shape: options.shape,
+        idProperty: options.idProperty,
+        mapping: mapping ?? null,
+        dryRun: options.dryRun ?? false,
+        fileName: basename(file),
+      },
+      createReadStream(file),
+      Number.MAX_SAFE_INTEGER,
+    );
+    let last = describeImportJob(job);
+    await runImport(store, tenant.id, job.id, {
+      onChunk: (updated) => {
+        last = describeImportJob(updated);
+        progress.show(last);
+      },
+    });
+    if (last.failed > 0) {
+      const out = createWriteStream(errorsPath);
+      out.write(csvLine(["row", "status", "contactId", "errorCode", "field", "message"]));
+      for await (const o of readRowOutcomes(store.db, tenant.id, job.id, true)) {
+        if (!out.write(csvLine([o.row, o.status, o.contactId, o.errorCode, o.field, o.message])))
+          await new Promise<void>((r) => out.once("drain", () => r()));
+      }
+      await new Promise<void>((r) => out.end(() => r()));
+    }
+    return last;
+  } finally {
+    await store.close();
+  }
+}

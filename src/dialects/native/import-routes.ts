@@ -1,0 +1,296 @@
+import { Readable } from "node:stream";
+import multipart from "@fastify/multipart";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import Type from "typebox";
+import { TributaryError } from "../../core/errors.js";
+import { csvLine } from "../../formats/csv/write-csv.js";
+import { ndjsonLine } from "../../formats/ndjson/write-ndjson.js";
+import { actorOf, principalOf } from "../../http/principal.js";
+import { requireToken } from "../../http/require-token.js";
+import {
+  checkImportRequest,
+  createImport,
+  type ImportRequest,
+  importMaxBytes,
+} from "../../jobs/create-import.js";
+import { describeImportJob } from "../../jobs/import-progress.js";
+import { createImportRunner } from "../../jobs/import-runner.js";
+import { previewImport } from "../../jobs/preview-import.js";
+import { formatOf } from "../../jobs/read-upload-records.js";
+import type { Store } from "../../store/database.js";
+import { finishImportJob, getImportJob, type ImportFormat } from "../../store/imports/import-jobs.js";
+import { type RowOutcome, readRowOutcomes } from "../../store/imports/import-results.js";
+
+const OptionsQuery = Type.Object(
+  {
+    shape: Type.Optional(Type.String({ maxLength: 40 })),
+    idProperty: Type.Optional(Type.String({ maxLength: 40 })),
+    dryRun: Type.Optional(Type.Boolean()),
+    format: Type.Optional(Type.Union([Type.Literal("csv"), Type.Literal("ndjson"), Type.Literal("json")])),
+    mapping: Type.Optional(Type.String({ maxLength: 100_000 })),
+    fileName: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+type OptionsQuery = {
+  shape?: string;
+  idProperty?: string;
+  dryRun?: boolean;
+  format?: ImportFormat;
+  mapping?: string;
+  fileName?: string;
+};
+
+const streamedTypes = [
+  "text/csv",
+  "application/csv",
+  "application/x-ndjson",
+  "application/ndjson",
+  "application/jsonl",
+  "application/json",
+  "application/gzip",
+  "application/x-gzip",
+  "application/octet-stream",
+];
+
+const resultColumns = ["row", "status", "contactId", "errorCode", "field", "message"];
+
+/**
+ * Bulk imports under /api/v1/imports (docs/imports.md): the upload streams into the database and a
+ * runner (pg-boss on PostgreSQL, in-process on PGlite) writes it in checkpointed chunks.
+ */
+export async function importRoutes(app: FastifyInstance, { store }: { store: Store }) {
+  const runner = createImportRunner(store, {
+    log: (message, detail) => app.log.warn(detail ?? {}, message),
+  });
+  app.addHook("onReady", () => runner.start());
+  app.addHook("onClose", () => runner.stop());
+  const maxBytes = importMaxBytes();
+
+  // Upload bodies are streamed, never parsed whole: the handler reads request.body as the raw stream.
+  for (const type of streamedTypes) if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
+  app.addContentTypeParser(streamedTypes, (_request, payload, done) => done(null, payload));
+  await app.register(multipart, { limits: { fileSize: maxBytes + 1, files: 1, fields: 10 } });
+  app.addHook("preHandler", requireToken(store, ["contacts:write"]));
+
+  /** The upload's options and byte stream, from the query string plus a raw or multipart body. */
+  async function readUpload(request: FastifyRequest): Promise<{
+    options: OptionsQuery;
+    body: AsyncIterable<Buffer>;
+    format: ImportFormat;
+    fileName: string | null;
+  }> {
+    const options: OptionsQuery = { ...(request.query as OptionsQuery) };
+    const declared = Number(request.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > maxBytes + 64 * 1024)
+      throw new TributaryError("REQUEST_TOO_LARGE", `the upload is over the limit of ${maxBytes} bytes`);
+    const contentType = request.headers["content-type"] ?? "";
+    if (request.isMultipart()) {
+      for await (const part of request.parts()) {
+        if (part.type === "field") {
+          const value = String(part.value);
+          if (part.fieldname === "dryRun") options.dryRun = value === "true" || value === "1";
+          else if (["shape", "idProperty", "mapping", "format"].includes(part.fieldname))
+            (options as Record<string, string>)[part.fieldname] = value;
+          else throw new TributaryError("REQUEST_UNKNOWN_FIELD", `Unknown form field '${part.fieldname}'`);
+          continue;
+        }
+        const format = options.format ?? formatOf(part.mimetype) ?? formatOf(part.filename);
+        if (!format)
+          throw new TributaryError(
+            "REQUEST_UNSUPPORTED_MEDIA_TYPE",
+            `the file part is ${part.mimetype}; send text/csv, application/x-ndjson or application/json (or set format)`,
+          );
+        // The file part must be consumed before the next part can arrive, so options come first in the form.
+        return { options, body: part.file, format, fileName: part.filename || null };
+      }
+      throw new TributaryError("REQUEST_BODY_INVALID", "the form has no file part");
+    }
+    const format =
+      options.format ?? formatOf(contentType) ?? (options.fileName ? formatOf(options.fileName) : undefined);
+    if (!format)
+      throw new TributaryError(
+        "REQUEST_UNSUPPORTED_MEDIA_TYPE",
+        `${contentType || "no content type"}: send text/csv, application/x-ndjson or application/json, gzip allowed (or set format)`,
+      );
+    return { options, body: request.body as Readable, format, fileName: options.fileName ?? null };
+  }
+
+  function importRequest(
+    request: FastifyRequest,
+    upload: Awaited<ReturnType<typeof readUpload>>,
+  ): ImportRequest {
+    const principal = principalOf(request);
+    let mapping: Record<string, string> | null = null;
+    if (upload.options.mapping !== undefined) mapping = parseMapping(upload.options.mapping);
+    return {
+      tenantId: principal.tenantId,
+      actor: actorOf(principal),
+      format: upload.format,
+      shape: upload.options.shape,
+      idProperty: upload.options.idProperty,
+      mapping,
+      dryRun: upload.options.dryRun ?? false,
+      fileName: upload.fileName,
+    };
+  }
+
+  app.post(
+    "/",
+    {
+      schema: {
+        tags: ["imports"],
+        summary: "Upload a CSV, NDJSON or JSON file (raw or multipart, gzip allowed) as an import job",
+        querystring: OptionsQuery,
+      },
+    },
+    async (request, reply) => {
+      const upload = await readUpload(request);
+      const importOptions = importRequest(request, upload);
+      checkImportRequest(importOptions);
+      const job = await createImport(store, importOptions, upload.body, maxBytes);
+      await runner.enqueue(job.tenantId, job.id);
+      return reply.status(202).header("location", `/api/v1/imports/${job.id}`).send(describeImportJob(job));
+    },
+  );
+
+  app.post(
+    "/preview",
+    {
+      schema: {
+        tags: ["imports"],
+        summary: "Map and validate the first 50 rows of a file; writes nothing",
+        querystring: OptionsQuery,
+      },
+    },
+    async (request) => {
+      const upload = await readUpload(request);
+      const result = await previewImport(store, importRequest(request, upload), upload.body);
+      // What is left of the body is not needed; reading it to the end lets the connection be reused.
+      if (upload.body instanceof Readable) upload.body.resume();
+      return result;
+    },
+  );
+
+  const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+  async function jobOf(request: FastifyRequest) {
+    const { id } = request.params as { id: number };
+    const job = await getImportJob(store.db, principalOf(request).tenantId, id);
+    if (!job) throw new TributaryError("REQUEST_NOT_FOUND", `No import job ${id}`);
+    return job;
+  }
+
+  app.get(
+    "/:id",
+    { schema: { tags: ["imports"], summary: "An import job's state and progress", params: IdParams } },
+    async (request) => describeImportJob(await jobOf(request)),
+  );
+
+  app.delete(
+    "/:id",
+    {
+      schema: {
+        tags: ["imports"],
+        summary: "Cancel an import: it stops after the chunk being written; committed rows stay",
+        params: IdParams,
+      },
+    },
+    async (request) => {
+      const job = await jobOf(request);
+      await finishImportJob(store.db, job.tenantId, job.id, "cancelled");
+      return describeImportJob((await getImportJob(store.db, job.tenantId, job.id)) ?? job);
+    },
+  );
+
+  app.get(
+    "/:id/results",
+    {
+      schema: {
+        tags: ["imports"],
+        summary: "Per-row outcomes as CSV or NDJSON (row, status, contactId, errorCode, field, message)",
+        params: IdParams,
+        querystring: Type.Object(
+          {
+            only: Type.Optional(Type.Literal("errors")),
+            format: Type.Optional(Type.Union([Type.Literal("csv"), Type.Literal("ndjson")])),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const job = await jobOf(request);
+      const { only, format = "csv" } = request.query as { only?: "errors"; format?: "csv" | "ndjson" };
+      const outcomes = readRowOutcomes(store.db, job.tenantId, job.id, only === "errors");
+      const name = `import-${job.id}-${only === "errors" ? "errors" : "results"}.${format}`;
+      reply.header("content-disposition", `attachment; filename="${name}"`);
+      if (format === "ndjson") {
+        reply.type("application/x-ndjson");
+        return reply.send(Readable.from(batched(outcomes, (o) => ndjsonLine(outcomeRecord(o)))));
+      }
+      reply.type("text/csv; charset=utf-8");
+      return reply.send(
+        Readable.from(
+          batched(
+            outcomes,
+            (o) => csvLine(resultColumns.map((c) => outcomeRecord(o)[c])),
+            csvLine(resultColumns),
+          ),
+        ),
+      );
+    },
+  );
+}
+
+function outcomeRecord(o: RowOutcome): Record<string, unknown> {
+  return {
+    row: o.row,
+    status: o.status,
+    contactId: o.contactId,
+    errorCode: o.errorCode,
+    field: o.field,
+    message: o.message,
+  };
+}
+
+/** Lines joined into ~64 KiB strings, so a million-row results file is a few hundred writes. */
+async function* batched<T>(
+  items: AsyncIterable<T>,
+  line: (item: T) => string,
+  first = "",
+): AsyncGenerator<string> {
+  let text = first;
+  for await (const item of items) {
+    text += line(item);
+    if (text.length >= 64 * 1024) {
+      yield text;
+      text = "";
+    }
+  }
+  if (text.length > 0) yield text;
+}
+
+function parseMapping(text: string): Record<string, string> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new TributaryError("REQUEST_BODY_INVALID", "mapping must be a JSON object of column → field", [
+      { code: "REQUEST_BODY_INVALID", field: "mapping", message: "not JSON" },
+    ]);
+  }
+  if (
+    value === null ||
+    typeof value !== "object" ||
+    Array.isArray(value) ||
+    Object.values(value).some((v) => typeof v !== "string") ||
+    Object.keys(value).some((k) => k === "__proto__" || k === "constructor")
+  ) {
+    throw new TributaryError("REQUEST_BODY_INVALID", "mapping must be a JSON object of column → field name", [
+      { code: "REQUEST_BODY_INVALID", field: "mapping", message: "must map column names to field names" },
+    ]);
+  }
+  return value as Record<string, string>;
+}

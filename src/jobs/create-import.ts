@@ -1,0 +1,179 @@
+import { TributaryError } from "../core/errors.js";
+import { parseIdProperty } from "../core/match-key.js";
+import { FileRejectedError, type RecordOutcome } from "../formats/records.js";
+import type { Store } from "../store/database.js";
+import {
+  addUploadPiece,
+  createImportJob,
+  deleteImportJob,
+  finishUpload,
+  getImportJob,
+  type ImportFormat,
+  type ImportJob,
+  readUploadPieces,
+} from "../store/imports/import-jobs.js";
+import { ColumnMapper, unknownMappingTargets } from "./header-mapping.js";
+import { type ImportShape, importShapeNamed, importShapes } from "./import-shapes.js";
+import { readUploadRecords } from "./read-upload-records.js";
+
+export interface ImportRequest {
+  tenantId: number;
+  actor: string;
+  format: ImportFormat;
+  shape?: string;
+  idProperty?: string;
+  mapping?: Record<string, string> | null;
+  dryRun?: boolean;
+  fileName?: string | null;
+}
+
+/** Largest upload, in bytes as sent (compressed when gzip); TRIBUTARY_IMPORT_MAX_BYTES, default 1 GiB. */
+export function importMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.TRIBUTARY_IMPORT_MAX_BYTES;
+  const value = raw ? Number(raw) : 1024 ** 3;
+  return Number.isFinite(value) && value > 0 ? value : 1024 ** 3;
+}
+
+const pieceBytes = 1024 * 1024;
+
+/** Checks an import's options; throws a 4xx TributaryError naming what is wrong. */
+export function checkImportRequest(request: ImportRequest): { shape: ImportShape; idProperty: string } {
+  const shapeName = request.shape ?? "native";
+  const shape = importShapeNamed(shapeName);
+  if (!shape) {
+    throw new TributaryError(
+      "REQUEST_BODY_INVALID",
+      `shape '${shapeName}' is not one of ${Object.keys(importShapes).join(", ")}`,
+      [{ code: "REQUEST_BODY_INVALID", field: "shape", message: "unknown shape" }],
+    );
+  }
+  const idProperty = request.idProperty ?? shape.idProperty;
+  if (!parseIdProperty(idProperty)) {
+    throw new TributaryError(
+      "REQUEST_BODY_INVALID",
+      `idProperty '${idProperty}' is not id, email, pi or an identifier scheme`,
+      [
+        {
+          code: "REQUEST_BODY_INVALID",
+          field: "idProperty",
+          message: "must be id, email, pi or a lower_snake scheme",
+        },
+      ],
+    );
+  }
+  if (request.mapping) {
+    const unknown = unknownMappingTargets(shape, request.mapping);
+    if (unknown.length > 0) {
+      throw new TributaryError(
+        "REQUEST_BODY_INVALID",
+        `the mapping names fields the ${shape.name} shape does not know: ${unknown.join(", ")}`,
+        unknown.map((target) => ({
+          code: "REQUEST_BODY_INVALID",
+          field: `mapping.${target}`,
+          message: "unknown field",
+        })),
+      );
+    }
+  }
+  return { shape, idProperty };
+}
+
+/**
+ * Stores an upload as it streams (1 MiB pieces, never the whole file in memory), then reads its first row
+ * to refuse a file that is unusable as a whole (no header, UTF-16, not a JSON array, nothing mapped). The
+ * job comes back queued; the caller hands it to a runner (or runs it).
+ */
+export async function createImport(
+  store: Store,
+  request: ImportRequest,
+  body: AsyncIterable<Buffer | string>,
+  maxBytes = importMaxBytes(),
+): Promise<ImportJob> {
+  const { shape, idProperty } = checkImportRequest(request);
+  const job = await createImportJob(store.db, {
+    tenantId: request.tenantId,
+    shape: shape.name,
+    format: request.format,
+    idProperty,
+    mapping: request.mapping ?? null,
+    dryRun: request.dryRun ?? false,
+    fileName: request.fileName ?? null,
+    actor: request.actor,
+  });
+  try {
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let total = 0;
+    let seq = 0;
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      await addUploadPiece(store.db, job.tenantId, job.id, seq++, Buffer.concat(pending, pendingBytes));
+      pending = [];
+      pendingBytes = 0;
+    };
+    for await (const part of body) {
+      const chunk = typeof part === "string" ? Buffer.from(part) : part;
+      total += chunk.length;
+      if (total > maxBytes) {
+        throw new TributaryError("REQUEST_TOO_LARGE", `the upload is over the limit of ${maxBytes} bytes`);
+      }
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= pieceBytes) await flush();
+    }
+    await flush();
+    if (total === 0) throw new TributaryError("REQUEST_BODY_INVALID", "the upload is empty");
+    await probeUpload(store, job, shape, request.mapping ?? null);
+    await finishUpload(store.db, job.tenantId, job.id, total, seq);
+  } catch (error) {
+    await deleteImportJob(store.db, job.tenantId, job.id);
+    throw error;
+  }
+  return (await getImportJob(store.db, job.tenantId, job.id)) as ImportJob;
+}
+
+/** Reads the stored upload's first row: a file unusable as a whole is refused before it is queued. */
+async function probeUpload(
+  store: Store,
+  job: ImportJob,
+  shape: ImportShape,
+  mapping: Record<string, string> | null,
+): Promise<void> {
+  const outcomes = readUploadRecords(readUploadPieces(store.db, job.tenantId, job.id, 1), job.format);
+  let first: RecordOutcome | undefined;
+  try {
+    const next = await outcomes.next();
+    first = next.done ? undefined : next.value;
+  } catch (error) {
+    if (error instanceof FileRejectedError)
+      throw new TributaryError("REQUEST_BODY_INVALID", `${error.code}: ${error.message}`, [
+        { code: "REQUEST_BODY_INVALID", field: "file", message: error.message },
+      ]);
+    // gunzip reports a damaged archive as a plain Error; anything else here is ours.
+    if ((error as { code?: string }).code?.startsWith("Z_"))
+      throw new TributaryError(
+        "REQUEST_BODY_INVALID",
+        `the gzip data is damaged: ${(error as Error).message}`,
+      );
+    throw error;
+  } finally {
+    await outcomes.return(undefined);
+  }
+  if (first?.kind !== "record") return;
+  const columns = Object.keys(first.fields);
+  const mapper = new ColumnMapper(shape, mapping);
+  if (mapping && job.format === "csv") {
+    const missing = Object.keys(mapping).filter((column) => !columns.includes(column));
+    if (missing.length > 0)
+      throw new TributaryError(
+        "REQUEST_BODY_INVALID",
+        `the mapping names columns the file does not have: ${missing.join(", ")} (the file has ${columns.join(", ")})`,
+      );
+  }
+  if (columns.length > 0 && columns.every((column) => mapper.targetOf(column) === null)) {
+    throw new TributaryError(
+      "REQUEST_BODY_INVALID",
+      `no column maps to a ${shape.name} field (columns: ${columns.join(", ")}); send a mapping`,
+    );
+  }
+}

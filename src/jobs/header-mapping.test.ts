@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { ColumnMapper, normaliseHeader, unknownMappingTargets } from "./header-mapping.js";
+import { nativeShape, samShape } from "./import-shapes.js";
+
+describe("automatic header mapping (native shape)", () => {
+  const cases = [
+    { header: "First Name", target: "givenName" },
+    { header: "first_name", target: "givenName" },
+    { header: "GIVENNAME", target: "givenName" },
+    { header: "given-name", target: "givenName" },
+    { header: "E-mail", target: "email" },
+    { header: "Email Address", target: "email" },
+    { header: "DOB", target: "dateOfBirth" },
+    { header: "Birth Date", target: "dateOfBirth" },
+    { header: "Zip Code", target: "correspondencePostcode" },
+    { header: "External ID", target: "identifiers.external_id" },
+    { header: "identifiers.regent_id", target: "identifiers.regent_id" },
+    { header: "Identifiers.Crm Number", target: "identifiers.crm_number" },
+    { header: "Identifiers.My Scheme", target: "identifiers.my_scheme" },
+    { header: "Tags", target: "tags" },
+    { header: "Favourite Colour", target: null },
+    { header: "__proto__", target: null },
+  ];
+  it.each(cases)("$header → $target", ({ header, target }) => {
+    expect(new ColumnMapper(nativeShape, null).targetOf(header)).toBe(target);
+  });
+
+  it("an explicit mapping reads only the columns it names, and remembers which column fed a field", () => {
+    const mapper = new ColumnMapper(nativeShape, { Mail: "email", Nom: "surname" });
+    expect(mapper.apply({ Mail: "a@b.org", Nom: "Curie", email: "ignored@b.org" })).toEqual({
+      email: "a@b.org",
+      surname: "Curie",
+    });
+    expect(mapper.columnOf.get("email")).toBe("Mail");
+  });
+
+  it("two columns for one field: a filled cell wins over an empty one", () => {
+    const mapper = new ColumnMapper(nativeShape, null);
+    expect(mapper.apply({ Email: "a@b.org", "E-mail": "" })).toEqual({ email: "a@b.org" });
+  });
+
+  it("names the unknown targets of a mapping", () => {
+    expect(
+      unknownMappingTargets(nativeShape, { a: "email", b: "emailAddress", c: "identifiers.Bad" }),
+    ).toEqual(["emailAddress", "identifiers.Bad"]);
+    expect(unknownMappingTargets(samShape, { a: "firstname", b: "givenName" })).toEqual(["givenName"]);
+  });
+
+  it("normalises case, spaces, underscores, hyphens and dots away", () => {
+    expect(normaliseHeader(" Post_Code-2.x ")).toBe("postcode2x");
+  });
+});
+
+describe("native shape cells", () => {
+  const references = (kind: string, name: string) =>
+    kind === "country" && name.toLowerCase() === "australia" ? 13 : undefined;
+  const shape = (record: Record<string, unknown>) => nativeShape.toContactInput(record, 1, { references });
+
+  it("converts text cells by field type; empty leaves alone, #N/A clears", () => {
+    expect(
+      shape({
+        givenName: "Ada",
+        surname: "",
+        middleName: "#N/A",
+        inactive: "Yes",
+        correspondenceCountryId: "Australia",
+        tags: "a; b;",
+      }),
+    ).toEqual({
+      input: {
+        fields: { givenName: "Ada", middleName: null, inactive: true, correspondenceCountryId: 13 },
+        tags: [{ tag: "a" }, { tag: "b" }],
+      },
+    });
+  });
+
+  it("reports every bad cell of a row", () => {
+    expect(shape({ inactive: "perhaps", salutationId: "Sir", id: "x" })).toEqual({
+      errors: [
+        {
+          code: "CONTACT_FIELD_INVALID",
+          field: "inactive",
+          message: "inactive must be true or false, got 'perhaps'",
+        },
+        {
+          code: "CONTACT_REFERENCE_UNKNOWN",
+          field: "salutationId",
+          message: "salutationId 'Sir' names no salutation of this tenant",
+        },
+        { code: "CONTACT_FIELD_INVALID", field: "id", message: "id must be a positive integer, got 'x'" },
+      ],
+    });
+  });
+});

@@ -1,0 +1,79 @@
+import type { ImportShape } from "./import-shapes.js";
+
+/** Header spellings compare equal when they differ only in case, spaces, underscores, hyphens or dots. */
+export function normaliseHeader(header: string): string {
+  return header.toLowerCase().replace(/[\s_\-.]+/g, "");
+}
+
+/** Maps file columns to a shape's targets: through an explicit mapping, or automatically by name and synonym. */
+export class ColumnMapper {
+  private readonly automatic = new Map<string, string>();
+  private readonly resolved = new Map<string, string | null>();
+  /** target → the first column that fed it, so errors can name the file's own column */
+  readonly columnOf = new Map<string, string>();
+
+  constructor(
+    private readonly shape: ImportShape,
+    private readonly explicit: Readonly<Record<string, string>> | null,
+  ) {
+    for (const [target, synonyms] of Object.entries(shape.headerSynonyms)) {
+      for (const synonym of synonyms) {
+        const key = normaliseHeader(synonym);
+        if (!this.automatic.has(key)) this.automatic.set(key, target);
+      }
+      this.automatic.set(normaliseHeader(target), target);
+    }
+  }
+
+  /** The target a column feeds, or null when it is ignored. */
+  targetOf(column: string): string | null {
+    const known = this.resolved.get(column);
+    if (known !== undefined) return known;
+    let target: string | null;
+    if (this.explicit) {
+      const named = Object.hasOwn(this.explicit, column) ? this.explicit[column] : undefined;
+      target = named ? named : null;
+    } else {
+      target = this.automatic.get(normaliseHeader(column)) ?? null;
+      if (target === null && this.shape.isTarget(column)) target = column;
+      // `Identifiers.External Id` and the like: the scheme part is normalised to lower_snake.
+      if (target === null && /^identifiers[._ ]/i.test(column)) {
+        const scheme = column
+          .slice("identifiers".length + 1)
+          .trim()
+          .toLowerCase()
+          .replace(/[\s-]+/g, "_");
+        if (this.shape.isTarget(`identifiers.${scheme}`)) target = `identifiers.${scheme}`;
+      }
+    }
+    this.resolved.set(column, target);
+    if (target !== null && !this.columnOf.has(target)) this.columnOf.set(target, column);
+    return target;
+  }
+
+  /** A record keyed by column as one keyed by target; a later column for the same target wins only when set. */
+  apply(record: Record<string, unknown>): Record<string, unknown> {
+    const mapped: Record<string, unknown> = {};
+    for (const [column, value] of Object.entries(record)) {
+      const target = this.targetOf(column);
+      if (target === null) continue;
+      if (mapped[target] === undefined || (value !== "" && value !== undefined)) mapped[target] = value;
+    }
+    return mapped;
+  }
+
+  /** The mapping in effect for these columns (column → target, null for ignored ones). */
+  describe(columns: Iterable<string>): Record<string, string | null> {
+    const out: Record<string, string | null> = {};
+    for (const column of columns) out[column] = this.targetOf(column);
+    return out;
+  }
+}
+
+/** Targets of an explicit mapping the shape does not know; empty when the mapping is usable. */
+export function unknownMappingTargets(
+  shape: ImportShape,
+  mapping: Readonly<Record<string, string>>,
+): string[] {
+  return Object.values(mapping).filter((target) => target !== "" && !shape.isTarget(target));
+}

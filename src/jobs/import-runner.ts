@@ -1,0 +1,141 @@
+import { PgBoss } from "pg-boss";
+import type { Store } from "../store/database.js";
+import { finishImportJob, listUnfinishedImportJobs } from "../store/imports/import-jobs.js";
+import { type RunEnd, runImport } from "./run-import.js";
+
+/** Runs import jobs in the background: pg-boss on PostgreSQL, an in-process queue on the embedded engine. */
+export interface ImportRunner {
+  /** Starts taking jobs, and re-queues every job a stopped or killed process left unfinished. */
+  start(): Promise<void>;
+  /** Queues a job whose upload is complete. */
+  enqueue(tenantId: number, jobId: number): Promise<void>;
+  /** Stops after each running job's current chunk; those jobs stay resumable. */
+  stop(): Promise<void>;
+}
+
+export interface ImportRunnerOptions {
+  chunkRows?: number;
+  log?: (message: string, detail?: Record<string, unknown>) => void;
+}
+
+const queueName = "tributary-import";
+const retryDelayMs = 5_000;
+const maxInProcessAttempts = 3;
+
+/** The runner for the store's engine. */
+export function createImportRunner(store: Store, options: ImportRunnerOptions = {}): ImportRunner {
+  return store.engine === "postgres" ? pgBossRunner(store, options) : inProcessRunner(store, options);
+}
+
+/**
+ * Runs each job at most once per process at a time. A second process (or a retried pg-boss job) may run
+ * the same import concurrently; the chunk transaction's checkpoint check then makes one of them stop.
+ */
+function jobExecutor(store: Store, options: ImportRunnerOptions) {
+  const active = new Map<string, Promise<RunEnd>>();
+  let stopping = false;
+  return {
+    run(tenantId: number, jobId: number): Promise<RunEnd> {
+      const key = `${tenantId}:${jobId}`;
+      const running = active.get(key);
+      if (running) return running;
+      const run = runImport(store, tenantId, jobId, {
+        chunkRows: options.chunkRows,
+        shouldStop: () => stopping,
+      }).finally(() => active.delete(key));
+      active.set(key, run);
+      return run;
+    },
+    async stop() {
+      stopping = true;
+      await Promise.allSettled(active.values());
+    },
+    get stopping() {
+      return stopping;
+    },
+  };
+}
+
+function inProcessRunner(store: Store, options: ImportRunnerOptions): ImportRunner {
+  const executor = jobExecutor(store, options);
+  const timers = new Set<NodeJS.Timeout>();
+  // PGlite is one connection: jobs run one after another, in the order they were queued.
+  let tail: Promise<unknown> = Promise.resolve();
+  const schedule = (tenantId: number, jobId: number, attempt: number) => {
+    tail = tail.then(async () => {
+      if (executor.stopping) return;
+      try {
+        await executor.run(tenantId, jobId);
+      } catch (error) {
+        options.log?.("import run failed", { tenantId, jobId, attempt, error: String(error) });
+        if (executor.stopping) return;
+        if (attempt + 1 >= maxInProcessAttempts) {
+          await finishImportJob(store.db, tenantId, jobId, "failed", {
+            code: "INTERNAL",
+            message: "the import stopped on an internal error; rows already committed stay",
+          }).catch(() => {});
+          return;
+        }
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          schedule(tenantId, jobId, attempt + 1);
+        }, retryDelayMs);
+        timers.add(timer);
+      }
+    });
+  };
+  return {
+    async start() {
+      for (const job of await listUnfinishedImportJobs(store.db)) schedule(job.tenantId, job.id, 0);
+    },
+    async enqueue(tenantId, jobId) {
+      schedule(tenantId, jobId, 0);
+    },
+    async stop() {
+      for (const timer of timers) clearTimeout(timer);
+      await executor.stop();
+      await tail.catch(() => {});
+    },
+  };
+}
+
+function pgBossRunner(store: Store, options: ImportRunnerOptions): ImportRunner {
+  const executor = jobExecutor(store, options);
+  // pg-boss shares the store's pool through executeSql: one pool and one configuration for the server.
+  const boss = new PgBoss({
+    db: { executeSql: (text, values) => store.executeSql(text, values) as Promise<{ rows: unknown[] }> },
+    schema: "pgboss",
+    schedule: false,
+    superviseIntervalSeconds: 30,
+  });
+  boss.on("error", (error) => options.log?.("pg-boss error", { error: String(error) }));
+  let started = false;
+  return {
+    async start() {
+      await boss.start();
+      started = true;
+      await boss.createQueue(queueName, {
+        // A job runs as long as its import; a killed process's claim lapses when its heartbeats stop.
+        expireInSeconds: 24 * 3600,
+        heartbeatSeconds: 30,
+        retryLimit: 10,
+        retryDelay: 5,
+      });
+      await boss.work<{ tenantId: number; jobId: number }>(
+        queueName,
+        { pollingIntervalSeconds: 0.5, localConcurrency: 2 },
+        async ([job]) => {
+          await executor.run(job.data.tenantId, job.data.jobId);
+        },
+      );
+      for (const job of await listUnfinishedImportJobs(store.db)) await this.enqueue(job.tenantId, job.id);
+    },
+    async enqueue(tenantId, jobId) {
+      await boss.send(queueName, { tenantId, jobId });
+    },
+    async stop() {
+      await executor.stop();
+      if (started) await boss.stop({ graceful: true, close: false, timeout: 10_000 });
+    },
+  };
+}

@@ -1,0 +1,293 @@
+import type { ContactInput, ScalarValue } from "../core/contact.js";
+import { contactFields, contactFieldsByName, identifierSchemePattern } from "../core/contact-fields.js";
+import {
+  type ContactJson,
+  contactJsonFields,
+  externalIdScheme as samExternalIdScheme,
+  toCanonical as samToCanonical,
+  wireFieldName as samWireFieldName,
+} from "../dialects/sam/mapping.js";
+import type { ReferenceLookup } from "./reference-lookup.js";
+
+/** One problem with one source row, before or after the engine saw it. */
+export interface ShapeError {
+  code: string;
+  /** the target (field) name; the job turns it into the file's column name */
+  field?: string;
+  message: string;
+}
+
+export interface ShapeContext {
+  references: ReferenceLookup;
+}
+
+/**
+ * How one kind of file row becomes a canonical contact input. A row reaches the shape already mapped:
+ * its keys are the shape's target names (the column mapping, given or automatic, ran before).
+ */
+export interface ImportShape {
+  name: string;
+  /** the idProperty a job uses when the upload names none */
+  idProperty: string;
+  /** target → header spellings that also map to it (compared case-, space-, underscore-insensitively) */
+  headerSynonyms: Readonly<Record<string, readonly string[]>>;
+  /** whether a mapping may name this target */
+  isTarget(target: string): boolean;
+  /** the target an engine error's canonical field came from, when the shape's targets are not canonical names */
+  targetOfField?(canonicalField: string): string;
+  /** the row as a contact input, or why it cannot be one */
+  toContactInput(
+    record: Record<string, unknown>,
+    row: number,
+    context: ShapeContext,
+  ): { input: ContactInput } | { errors: ShapeError[] };
+}
+
+const collectionTargets = new Set(["tags", "consents", "activities", "communications", "notes", "tasks"]);
+const envelopeTargets = new Set([
+  "id",
+  "identifiers",
+  "heatStatusReason",
+  "contactStatusReason",
+  "contactStatusDate",
+]);
+
+const trueWords = new Set(["true", "yes", "y", "1", "t"]);
+const falseWords = new Set(["false", "no", "n", "0", "f"]);
+
+/** A cell as the field's type wants it; undefined leaves the stored value alone, a string error explains. */
+function convertValue(
+  name: string,
+  raw: unknown,
+  context: ShapeContext,
+): { value: ScalarValue | undefined } | { error: ShapeError } {
+  const spec = contactFieldsByName.get(name);
+  if (raw === undefined) return { value: undefined };
+  if (raw === null) return { value: null };
+  // An empty cell leaves the stored value alone (a CSV cannot tell "empty" from "not given"); `#N/A` clears,
+  // as in Salesforce Data Loader.
+  if (typeof raw === "string") {
+    if (raw === "") return { value: undefined };
+    if (raw === "#N/A") return { value: null };
+  }
+  if (!spec) return { value: raw as ScalarValue };
+  if (typeof raw === "object") {
+    return {
+      error: { code: "CONTACT_FIELD_INVALID", field: name, message: `${name} must be a single value` },
+    };
+  }
+  switch (spec.type) {
+    case "boolean": {
+      if (typeof raw === "boolean") return { value: raw };
+      const word = String(raw).trim().toLowerCase();
+      if (trueWords.has(word)) return { value: true };
+      if (falseWords.has(word)) return { value: false };
+      return {
+        error: {
+          code: "CONTACT_FIELD_INVALID",
+          field: name,
+          message: `${name} must be true or false, got '${raw}'`,
+        },
+      };
+    }
+    case "reference": {
+      if (typeof raw === "number") return { value: raw };
+      const text = String(raw).trim();
+      if (/^\d{1,15}$/.test(text)) return { value: Number(text) };
+      const id = context.references(spec.reference as NonNullable<typeof spec.reference>, text);
+      if (id !== undefined) return { value: id };
+      return {
+        error: {
+          code: "CONTACT_REFERENCE_UNKNOWN",
+          field: name,
+          message: `${name} '${text}' names no ${(spec.reference ?? "reference").replace("_", "-")} of this tenant`,
+        },
+      };
+    }
+    case "text":
+      return { value: typeof raw === "string" ? raw : String(raw) };
+    default:
+      return { value: typeof raw === "number" || typeof raw === "string" ? raw : String(raw) };
+  }
+}
+
+function knownSchemeSynonyms(): Record<string, readonly string[]> {
+  return {
+    "identifiers.external_id": ["external id", "externalid", "ext id"],
+    "identifiers.crm_number": ["crm number", "crm no", "crmnumber"],
+    "identifiers.regent_id": ["regent id"],
+    "identifiers.student_institution_id": ["student id", "student number", "institution id"],
+  };
+}
+
+/**
+ * Tributary's own fields: every contact field by its name, `id`, `identifiers.<scheme>`, `tags`
+ * (a `;`-separated cell, or an array in JSON), the status reasons and date; NDJSON and JSON records may
+ * also carry the native wire's nested `identifiers` object and collection arrays.
+ */
+export const nativeShape: ImportShape = {
+  name: "native",
+  idProperty: "email",
+  headerSynonyms: {
+    // Every target maps from its own name; the lists add the spellings spreadsheets and CRMs use.
+    ...Object.fromEntries(
+      [...contactFields.map((f) => f.name), ...envelopeTargets, ...collectionTargets].map((t) => [t, []]),
+    ),
+    id: ["contact id", "tributary id"],
+    givenName: ["first name", "firstname", "given", "forename", "first"],
+    surname: ["last name", "lastname", "family name", "familyname", "last"],
+    middleName: ["middle name", "middle"],
+    preferredName: ["nickname", "preferred"],
+    email: ["email address", "e-mail", "emailaddress", "mail"],
+    emailSecondary: ["secondary email", "email 2", "other email"],
+    phoneMobile: ["mobile", "mobile phone", "cell", "cell phone", "mobile number"],
+    phoneHome: ["home phone", "phone"],
+    phoneWork: ["work phone", "business phone", "office phone"],
+    dateOfBirth: ["dob", "birth date", "birthdate", "birthday", "date of birth"],
+    gender: ["sex"],
+    company: ["organisation", "organization", "employer", "company name"],
+    correspondenceLine1: ["address", "address 1", "address line 1", "street", "street address"],
+    correspondenceLine2: ["address 2", "address line 2"],
+    correspondenceLine3: ["address 3", "address line 3"],
+    correspondenceTown: ["city", "town", "suburb"],
+    correspondenceState: ["state", "province", "region"],
+    correspondencePostcode: ["postcode", "zip", "zip code", "postal code", "post code"],
+    correspondenceCountryId: ["country"],
+    salutationId: ["salutation", "title"],
+    heatStatusId: ["heat status", "heat"],
+    contactStatusId: ["contact status", "status"],
+    subChannelId: ["sub channel", "subchannel", "source"],
+    intakeId: ["intake"],
+    countryOfResidenceId: ["country of residence", "residence"],
+    countryOfCitizenshipId: ["country of citizenship", "citizenship", "nationality"],
+    tags: ["tag", "labels"],
+    ...knownSchemeSynonyms(),
+  },
+  isTarget(target) {
+    if (contactFieldsByName.has(target) || envelopeTargets.has(target) || collectionTargets.has(target))
+      return true;
+    return (
+      target.startsWith("identifiers.") && identifierSchemePattern.test(target.slice("identifiers.".length))
+    );
+  },
+  toContactInput(record, _row, context) {
+    const errors: ShapeError[] = [];
+    const input: ContactInput = { fields: {} };
+    for (const [target, raw] of Object.entries(record)) {
+      if (contactFieldsByName.has(target)) {
+        const converted = convertValue(target, raw, context);
+        if ("error" in converted) errors.push(converted.error);
+        else if (converted.value !== undefined) input.fields[target] = converted.value;
+      } else if (target.startsWith("identifiers.")) {
+        if (raw === undefined || raw === null || raw === "") continue;
+        input.identifiers ??= {};
+        input.identifiers[target.slice("identifiers.".length)] = String(raw);
+      } else if (target === "identifiers") {
+        if (raw === undefined || raw === null || raw === "") continue;
+        if (typeof raw !== "object" || Array.isArray(raw)) {
+          errors.push({
+            code: "CONTACT_FIELD_INVALID",
+            field: target,
+            message: "identifiers must be an object",
+          });
+          continue;
+        }
+        input.identifiers = { ...input.identifiers };
+        for (const [scheme, value] of Object.entries(raw as Record<string, unknown>))
+          input.identifiers[scheme] = String(value);
+      } else if (target === "id") {
+        if (raw === undefined || raw === null || raw === "") continue;
+        const id = Number(raw);
+        if (!Number.isSafeInteger(id) || id < 1)
+          errors.push({
+            code: "CONTACT_FIELD_INVALID",
+            field: "id",
+            message: `id must be a positive integer, got '${raw}'`,
+          });
+        else input.id = id;
+      } else if (target === "tags") {
+        if (raw === undefined || raw === null || raw === "") continue;
+        const tags = Array.isArray(raw)
+          ? raw.map((t) => (typeof t === "object" && t !== null ? t : { tag: String(t) }))
+          : String(raw)
+              .split(";")
+              .map((t) => t.trim())
+              .filter((t) => t !== "")
+              .map((tag) => ({ tag }));
+        input.tags = tags as ContactInput["tags"];
+      } else if (collectionTargets.has(target)) {
+        if (raw === undefined || raw === null || raw === "") continue;
+        if (!Array.isArray(raw)) {
+          errors.push({
+            code: "CONTACT_FIELD_INVALID",
+            field: target,
+            message: `${target} must be an array (JSON or NDJSON files only)`,
+          });
+          continue;
+        }
+        (input as unknown as Record<string, unknown>)[target] = raw;
+      } else if (envelopeTargets.has(target)) {
+        if (raw === undefined || raw === "") continue;
+        (input as unknown as Record<string, unknown>)[target] = raw === null ? null : String(raw);
+      }
+    }
+    return errors.length > 0 ? { errors } : { input };
+  },
+};
+
+/**
+ * NextInteract SAM's `ContactJSON`, one object per row (file columns named like its fields), through the
+ * dialect's own pure mapping. A cell holds text; where the mapping wants a number (its epoch-millisecond
+ * clocks) a digit-only cell is read as one, so the shape needs no list of SAM's field names.
+ */
+export const samShape: ImportShape = {
+  name: "sam",
+  idProperty: samExternalIdScheme,
+  headerSynonyms: Object.fromEntries(contactJsonFields.map((f) => [f, []])),
+  isTarget: (target) => contactJsonFields.includes(target),
+  targetOfField: (field) => samWireFieldName(field),
+  toContactInput(record, _row, context) {
+    const wire: ContactJson = {};
+    for (const [key, value] of Object.entries(record)) {
+      if (value === undefined || value === "") continue;
+      wire[key] =
+        typeof value === "object" && value !== null
+          ? JSON.stringify(value)
+          : (value as string | number | null);
+    }
+    const countryIdOf = (code: string) => context.references("country", code);
+    let mapped = samToCanonical(wire, countryIdOf);
+    const numeric = mapped.problems.filter(
+      (p) => typeof wire[p.field] === "string" && /^-?\d{1,15}$/.test(wire[p.field] as string),
+    );
+    if (numeric.length > 0) {
+      for (const p of numeric) wire[p.field] = Number(wire[p.field]);
+      mapped = samToCanonical(wire, countryIdOf);
+    }
+    if (mapped.problems.length > 0)
+      return {
+        errors: mapped.problems.map((p) => ({
+          code: "CONTACT_FIELD_INVALID",
+          field: p.field,
+          message: p.message,
+        })),
+      };
+    return { input: mapped.input };
+  },
+};
+
+/**
+ * The shapes an import may name. A dialect's flat shape plugs in here: an `ImportShape` built on the
+ * dialect's pure `mapping.ts` (as `samShape` above) and one line in this record. Nothing else in the job
+ * code knows about shapes. Hobsons flat rows need the pre-processor's grouping of several rows into one
+ * contact, which a per-row shape cannot do; ServiceStack's mapping needs its user lookups: both left to do.
+ */
+export const importShapes: Readonly<Record<string, ImportShape>> = {
+  native: nativeShape,
+  sam: samShape,
+};
+
+/** The shape a job names, or undefined. */
+export function importShapeNamed(name: string): ImportShape | undefined {
+  return Object.hasOwn(importShapes, name) ? importShapes[name] : undefined;
+}

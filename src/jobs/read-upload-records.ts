@@ -1,0 +1,45 @@
+import { readCsvRecords } from "../formats/csv/read-csv.js";
+import { maybeGunzip } from "../formats/gzip.js";
+import { readJsonArrayRecords } from "../formats/json-array/read-json-array.js";
+import { readNdjsonRecords } from "../formats/ndjson/read-ndjson.js";
+import type { ByteSource, RecordOutcome } from "../formats/records.js";
+import type { ImportFormat } from "../store/imports/import-jobs.js";
+
+/** Counts the (possibly compressed) bytes a reader has pulled, for progress by bytes consumed. */
+export class ByteCounter {
+  bytes = 0;
+  async *count(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const piece of source) {
+      this.bytes += piece.length;
+      yield piece;
+    }
+  }
+}
+
+/** The records of an upload in one of the import formats, gunzipped when it is gzip. */
+export function readUploadRecords(source: ByteSource, format: ImportFormat): AsyncGenerator<RecordOutcome> {
+  const bytes = maybeGunzip(source);
+  switch (format) {
+    case "csv":
+      return readCsvRecords(bytes, { delimiter: "auto" });
+    case "ndjson":
+      return readNdjsonRecords(bytes);
+    case "json":
+      return readJsonArrayRecords(bytes);
+  }
+}
+
+/** The import format a content type (or a file name's extension) names, or undefined. */
+export function formatOf(contentTypeOrName: string): ImportFormat | undefined {
+  const value = contentTypeOrName.toLowerCase().split(";")[0].trim();
+  if (value === "text/csv" || value === "application/csv" || /\.csv(\.gz)?$/.test(value)) return "csv";
+  if (
+    value === "application/x-ndjson" ||
+    value === "application/ndjson" ||
+    value === "application/jsonl" ||
+    /\.(ndjson|jsonl)(\.gz)?$/.test(value)
+  )
+    return "ndjson";
+  if (value === "application/json" || /\.json(\.gz)?$/.test(value)) return "json";
+  return undefined;
+}

@@ -1,0 +1,24 @@
+import type { ReferenceKind } from "../core/contact-fields.js";
+import type { Store } from "../store/database.js";
+import { listReferenceItems, referenceKinds } from "../store/reference-items.js";
+
+/** Finds a tenant's reference rows by name or code, case-insensitively, so files can say "Australia" or "AU". */
+export type ReferenceLookup = (kind: ReferenceKind, nameOrCode: string) => number | undefined;
+
+/** Loads every reference kind of a tenant once (a few hundred rows) for the length of a job. */
+export async function loadReferenceLookup(store: Store, tenantId: number): Promise<ReferenceLookup> {
+  const byKind = new Map<ReferenceKind, Map<string, number>>();
+  for (const kind of referenceKinds) {
+    const index = new Map<string, number>();
+    // Inactive rows are listed too, so the engine can say "deactivated" instead of "unknown".
+    const items = await listReferenceItems(store.db, tenantId, kind, { includeInactive: true });
+    for (const item of [...items].reverse()) {
+      index.set(item.name.trim().toLowerCase(), item.id);
+      if (item.code) index.set(item.code.trim().toLowerCase(), item.id);
+    }
+    // An active row wins over an inactive one of the same name.
+    for (const item of items) if (item.active) index.set(item.name.trim().toLowerCase(), item.id);
+    byKind.set(kind, index);
+  }
+  return (kind, nameOrCode) => byKind.get(kind)?.get(nameOrCode.trim().toLowerCase());
+}

@@ -1,0 +1,214 @@
+import { sql } from "kysely";
+import type { ContactInput } from "../core/contact.js";
+import { parseIdProperty } from "../core/match-key.js";
+import { FileRejectedError, type RecordOutcome } from "../formats/records.js";
+import { noteContactRowsWritten } from "../store/contacts/keep-statistics.js";
+import { upsertContactsInTransaction } from "../store/contacts/upsert-contacts.js";
+import type { Store } from "../store/database.js";
+import {
+  advanceCheckpoint,
+  finishImportJob,
+  getImportJob,
+  type ImportJob,
+  lockImportJob,
+  readUploadPieces,
+  startImportRun,
+} from "../store/imports/import-jobs.js";
+import { type RowError, type RowStatus, writeChunkResults } from "../store/imports/import-results.js";
+import { ColumnMapper } from "./header-mapping.js";
+import { importShapeNamed, type ShapeContext } from "./import-shapes.js";
+import { ByteCounter, readUploadRecords } from "./read-upload-records.js";
+import { loadReferenceLookup } from "./reference-lookup.js";
+
+export interface RunImportOptions {
+  /** source rows per chunk: one transaction writes the chunk's contacts, outcomes and checkpoint */
+  chunkRows?: number;
+  /** checked between chunks; when true the run stops after the current chunk and the job stays resumable */
+  shouldStop?: () => boolean;
+  /** called after each committed chunk */
+  onChunk?: (job: ImportJob) => void;
+}
+
+/**
+ * How a run ended: `stopped` (asked to stop; resumable), `superseded` (another worker advanced the
+ * checkpoint first), or the job's final state.
+ */
+export type RunEnd = "completed" | "failed" | "cancelled" | "stopped" | "superseded" | "not-runnable";
+
+export const defaultChunkRows = 2000;
+
+interface PreparedChunk {
+  chunk: RecordOutcome[];
+  statuses: RowStatus[];
+  contactIds: number[];
+  errors: RowError[];
+  inputs: ContactInput[];
+  inputSlots: number[];
+}
+
+class ChunkRefused extends Error {
+  constructor(readonly end: RunEnd) {
+    super(end);
+  }
+}
+
+/**
+ * Runs (or resumes) one import job: re-reads the stored upload from the start, skips the rows up to the
+ * checkpoint, and writes the rest in chunks. Each chunk is one transaction holding the job row's lock:
+ * the contacts, the chunk's outcomes and the advanced checkpoint commit together or not at all, so a
+ * process killed at any point resumes with no row written twice and none skipped.
+ */
+export async function runImport(
+  store: Store,
+  tenantId: number,
+  jobId: number,
+  options: RunImportOptions = {},
+): Promise<RunEnd> {
+  const chunkRows = options.chunkRows ?? defaultChunkRows;
+  const job = await startImportRun(store.db, tenantId, jobId);
+  if (!job) return "not-runnable";
+  const shape = importShapeNamed(job.shape);
+  const idProperty = parseIdProperty(job.idProperty);
+  if (!shape || !idProperty) {
+    await finishImportJob(store.db, tenantId, jobId, "failed", {
+      code: "IMPORT_OPTIONS_INVALID",
+      message: `unknown shape '${job.shape}' or idProperty '${job.idProperty}'`,
+    });
+    return "failed";
+  }
+  const context: ShapeContext = { references: await loadReferenceLookup(store, tenantId) };
+  const mapper = new ColumnMapper(shape, job.mapping);
+  const counter = new ByteCounter();
+  const outcomes = readUploadRecords(counter.count(readUploadPieces(store.db, tenantId, jobId)), job.format);
+
+  let checkpoint = job.checkpointRow;
+
+  /** The chunk's rows shaped into engine inputs; reader and shape errors are settled here already. */
+  const prepareChunk = (chunk: RecordOutcome[]): PreparedChunk => {
+    const prepared: PreparedChunk = {
+      chunk,
+      statuses: [],
+      contactIds: [],
+      errors: [],
+      inputs: [],
+      inputSlots: [],
+    };
+    for (const outcome of chunk) {
+      const slot = prepared.statuses.length;
+      prepared.statuses.push("error");
+      prepared.contactIds.push(0);
+      if (outcome.kind === "error") {
+        prepared.errors.push({ row: outcome.row, code: outcome.code, message: outcome.message });
+        continue;
+      }
+      const shaped = shape.toContactInput(mapper.apply(outcome.fields), outcome.row, context);
+      if ("errors" in shaped) {
+        for (const e of shaped.errors)
+          prepared.errors.push({
+            row: outcome.row,
+            code: e.code,
+            field: columnName(mapper, e.field),
+            message: e.message,
+          });
+        continue;
+      }
+      prepared.inputs.push(shaped.input);
+      prepared.inputSlots.push(slot);
+    }
+    return prepared;
+  };
+
+  const writeChunk = async (
+    { chunk, statuses, contactIds, errors, inputs, inputSlots }: PreparedChunk,
+    bytesRead: number,
+  ) => {
+    const firstRow = chunk[0].row;
+    const lastRow = chunk[chunk.length - 1].row;
+    const written = await store.db.transaction().execute(async (trx) => {
+      const locked = await lockImportJob(trx, tenantId, jobId);
+      if (!locked || locked.state === "cancelled") throw new ChunkRefused("cancelled");
+      if (locked.state !== "running") throw new ChunkRefused("not-runnable");
+      if (locked.checkpointRow !== checkpoint) throw new ChunkRefused("superseded");
+      // A dry run writes the contacts under a savepoint and rolls them back, so every check the engine
+      // makes against stored data (references, identifier owners, matches) still runs.
+      if (job.dryRun) await sql`savepoint import_dry_run`.execute(trx);
+      const upserted = await upsertContactsInTransaction(trx, inputs, {
+        tenantId,
+        idProperty,
+        mode: "partial",
+        actor: job.actor,
+        fieldPath: (_index, field) => columnName(mapper, shape.targetOfField?.(field) ?? field) ?? field,
+      });
+      if (job.dryRun) await sql`rollback to savepoint import_dry_run`.execute(trx);
+      for (const result of upserted.results) {
+        const slot = inputSlots[result.index];
+        const row = chunk[slot].row;
+        statuses[slot] = result.status;
+        contactIds[slot] = result.id ?? 0;
+        for (const e of result.errors)
+          errors.push({ row, code: e.code, field: e.field ?? null, message: e.message });
+      }
+      errors.sort((a, b) => a.row - b.row);
+      const count = (s: RowStatus) => statuses.filter((x) => x === s).length;
+      const counts = {
+        lastRow,
+        bytesRead,
+        read: chunk.length,
+        created: count("created"),
+        updated: count("updated"),
+        unchanged: count("unchanged") + count("skipped"),
+        failed: count("error"),
+      };
+      await writeChunkResults(trx, tenantId, jobId, firstRow, statuses, contactIds, errors);
+      await advanceCheckpoint(trx, tenantId, jobId, counts);
+      return counts.created + counts.updated;
+    });
+    checkpoint = lastRow;
+    if (!job.dryRun) noteContactRowsWritten(store.db, written);
+    if (options.onChunk) options.onChunk((await getImportJob(store.db, tenantId, jobId)) as ImportJob);
+  };
+
+  // While one chunk's transaction is in the database, the next chunk is read and shaped: on PostgreSQL
+  // the parse and the write overlap. Chunks still commit strictly one after another.
+  let chunk: RecordOutcome[] = [];
+  let writing: Promise<void> | null = null;
+  try {
+    for await (const outcome of outcomes) {
+      if (outcome.row <= checkpoint) continue;
+      chunk.push(outcome);
+      if (chunk.length >= chunkRows) {
+        const prepared = prepareChunk(chunk);
+        chunk = [];
+        if (writing) await writing;
+        if (options.shouldStop?.()) return "stopped";
+        writing = writeChunk(prepared, counter.bytes);
+        // A failed write must not go unobserved while the next chunk is read; it is rethrown on await.
+        writing.catch(() => {});
+      }
+    }
+    if (writing) await writing;
+    if (chunk.length > 0) await writeChunk(prepareChunk(chunk), counter.bytes);
+  } catch (error) {
+    if (error instanceof ChunkRefused) return error.end;
+    if (error instanceof FileRejectedError) {
+      await finishImportJob(store.db, tenantId, jobId, "failed", {
+        code: error.code,
+        message: error.message,
+      });
+      return "failed";
+    }
+    throw error;
+  } finally {
+    if (writing) await writing.catch(() => {});
+    await outcomes.return(undefined);
+  }
+  await finishImportJob(store.db, tenantId, jobId, "completed");
+  const done = await getImportJob(store.db, tenantId, jobId);
+  if (done) options.onChunk?.(done);
+  return done?.state === "completed" ? "completed" : ((done?.state ?? "not-runnable") as RunEnd);
+}
+
+function columnName(mapper: ColumnMapper, field: string | undefined): string | undefined {
+  if (field === undefined) return undefined;
+  return mapper.columnOf.get(field) ?? field;
+}

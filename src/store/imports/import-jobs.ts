@@ -1,0 +1,220 @@
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { Database } from "../schema.js";
+
+/** The states a client sees; `uploading` only while the POST that creates the job is still streaming. */
+export type ImportState = "uploading" | "queued" | "running" | "completed" | "failed" | "cancelled";
+
+export type ImportFormat = "csv" | "ndjson" | "json";
+
+/** One import job row: what to read, how far it got (the checkpoint) and what it did so far. */
+export interface ImportJob {
+  tenantId: number;
+  id: number;
+  state: ImportState;
+  shape: string;
+  format: ImportFormat;
+  idProperty: string;
+  mapping: Record<string, string> | null;
+  dryRun: boolean;
+  fileName: string | null;
+  actor: string;
+  uploadBytes: number;
+  uploadPieces: number;
+  /** the last source row whose outcome is committed; a resumed run starts after it */
+  checkpointRow: number;
+  bytesRead: number;
+  rowsRead: number;
+  rowsCreated: number;
+  rowsUpdated: number;
+  rowsUnchanged: number;
+  rowsFailed: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  runStartedAt: Date | null;
+  runStartRow: number;
+  runStartBytes: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface NewImportJob {
+  tenantId: number;
+  shape: string;
+  format: ImportFormat;
+  idProperty: string;
+  mapping: Record<string, string> | null;
+  dryRun: boolean;
+  fileName: string | null;
+  actor: string;
+}
+
+const columns = sql.raw(`tenant_id, id, state, shape, format, id_property, mapping, dry_run, file_name, actor,
+  upload_bytes, upload_pieces, checkpoint_row, bytes_read, rows_read, rows_created, rows_updated, rows_unchanged,
+  rows_failed, error_code, error_message, run_started_at, run_start_row, run_start_bytes, created_at, started_at,
+  finished_at, updated_at`);
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+function toJob(row: Record<string, unknown>): ImportJob {
+  const job = row as unknown as ImportJob;
+  for (const key of [
+    "tenantId",
+    "id",
+    "uploadBytes",
+    "uploadPieces",
+    "checkpointRow",
+    "bytesRead",
+    "rowsRead",
+    "rowsCreated",
+    "rowsUpdated",
+    "rowsUnchanged",
+    "rowsFailed",
+    "runStartRow",
+    "runStartBytes",
+  ] as const) {
+    (job as unknown as Record<string, number>)[key] = Number(row[key]);
+  }
+  return job;
+}
+
+/** Creates a job in state `uploading`; its upload pieces are added next. */
+export async function createImportJob(db: Db, job: NewImportJob): Promise<ImportJob> {
+  const result = await sql<Record<string, unknown>>`
+    insert into import_jobs (tenant_id, shape, format, id_property, mapping, dry_run, file_name, actor)
+    values (${job.tenantId}, ${job.shape}, ${job.format}, ${job.idProperty},
+      ${job.mapping === null ? null : JSON.stringify(job.mapping)}::jsonb, ${job.dryRun}, ${job.fileName}, ${job.actor})
+    returning ${columns}`.execute(db);
+  return toJob(result.rows[0]);
+}
+
+/** One job of a tenant, or undefined. */
+export async function getImportJob(db: Db, tenantId: number, id: number): Promise<ImportJob | undefined> {
+  const result = await sql<Record<string, unknown>>`
+    select ${columns} from import_jobs where tenant_id = ${tenantId} and id = ${id}`.execute(db);
+  return result.rows[0] ? toJob(result.rows[0]) : undefined;
+}
+
+/** The job row locked for the rest of the caller's transaction (each chunk takes it before it writes). */
+export async function lockImportJob(
+  trx: Transaction<Database>,
+  tenantId: number,
+  id: number,
+): Promise<ImportJob | undefined> {
+  const result = await sql<Record<string, unknown>>`
+    select ${columns} from import_jobs where tenant_id = ${tenantId} and id = ${id} for update`.execute(trx);
+  return result.rows[0] ? toJob(result.rows[0]) : undefined;
+}
+
+/** Jobs that are queued or were running when their process stopped: the runner picks them up at start. */
+export async function listUnfinishedImportJobs(db: Db): Promise<Array<{ tenantId: number; id: number }>> {
+  const result = await sql<{ tenantId: number; id: number }>`
+    select tenant_id, id from import_jobs where state in ('queued', 'running') order by created_at`.execute(
+    db,
+  );
+  return result.rows.map((r) => ({ tenantId: Number(r.tenantId), id: Number(r.id) }));
+}
+
+/** Stores the next piece of a job's upload. */
+export async function addUploadPiece(db: Db, tenantId: number, jobId: number, seq: number, data: Buffer) {
+  await sql`insert into import_upload_pieces (tenant_id, job_id, seq, data) values (${tenantId}, ${jobId}, ${seq}, ${data})`.execute(
+    db,
+  );
+}
+
+/** Marks the upload complete: the job is queued with its size known. */
+export async function finishUpload(db: Db, tenantId: number, jobId: number, bytes: number, pieces: number) {
+  await sql`update import_jobs set state = 'queued', upload_bytes = ${bytes}, upload_pieces = ${pieces}, updated_at = now()
+    where tenant_id = ${tenantId} and id = ${jobId}`.execute(db);
+}
+
+/**
+ * The upload's bytes in order, a few pieces per query, so a reader never holds more than a few MiB and
+ * any process on the database can read what another one received.
+ */
+export async function* readUploadPieces(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  piecesPerQuery = 4,
+): AsyncGenerator<Buffer> {
+  let next = 0;
+  for (;;) {
+    const result = await sql<{ seq: number; data: Uint8Array }>`
+      select seq, data from import_upload_pieces where tenant_id = ${tenantId} and job_id = ${jobId}
+        and seq >= ${next} order by seq limit ${piecesPerQuery}`.execute(db);
+    if (result.rows.length === 0) return;
+    for (const row of result.rows) {
+      yield Buffer.isBuffer(row.data)
+        ? row.data
+        : Buffer.from(row.data.buffer, row.data.byteOffset, row.data.length);
+      next = Number(row.seq) + 1;
+    }
+  }
+}
+
+/** Deletes a job and everything it stored (a refused upload). */
+export async function deleteImportJob(db: Db, tenantId: number, jobId: number) {
+  for (const table of ["import_row_errors", "import_result_chunks", "import_upload_pieces"]) {
+    await sql`delete from ${sql.raw(table)} where tenant_id = ${tenantId} and job_id = ${jobId}`.execute(db);
+  }
+  await sql`delete from import_jobs where tenant_id = ${tenantId} and id = ${jobId}`.execute(db);
+}
+
+/** Moves a queued or interrupted job to running and starts a new measurement window for rows/s. */
+export async function startImportRun(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+): Promise<ImportJob | undefined> {
+  const result = await sql<Record<string, unknown>>`
+    update import_jobs set state = 'running', started_at = coalesce(started_at, now()), run_started_at = now(),
+      run_start_row = rows_read, run_start_bytes = bytes_read, updated_at = now()
+    where tenant_id = ${tenantId} and id = ${jobId} and state in ('queued', 'running')
+    returning ${columns}`.execute(db);
+  return result.rows[0] ? toJob(result.rows[0]) : undefined;
+}
+
+/** Ends a job (completed, failed or cancelled) unless it already ended. */
+export async function finishImportJob(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  state: "completed" | "failed" | "cancelled",
+  error?: { code: string; message: string },
+): Promise<boolean> {
+  const result = await sql`
+    update import_jobs set state = ${state}, finished_at = now(), updated_at = now(),
+      error_code = ${error?.code ?? null}, error_message = ${error?.message ?? null},
+      bytes_read = case when ${state} = 'completed' then upload_bytes else bytes_read end
+    where tenant_id = ${tenantId} and id = ${jobId} and state in ('uploading', 'queued', 'running')`.execute(
+    db,
+  );
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+export interface ChunkCounts {
+  lastRow: number;
+  bytesRead: number;
+  read: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+}
+
+/** Advances the checkpoint and the counters; call inside the chunk's transaction, after lockImportJob. */
+export async function advanceCheckpoint(
+  trx: Transaction<Database>,
+  tenantId: number,
+  jobId: number,
+  counts: ChunkCounts,
+) {
+  await sql`
+    update import_jobs set checkpoint_row = ${counts.lastRow}, bytes_read = greatest(bytes_read, ${counts.bytesRead}),
+      rows_read = rows_read + ${counts.read}, rows_created = rows_created + ${counts.created},
+      rows_updated = rows_updated + ${counts.updated}, rows_unchanged = rows_unchanged + ${counts.unchanged},
+      rows_failed = rows_failed + ${counts.failed}, updated_at = now()
+    where tenant_id = ${tenantId} and id = ${jobId}`.execute(trx);
+}

@@ -1,0 +1,275 @@
+import { gzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { peopleCsv, waitForImport } from "./helpers/import-files.js";
+import { openTestApp, type TestApp } from "./helpers/test-app.js";
+import { testEngines } from "./helpers/test-store.js";
+
+describe.each(testEngines)("bulk import API on %s", (engine) => {
+  let t: TestApp;
+  let token: string;
+  const auth = () => ({ authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    t = await openTestApp(engine, `imports_${engine}`);
+    token = await t.token();
+  });
+  afterAll(() => t.close());
+
+  async function upload(body: string | Buffer, contentType: string, query = "") {
+    return t.app.inject({
+      method: "POST",
+      url: `/api/v1/imports${query}`,
+      headers: { ...auth(), "content-type": contentType },
+      payload: body,
+    });
+  }
+
+  it("imports a CSV with automatically mapped headers, then updates half of it", async () => {
+    const res = await upload(peopleCsv(120), "text/csv", "?idProperty=external_id");
+    expect(res.statusCode).toBe(202);
+    const job = res.json();
+    expect(job).toMatchObject({
+      state: expect.stringMatching(/queued|running|completed/),
+      shape: "native",
+      format: "csv",
+    });
+    const done = await waitForImport(t.app, token, job.id);
+    expect(done).toMatchObject({
+      state: "completed",
+      rowsRead: 120,
+      created: 120,
+      updated: 0,
+      failed: 0,
+      percent: 100,
+    });
+
+    const again = await upload(
+      `${peopleCsv(60, { company: "Acme Two" })}`.concat(
+        peopleCsv(60, { start: 60 }).split("\n").slice(1).join("\n"),
+      ),
+      "text/csv",
+      "?idProperty=external_id",
+    );
+    const second = await waitForImport(t.app, token, again.json().id);
+    expect(second).toMatchObject({
+      state: "completed",
+      rowsRead: 120,
+      created: 0,
+      updated: 60,
+      unchanged: 60,
+    });
+
+    const search = await t.app.inject({ url: "/api/v1/contacts?q=person7@example.org", headers: auth() });
+    const person = search.json().data[0];
+    expect(person).toMatchObject({
+      givenName: "Given7",
+      surname: "Surname7",
+      company: "Acme Two",
+      dateOfBirth: "1990-01-02",
+      identifiers: { external_id: "P-7" },
+    });
+  });
+
+  it("reports a bad row alone with its reason, column and row number; the rest go in", async () => {
+    const csv = [
+      "email,givenName,dateOfBirth,inactive,correspondenceCountryId",
+      "ok1@example.org,Ok,1990-01-01,no,Australia",
+      "not-an-email,Bad,1990-01-01,no,AU",
+      "ok2@example.org,Ok,1990-02-30,no,",
+      "ok3@example.org,Ok,,maybe,",
+      "ok4@example.org,Ok,,,Atlantis",
+      "ok5@example.org,Ok,,yes,NZ",
+    ].join("\n");
+    const res = await upload(csv, "text/csv");
+    const done = await waitForImport(t.app, token, res.json().id);
+    expect(done).toMatchObject({ state: "completed", rowsRead: 6, created: 2, failed: 4 });
+
+    const errors = await t.app.inject({
+      url: `/api/v1/imports/${res.json().id}/results?only=errors&format=ndjson`,
+      headers: auth(),
+    });
+    expect(errors.headers["content-type"]).toContain("application/x-ndjson");
+    const lines = errors.body
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      {
+        row: 2,
+        status: "error",
+        contactId: null,
+        errorCode: "CONTACT_EMAIL_INVALID",
+        field: "email",
+        message: expect.stringContaining("not-an-email"),
+      },
+      {
+        row: 3,
+        status: "error",
+        contactId: null,
+        errorCode: "CONTACT_DATE_INVALID",
+        field: "dateOfBirth",
+        message: expect.any(String),
+      },
+      {
+        row: 4,
+        status: "error",
+        contactId: null,
+        errorCode: "CONTACT_FIELD_INVALID",
+        field: "inactive",
+        message: expect.stringContaining("maybe"),
+      },
+      {
+        row: 5,
+        status: "error",
+        contactId: null,
+        errorCode: "CONTACT_REFERENCE_UNKNOWN",
+        field: "correspondenceCountryId",
+        message: expect.stringContaining("Atlantis"),
+      },
+    ]);
+
+    const all = await t.app.inject({ url: `/api/v1/imports/${res.json().id}/results`, headers: auth() });
+    expect(all.headers["content-type"]).toContain("text/csv");
+    const rows = all.body.trim().split("\r\n");
+    expect(rows[0]).toBe("row,status,contactId,errorCode,field,message");
+    expect(rows).toHaveLength(7);
+    expect(rows[1]).toMatch(/^1,created,\d+,,,$/);
+    expect(rows[6]).toMatch(/^6,created,\d+,,,$/);
+  });
+
+  it("takes NDJSON and a JSON array, gzip or not, and multipart with options as form fields", async () => {
+    const ndjson = [
+      JSON.stringify({
+        email: "nd1@example.org",
+        givenName: "Nd",
+        identifiers: { external_id: "ND-1" },
+        tags: ["vip"],
+      }),
+      "{broken",
+      JSON.stringify({ email: "nd2@example.org", inactive: true }),
+    ].join("\n");
+    const nd = await upload(gzipSync(ndjson), "application/x-ndjson");
+    expect(await waitForImport(t.app, token, nd.json().id)).toMatchObject({
+      state: "completed",
+      created: 2,
+      failed: 1,
+    });
+    const ndErrors = await t.app.inject({
+      url: `/api/v1/imports/${nd.json().id}/results?only=errors&format=ndjson`,
+      headers: auth(),
+    });
+    expect(JSON.parse(ndErrors.body.trim())).toMatchObject({ row: 2, errorCode: "NDJSON_INVALID_LINE" });
+
+    const json = JSON.stringify([
+      { "E-mail": "js1@example.org", "First Name": "Js" },
+      { email: "js2@example.org" },
+    ]);
+    const js = await upload(json, "application/json");
+    expect(await waitForImport(t.app, token, js.json().id)).toMatchObject({ state: "completed", created: 2 });
+
+    const boundary = "----tributary";
+    const form = [
+      `--${boundary}\r\nContent-Disposition: form-data; name="idProperty"\r\n\r\nexternal_id`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="mapping"\r\n\r\n${JSON.stringify({ Ref: "identifiers.external_id", Mail: "email", Nom: "surname" })}`,
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="people.csv"\r\nContent-Type: text/csv\r\n\r\nRef,Mail,Nom,Ignored\nMP-1,mp1@example.org,Curie,x\n`,
+      `--${boundary}--\r\n`,
+    ].join("\r\n");
+    const mp = await upload(form, `multipart/form-data; boundary=${boundary}`);
+    expect(mp.statusCode).toBe(202);
+    expect(mp.json()).toMatchObject({ fileName: "people.csv", idProperty: "external_id" });
+    expect(await waitForImport(t.app, token, mp.json().id)).toMatchObject({ state: "completed", created: 1 });
+  });
+
+  it("previews the first rows: mapping, would-be outcomes, nothing written", async () => {
+    const csv = [
+      "Email Address,First Name,Favourite Colour",
+      "pv1@example.org,Pre,blue",
+      "person7@example.org,Seven,red",
+      "bad,Bad,green",
+    ].join("\n");
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/imports/preview",
+      headers: { ...auth(), "content-type": "text/csv" },
+      payload: csv,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      mapping: { "Email Address": "email", "First Name": "givenName", "Favourite Colour": null },
+      unmappedColumns: ["Favourite Colour"],
+      rows: [
+        { row: 1, status: "created", contactId: null, errors: [] },
+        { row: 2, status: "updated", contactId: expect.any(Number), errors: [] },
+        { row: 3, status: "error", errors: [{ code: "CONTACT_EMAIL_INVALID", field: "Email Address" }] },
+      ],
+    });
+    const search = await t.app.inject({ url: "/api/v1/contacts?q=pv1@example.org", headers: auth() });
+    expect(search.json().data).toEqual([]);
+  });
+
+  it("dry run reports outcomes and writes no contact", async () => {
+    const res = await upload(
+      peopleCsv(5, { start: 5000 }),
+      "text/csv",
+      "?idProperty=external_id&dryRun=true",
+    );
+    const done = await waitForImport(t.app, token, res.json().id);
+    expect(done).toMatchObject({ state: "completed", dryRun: true, created: 5 });
+    const search = await t.app.inject({ url: "/api/v1/contacts?q=person5001@example.org", headers: auth() });
+    expect(search.json().data).toEqual([]);
+  });
+
+  it("cancels a job; a finished job stays as it ended; other tenants cannot see it", async () => {
+    const res = await upload(peopleCsv(3, { start: 9000 }), "text/csv");
+    const id = res.json().id;
+    const cancel = await t.app.inject({ method: "DELETE", url: `/api/v1/imports/${id}`, headers: auth() });
+    expect(cancel.statusCode).toBe(200);
+    expect(["cancelled", "completed"]).toContain(cancel.json().state);
+    const after = await waitForImport(t.app, token, id);
+    expect(after.state).toBe(cancel.json().state);
+
+    const other = await t.token(
+      ["contacts:write"],
+      (await import("../src/store/tenants.js").then((m) => m.createTenant(t.store.db, `Other ${engine}`))).id,
+    );
+    const peek = await t.app.inject({
+      url: `/api/v1/imports/${id}`,
+      headers: { authorization: `Bearer ${other}` },
+    });
+    expect(peek.statusCode).toBe(404);
+    expect(peek.json().error.code).toBe("REQUEST_NOT_FOUND");
+  });
+
+  it("takes SAM ContactJSON rows through the SAM shape, with its own field names in errors", async () => {
+    const csv = [
+      "externalId,firstname,lastname,email1,countryCode,contactModified",
+      "SAM-1,Grace,Hopper,grace@example.org,US,1700000000000",
+      "SAM-2,Alan,Turing,alan@example.org,ZZ,",
+      "SAM-3,Bad,Mail,not-mail,,",
+    ].join("\n");
+    const res = await upload(csv, "text/csv", "?shape=sam");
+    expect(res.json()).toMatchObject({ shape: "sam", idProperty: "external_id" });
+    const done = await waitForImport(t.app, token, res.json().id);
+    expect(done).toMatchObject({ state: "completed", created: 1, failed: 2 });
+    const errors = await t.app.inject({
+      url: `/api/v1/imports/${res.json().id}/results?only=errors&format=ndjson`,
+      headers: auth(),
+    });
+    expect(
+      errors.body
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l)),
+    ).toMatchObject([
+      { row: 2, field: "countryCode", errorCode: "CONTACT_FIELD_INVALID" },
+      { row: 3, field: "email1", errorCode: "CONTACT_EMAIL_INVALID" },
+    ]);
+    const search = await t.app.inject({ url: "/api/v1/contacts?q=grace@example.org", headers: auth() });
+    expect(search.json().data[0]).toMatchObject({
+      givenName: "Grace",
+      surname: "Hopper",
+      identifiers: { external_id: "SAM-1" },
+      sourceModifiedAt: "2023-11-14T22:13:20.000Z",
+    });
+  });
+});

@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { waitForImport } from "./helpers/import-files.js";
+import { openTestApp, type TestApp } from "./helpers/test-app.js";
+import { testEngines } from "./helpers/test-store.js";
+
+const limit = 64 * 1024;
+
+describe.each(testEngines)("bulk import bad input on %s", (engine) => {
+  let t: TestApp;
+  let token: string;
+  const auth = () => ({ authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    process.env.TRIBUTARY_IMPORT_MAX_BYTES = String(limit);
+    t = await openTestApp(engine, `import_bad_${engine}`);
+    delete process.env.TRIBUTARY_IMPORT_MAX_BYTES;
+    token = await t.token();
+  });
+  afterAll(() => t.close());
+
+  const upload = (payload: string | Buffer, contentType = "text/csv", query = "") =>
+    t.app.inject({
+      method: "POST",
+      url: `/api/v1/imports${query}`,
+      headers: { ...auth(), "content-type": contentType },
+      payload,
+    });
+
+  async function errorsOf(id: number) {
+    const res = await t.app.inject({
+      url: `/api/v1/imports/${id}/results?only=errors&format=ndjson`,
+      headers: auth(),
+    });
+    return res.body
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+  }
+
+  const rowCases = [
+    {
+      title: "a ragged row",
+      body: Buffer.from("email,givenName\nr1@example.org,A\nr2@example.org,B,extra\nr3@example.org,C\n"),
+      created: 2,
+      errors: [{ row: 2, errorCode: "CSV_RAGGED_ROW" }],
+    },
+    {
+      title: "Latin-1 bytes in a UTF-8 file",
+      body: Buffer.concat([
+        Buffer.from("email,givenName\nl1@example.org,Ren"),
+        Buffer.from([0xe9]),
+        Buffer.from("\nl2@example.org,Zoe\n"),
+      ]),
+      created: 1,
+      errors: [{ row: 1, errorCode: "ENCODING_INVALID_UTF8" }],
+    },
+    {
+      title: "an unclosed quote (the rows before it go in)",
+      body: Buffer.from('email,givenName\nq1@example.org,A\n"q2@example.org,B\nq3@example.org,C\n'),
+      created: 1,
+      errors: [{ row: 2, errorCode: "CSV_UNCLOSED_QUOTE" }],
+    },
+    {
+      title: "NDJSON with a broken line",
+      contentType: "application/x-ndjson",
+      body: Buffer.from('{"email":"n1@example.org"}\n{"email": "n2@\n{"email":"n3@example.org"}\n'),
+      created: 2,
+      errors: [{ row: 2, errorCode: "NDJSON_INVALID_LINE" }],
+    },
+  ];
+
+  it.each(rowCases)(
+    "$title: the row fails with its reason, the rest go in",
+    async ({ body, contentType, created, errors }) => {
+      const res = await upload(body, contentType);
+      expect(res.statusCode).toBe(202);
+      const done = await waitForImport(t.app, token, res.json().id);
+      expect(done).toMatchObject({ state: "completed", created, failed: errors.length });
+      expect(await errorsOf(res.json().id)).toMatchObject(errors);
+    },
+  );
+
+  const refusedCases = [
+    {
+      title: "an unknown mapped field",
+      query: `?mapping=${encodeURIComponent(JSON.stringify({ email: "emailAddress" }))}`,
+      body: "email\na@example.org\n",
+      status: 400,
+      code: "REQUEST_BODY_INVALID",
+      message: "emailAddress",
+    },
+    {
+      title: "a mapping naming a missing column",
+      query: `?mapping=${encodeURIComponent(JSON.stringify({ Mail: "email" }))}`,
+      body: "email\na@example.org\n",
+      status: 400,
+      code: "REQUEST_BODY_INVALID",
+      message: "Mail",
+    },
+    {
+      title: "no column that maps to anything",
+      query: "",
+      body: "colour,size\nred,L\n",
+      status: 400,
+      code: "REQUEST_BODY_INVALID",
+      message: "no column maps",
+    },
+    {
+      title: "an empty file",
+      query: "",
+      body: "",
+      status: 400,
+      code: "REQUEST_BODY_INVALID",
+      message: "empty",
+    },
+    {
+      title: "a duplicate header",
+      query: "",
+      body: "email,email\na@x.org,b@x.org\n",
+      status: 400,
+      code: "REQUEST_BODY_INVALID",
+      message: "CSV_HEADER_DUPLICATE",
+    },
+    {
+      title: "a UTF-16 file",
+      query: "",
+      body: Buffer.from("\ufeffemail\na@x.org\n", "utf16le"),
+      status: 400,
+      code: "REQUEST_BODY_INVALID",
+      message: "UTF-16",
+    },
+    {
+      title: "an unknown shape",
+      query: "?shape=nope",
+      body: "email\na@x.org\n",
+      status: 400,
+      code: "REQUEST_BODY_INVALID",
+      message: "shape",
+    },
+    {
+      title: "an unknown idProperty",
+      query: "?idProperty=Not%20One",
+      body: "email\na@x.org\n",
+      status: 400,
+      code: "REQUEST_BODY_INVALID",
+      message: "idProperty",
+    },
+    {
+      title: "a mapping that is not JSON",
+      query: "?mapping=%7Bnope",
+      body: "email\na@x.org\n",
+      status: 400,
+      code: "REQUEST_BODY_INVALID",
+      message: "mapping",
+    },
+    {
+      title: "a file over the configured limit",
+      query: "",
+      body: `email\n${"x@example.org\n".repeat(limit / 10)}`,
+      status: 413,
+      code: "REQUEST_TOO_LARGE",
+      message: "limit",
+    },
+  ];
+
+  it.each(refusedCases)(
+    "$title: refused with $status, nothing stored",
+    async ({ query, body, status, code, message }) => {
+      const res = await upload(body, "text/csv", query);
+      expect(res.statusCode).toBe(status);
+      expect(res.json().error).toMatchObject({ code, message: expect.stringContaining(message) });
+      const stored = await t.store.executeSql("select count(*)::int as n from import_upload_pieces");
+      const jobs = await t.store.executeSql(
+        "select count(*)::int as n from import_jobs where state = 'uploading'",
+      );
+      expect(jobs.rows).toEqual([{ n: 0 }]);
+      expect(stored.rows.length).toBe(1);
+    },
+  );
+
+  it("refuses a declared 2 GB body from its Content-Length before reading it", async () => {
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/imports",
+      headers: { ...auth(), "content-type": "text/csv", "content-length": String(2 * 1024 ** 3) },
+      payload: "email\n",
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error.code).toBe("REQUEST_TOO_LARGE");
+  });
+
+  it("refuses unsupported content types, missing auth and the wrong role", async () => {
+    const xml = await upload("<a/>", "application/xml");
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json().error.code).toBe("REQUEST_UNSUPPORTED_MEDIA_TYPE");
+    const anonymous = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/imports",
+      headers: { "content-type": "text/csv" },
+      payload: "email\n",
+    });
+    expect(anonymous.statusCode).toBe(401);
+    const reader = await t.token(["contacts:read"]);
+    const readOnly = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/imports",
+      headers: { authorization: `Bearer ${reader}`, "content-type": "text/csv" },
+      payload: "email\n",
+    });
+    expect(readOnly.statusCode).toBe(403);
+    const missing = await t.app.inject({ url: "/api/v1/imports/999999", headers: auth() });
+    expect(missing.statusCode).toBe(404);
+    // The service stays up after all of the above.
+    expect((await t.app.inject({ url: "/health" })).statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,93 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTenant } from "../src/store/tenants.js";
+import { peopleCsv } from "./helpers/import-files.js";
+import { openTestStore, type TestStore, testEngines } from "./helpers/test-store.js";
+
+const run = promisify(execFile);
+
+describe.each(testEngines)("tributary import and export on the local %s engine", (engine) => {
+  const dir = mkdtempSync(join(tmpdir(), "tributary-import-cli-"));
+  let env: NodeJS.ProcessEnv;
+  let store: TestStore | undefined;
+  const cli = (args: string[]) =>
+    run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { env, timeout: 120_000 });
+
+  beforeAll(async () => {
+    if (engine === "postgres") {
+      store = await openTestStore("postgres", "import_cli");
+      await createTenant(store.db, "Riverside");
+      env = { ...process.env, DATABASE_URL: store.url };
+    } else {
+      env = { ...process.env, DATABASE_URL: "", TRIBUTARY_DATA: join(dir, "data") };
+      await cli(["tenant", "create", "Riverside"]);
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await store?.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("imports a file with progress lines, a summary and an errors file; exports with formulas neutralised", async () => {
+    const file = join(dir, "people.csv");
+    const csv = peopleCsv(30)
+      .replace("person3@example.org", "not-an-email")
+      .replace("Given4", "=HYPERLINK(1)");
+    writeFileSync(file, csv);
+    const imported = await cli(["import", file, "--tenant", "Riverside", "--id-property", "external_id"]);
+    expect(imported.stdout).toContain("completed");
+    expect(imported.stdout).toContain("rows 30, created 29, updated 0, unchanged 0, failed 1");
+    expect(imported.stdout).toContain(`errors file: ${file}.errors.csv`);
+    expect(imported.stderr).toMatch(/completed 100\.0% 30 rows/);
+    const errors = readFileSync(`${file}.errors.csv`, "utf8").trim().split("\r\n");
+    expect(errors).toHaveLength(2);
+    expect(errors[1]).toMatch(/^4,error,,CONTACT_EMAIL_INVALID,Email Address,/);
+
+    const again = await cli([
+      "import",
+      file,
+      "--tenant",
+      "Riverside",
+      "--id-property",
+      "external_id",
+      "--dry-run",
+    ]);
+    expect(again.stdout).toContain("dry run");
+    expect(again.stdout).toContain("created 0, updated 0, unchanged 29, failed 1");
+
+    const exported = await cli(["export", "--tenant", "Riverside", "--format", "csv"]);
+    const lines = exported.stdout.trim().split("\r\n");
+    expect(lines).toHaveLength(30);
+    expect(lines[0].startsWith("id,identifiers.external_id,")).toBe(true);
+    expect(exported.stdout).toContain("'=HYPERLINK(1)");
+
+    const ndjson = await cli([
+      "export",
+      "--tenant",
+      "Riverside",
+      "--format",
+      "ndjson",
+      "--query",
+      "person7@example.org",
+    ]);
+    const found = ndjson.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(found).toMatchObject([{ email: "person7@example.org", identifiers: { external_id: "P-7" } }]);
+  });
+
+  it("fails with a clear message for an unknown tenant or format", async () => {
+    const bad = await cli(["import", join(dir, "x.txt"), "--tenant", "Riverside"]).catch((e) => e);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("--format");
+    const file = join(dir, "p.csv");
+    writeFileSync(file, peopleCsv(1));
+    const noTenant = await cli(["import", file, "--tenant", "Nobody"]).catch((e) => e);
+    expect(noTenant.stderr).toContain("no tenant named 'Nobody'");
+  });
+});
