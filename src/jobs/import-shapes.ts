@@ -1,5 +1,6 @@
 import type { ContactInput, ScalarValue } from "../core/contact.js";
 import { contactFields, contactFieldsByName, identifierSchemePattern } from "../core/contact-fields.js";
+import { hobsonsFlatImportShape } from "../dialects/hobsons/import-shape.js";
 import {
   type ContactJson,
   contactJsonFields,
@@ -7,6 +8,8 @@ import {
   toCanonical as samToCanonical,
   wireFieldName as samWireFieldName,
 } from "../dialects/sam/mapping.js";
+import { serviceStackImportShape } from "../dialects/servicestack/import-shape.js";
+import type { UpsertOptions } from "../store/contacts/upsert-contacts.js";
 import type { ReferenceLookup } from "./reference-lookup.js";
 
 /** One problem with one source row, before or after the engine saw it. */
@@ -19,6 +22,15 @@ export interface ShapeError {
 
 export interface ShapeContext {
   references: ReferenceLookup;
+  /** the tenant user's own spelling of a user name, when the tenant has that user */
+  userName(name: string): string | undefined;
+}
+
+/** A shape's rows of one chunk as engine inputs: each input names the chunk positions (slots) it came from. */
+export interface ShapedChunk {
+  inputs: Array<{ input: ContactInput; slots: number[] }>;
+  /** problems of single rows, by slot; a slot with an error feeds no input */
+  errors: Array<{ slot: number; error: ShapeError }>;
 }
 
 /**
@@ -36,11 +48,18 @@ export interface ImportShape {
   /** the target an engine error's canonical field came from, when the shape's targets are not canonical names */
   targetOfField?(canonicalField: string): string;
   /** the row as a contact input, or why it cannot be one */
-  toContactInput(
+  toContactInput?(
     record: Record<string, unknown>,
     row: number,
     context: ShapeContext,
   ): { input: ContactInput } | { errors: ShapeError[] };
+  /**
+   * A whole chunk's mapped rows at once, for shapes whose rows combine into one contact (Hobsons flat rows,
+   * grouped by Personal Identifier); a shape has this or `toContactInput`.
+   */
+  shapeChunk?(records: ReadonlyArray<Record<string, unknown>>, context: ShapeContext): ShapedChunk;
+  /** how the engine matches and records this shape's inputs, when not by the job's idProperty alone */
+  upsert?: Pick<UpsertOptions, "requireMatchKey" | "hooks" | "defaultReasons">;
 }
 
 const collectionTargets = new Set(["tags", "consents", "activities", "communications", "notes", "tasks"]);
@@ -173,8 +192,15 @@ export const nativeShape: ImportShape = {
   toContactInput(record, _row, context) {
     const errors: ShapeError[] = [];
     const input: ContactInput = { fields: {} };
-    for (const [target, raw] of Object.entries(record)) {
-      if (contactFieldsByName.has(target)) {
+    for (const target in record) {
+      const raw = record[target];
+      const spec = contactFieldsByName.get(target);
+      if (spec) {
+        // Text cells are most of a file: they skip the converter's result object (same rules as convertValue).
+        if (spec.type === "text" && typeof raw === "string") {
+          if (raw !== "") input.fields[target] = raw === "#N/A" ? null : raw;
+          continue;
+        }
         const converted = convertValue(target, raw, context);
         if ("error" in converted) errors.push(converted.error);
         else if (converted.value !== undefined) input.fields[target] = converted.value;
@@ -278,13 +304,14 @@ export const samShape: ImportShape = {
 
 /**
  * The shapes an import may name. A dialect's flat shape plugs in here: an `ImportShape` built on the
- * dialect's pure `mapping.ts` (as `samShape` above) and one line in this record. Nothing else in the job
- * code knows about shapes. Hobsons flat rows need the pre-processor's grouping of several rows into one
- * contact, which a per-row shape cannot do; ServiceStack's mapping needs its user lookups: both left to do.
+ * dialect's pure mapping (in its own folder, or as `samShape` above) and one line in this record. Nothing
+ * else in the job code knows about shapes.
  */
 export const importShapes: Readonly<Record<string, ImportShape>> = {
   native: nativeShape,
   sam: samShape,
+  hobsons: hobsonsFlatImportShape,
+  servicestack: serviceStackImportShape,
 };
 
 /** The shape a job names, or undefined. */

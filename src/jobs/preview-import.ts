@@ -1,4 +1,3 @@
-import type { ContactInput } from "../core/contact.js";
 import { TributaryError } from "../core/errors.js";
 import { parseIdProperty } from "../core/match-key.js";
 import { FileRejectedError, type RecordOutcome } from "../formats/records.js";
@@ -8,7 +7,8 @@ import type { RowStatus } from "../store/imports/import-results.js";
 import { checkImportRequest, type ImportRequest } from "./create-import.js";
 import { ColumnMapper } from "./header-mapping.js";
 import { readUploadRecords } from "./read-upload-records.js";
-import { loadReferenceLookup } from "./reference-lookup.js";
+import { loadShapeContext } from "./reference-lookup.js";
+import { columnName, prepareChunk, settleChunk } from "./shape-chunk.js";
 
 export const previewRows = 50;
 
@@ -31,7 +31,7 @@ export interface PreviewRow {
 export async function previewImport(store: Store, request: ImportRequest, body: AsyncIterable<Buffer>) {
   const { shape, idProperty } = checkImportRequest(request);
   const mapper = new ColumnMapper(shape, request.mapping ?? null);
-  const context = { references: await loadReferenceLookup(store, request.tenantId) };
+  const context = await loadShapeContext(store, request.tenantId);
   const outcomes = readUploadRecords(body, request.format);
   const sample: RecordOutcome[] = [];
   const columns = new Set<string>();
@@ -48,68 +48,42 @@ export async function previewImport(store: Store, request: ImportRequest, body: 
       ]);
     throw error;
   }
-  const rows: PreviewRow[] = [];
-  const inputs: ContactInput[] = [];
-  const slots: number[] = [];
-  for (const outcome of sample) {
-    if (outcome.kind === "error") {
-      rows.push({
-        row: outcome.row,
-        status: "error",
-        contactId: null,
-        errors: [{ code: outcome.code, field: null, message: outcome.message }],
-      });
-      continue;
-    }
-    const shaped = shape.toContactInput(mapper.apply(outcome.fields), outcome.row, context);
-    if ("errors" in shaped) {
-      rows.push({
-        row: outcome.row,
-        status: "error",
-        contactId: null,
-        errors: shaped.errors.map((e) => ({
-          code: e.code,
-          field: e.field ? (mapper.columnOf.get(e.field) ?? e.field) : null,
-          message: e.message,
-        })),
-      });
-      continue;
-    }
-    slots.push(rows.length);
-    rows.push({
-      row: outcome.row,
-      status: "unchanged",
-      contactId: null,
-      fields: { ...shaped.input.fields },
-      errors: [],
-    });
-    inputs.push(shaped.input);
-  }
+  const prepared = prepareChunk(shape, mapper, sample, context);
   await store.db
     .transaction()
     .execute(async (trx) => {
-      const outcome = await upsertContactsInTransaction(trx, inputs, {
+      const outcome = await upsertContactsInTransaction(trx, prepared.inputs, {
         tenantId: request.tenantId,
         idProperty: parseIdProperty(idProperty) as NonNullable<ReturnType<typeof parseIdProperty>>,
         mode: "partial",
         actor: request.actor,
-        fieldPath: (_i, field) => {
-          const target = shape.targetOfField?.(field) ?? field;
-          return mapper.columnOf.get(target) ?? target;
-        },
+        ...shape.upsert,
+        fieldPath: (_i, field) => columnName(mapper, shape.targetOfField?.(field) ?? field) ?? field,
       });
-      for (const result of outcome.results) {
-        const row = rows[slots[result.index]];
-        row.status = result.status;
-        // An id the rollback takes back would mislead; only matches of stored contacts are shown.
-        row.contactId = result.status === "created" ? null : (result.id ?? null);
-        row.errors = result.errors.map((e) => ({ code: e.code, field: e.field ?? null, message: e.message }));
-      }
+      settleChunk(prepared, outcome.results);
       throw new PreviewDone();
     })
     .catch((error) => {
       if (!(error instanceof PreviewDone)) throw error;
     });
+  const fieldsOf = new Map<number, Record<string, unknown>>();
+  for (const [i, slots] of prepared.inputSlots.entries())
+    for (const slot of slots) fieldsOf.set(slot, { ...prepared.inputs[i].fields });
+  const rows: PreviewRow[] = sample.map((outcome, slot) => {
+    const status = prepared.statuses[slot];
+    const row: PreviewRow = {
+      row: outcome.row,
+      status,
+      // An id the rollback takes back would mislead; only matches of stored contacts are shown.
+      contactId: status === "created" || status === "error" ? null : prepared.contactIds[slot] || null,
+      errors: prepared.errors
+        .filter((e) => e.row === outcome.row)
+        .map((e) => ({ code: e.code, field: e.field ?? null, message: e.message })),
+    };
+    const fields = fieldsOf.get(slot);
+    if (fields) row.fields = fields;
+    return row;
+  });
   const mapping = mapper.describe(columns);
   return {
     format: request.format,

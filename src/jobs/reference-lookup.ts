@@ -1,6 +1,7 @@
 import type { ReferenceKind } from "../core/contact-fields.js";
 import type { Store } from "../store/database.js";
 import { listReferenceItems, referenceKinds } from "../store/reference-items.js";
+import type { ShapeContext } from "./import-shapes.js";
 
 /** Finds a tenant's reference rows by name or code, case-insensitively, so files can say "Australia" or "AU". */
 export type ReferenceLookup = (kind: ReferenceKind, nameOrCode: string) => number | undefined;
@@ -21,4 +22,19 @@ export async function loadReferenceLookup(store: Store, tenantId: number): Promi
     byKind.set(kind, index);
   }
   return (kind, nameOrCode) => byKind.get(kind)?.get(nameOrCode.trim().toLowerCase());
+}
+
+/** What every shape may look up during a job: reference rows by name or code, and the tenant's user names. */
+export async function loadShapeContext(store: Store, tenantId: number): Promise<ShapeContext> {
+  const users = new Map<string, string>();
+  const rows = await store.db
+    .selectFrom("users")
+    .select("username")
+    .where("tenantId", "=", tenantId)
+    .execute();
+  for (const { username } of rows) users.set(username.trim().toLowerCase(), username);
+  return {
+    references: await loadReferenceLookup(store, tenantId),
+    userName: (name) => users.get(name.trim().toLowerCase()),
+  };
 }

@@ -1,5 +1,4 @@
 import { sql } from "kysely";
-import type { ContactInput } from "../core/contact.js";
 import { parseIdProperty } from "../core/match-key.js";
 import { FileRejectedError, type RecordOutcome } from "../formats/records.js";
 import { noteContactRowsWritten } from "../store/contacts/keep-statistics.js";
@@ -14,11 +13,12 @@ import {
   readUploadPieces,
   startImportRun,
 } from "../store/imports/import-jobs.js";
-import { type RowError, type RowStatus, writeChunkResults } from "../store/imports/import-results.js";
+import { type RowStatus, writeChunkResults } from "../store/imports/import-results.js";
 import { ColumnMapper } from "./header-mapping.js";
-import { importShapeNamed, type ShapeContext } from "./import-shapes.js";
+import { importShapeNamed } from "./import-shapes.js";
 import { ByteCounter, readUploadRecords } from "./read-upload-records.js";
-import { loadReferenceLookup } from "./reference-lookup.js";
+import { loadShapeContext } from "./reference-lookup.js";
+import { columnName, type PreparedChunk, prepareChunk, settleChunk } from "./shape-chunk.js";
 
 export interface RunImportOptions {
   /** source rows per chunk: one transaction writes the chunk's contacts, outcomes and checkpoint */
@@ -36,15 +36,6 @@ export interface RunImportOptions {
 export type RunEnd = "completed" | "failed" | "cancelled" | "stopped" | "superseded" | "not-runnable";
 
 export const defaultChunkRows = 2000;
-
-interface PreparedChunk {
-  chunk: RecordOutcome[];
-  statuses: RowStatus[];
-  contactIds: number[];
-  errors: RowError[];
-  inputs: ContactInput[];
-  inputSlots: number[];
-}
 
 class ChunkRefused extends Error {
   constructor(readonly end: RunEnd) {
@@ -76,52 +67,17 @@ export async function runImport(
     });
     return "failed";
   }
-  const context: ShapeContext = { references: await loadReferenceLookup(store, tenantId) };
+  const context = await loadShapeContext(store, tenantId);
   const mapper = new ColumnMapper(shape, job.mapping);
   const counter = new ByteCounter();
   const outcomes = readUploadRecords(counter.count(readUploadPieces(store.db, tenantId, jobId)), job.format);
 
   let checkpoint = job.checkpointRow;
 
-  /** The chunk's rows shaped into engine inputs; reader and shape errors are settled here already. */
-  const prepareChunk = (chunk: RecordOutcome[]): PreparedChunk => {
-    const prepared: PreparedChunk = {
-      chunk,
-      statuses: [],
-      contactIds: [],
-      errors: [],
-      inputs: [],
-      inputSlots: [],
-    };
-    for (const outcome of chunk) {
-      const slot = prepared.statuses.length;
-      prepared.statuses.push("error");
-      prepared.contactIds.push(0);
-      if (outcome.kind === "error") {
-        prepared.errors.push({ row: outcome.row, code: outcome.code, message: outcome.message });
-        continue;
-      }
-      const shaped = shape.toContactInput(mapper.apply(outcome.fields), outcome.row, context);
-      if ("errors" in shaped) {
-        for (const e of shaped.errors)
-          prepared.errors.push({
-            row: outcome.row,
-            code: e.code,
-            field: columnName(mapper, e.field),
-            message: e.message,
-          });
-        continue;
-      }
-      prepared.inputs.push(shaped.input);
-      prepared.inputSlots.push(slot);
-    }
-    return prepared;
-  };
+  const prepare = (chunk: RecordOutcome[]) => prepareChunk(shape, mapper, chunk, context);
 
-  const writeChunk = async (
-    { chunk, statuses, contactIds, errors, inputs, inputSlots }: PreparedChunk,
-    bytesRead: number,
-  ) => {
+  const writeChunk = async (prepared: PreparedChunk, bytesRead: number) => {
+    const { chunk, statuses, contactIds, errors, inputs } = prepared;
     const firstRow = chunk[0].row;
     const lastRow = chunk[chunk.length - 1].row;
     const written = await store.db.transaction().execute(async (trx) => {
@@ -137,18 +93,11 @@ export async function runImport(
         idProperty,
         mode: "partial",
         actor: job.actor,
+        ...shape.upsert,
         fieldPath: (_index, field) => columnName(mapper, shape.targetOfField?.(field) ?? field) ?? field,
       });
       if (job.dryRun) await sql`rollback to savepoint import_dry_run`.execute(trx);
-      for (const result of upserted.results) {
-        const slot = inputSlots[result.index];
-        const row = chunk[slot].row;
-        statuses[slot] = result.status;
-        contactIds[slot] = result.id ?? 0;
-        for (const e of result.errors)
-          errors.push({ row, code: e.code, field: e.field ?? null, message: e.message });
-      }
-      errors.sort((a, b) => a.row - b.row);
+      settleChunk(prepared, upserted.results);
       const count = (s: RowStatus) => statuses.filter((x) => x === s).length;
       const counts = {
         lastRow,
@@ -177,7 +126,7 @@ export async function runImport(
       if (outcome.row <= checkpoint) continue;
       chunk.push(outcome);
       if (chunk.length >= chunkRows) {
-        const prepared = prepareChunk(chunk);
+        const prepared = prepare(chunk);
         chunk = [];
         if (writing) await writing;
         if (options.shouldStop?.()) return "stopped";
@@ -187,7 +136,7 @@ export async function runImport(
       }
     }
     if (writing) await writing;
-    if (chunk.length > 0) await writeChunk(prepareChunk(chunk), counter.bytes);
+    if (chunk.length > 0) await writeChunk(prepare(chunk), counter.bytes);
   } catch (error) {
     if (error instanceof ChunkRefused) return error.end;
     if (error instanceof FileRejectedError) {
@@ -206,9 +155,4 @@ export async function runImport(
   const done = await getImportJob(store.db, tenantId, jobId);
   if (done) options.onChunk?.(done);
   return done?.state === "completed" ? "completed" : ((done?.state ?? "not-runnable") as RunEnd);
-}
-
-function columnName(mapper: ColumnMapper, field: string | undefined): string | undefined {
-  if (field === undefined) return undefined;
-  return mapper.columnOf.get(field) ?? field;
 }

@@ -104,6 +104,9 @@ const kindOf = new Map<string, Kind>([
   ["PackageCourses", "boolean"],
   ...Object.values(collections).flatMap((columns) => columns.map(([flat, , kind]) => [flat, kind] as const)),
 ]);
+/** Every member of `FlatContactUpsertDto`, as the page spells it. */
+export const flatRowFields: readonly string[] = [...kindOf.keys()];
+
 // Exact spellings first (the common case), then case-insensitively as Json.NET binds.
 const canonicalName = new Map(
   [...kindOf.keys()].flatMap((name) => [[name.toLowerCase(), name] as const, [name, name] as const]),

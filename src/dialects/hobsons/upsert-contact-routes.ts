@@ -2,11 +2,9 @@
 // updatecontact. Matching: CrmNumber, then StudentInstitutionId, then the scored PI match of
 // docs/matching.md, tuned by the vendor's query parameters.
 import type { FastifyInstance } from "fastify";
-import { type Kysely, sql, type Transaction } from "kysely";
-import type { ContactInput } from "../../core/contact.js";
+import { type Kysely, sql } from "kysely";
 import { type FieldError, fieldError, TributaryError } from "../../core/errors.js";
-import { normaliseName } from "../../core/name-similarity.js";
-import { defaultMatchOptions, type MatchOptions, pickBestMatch } from "../../core/score-match.js";
+import { defaultMatchOptions, type MatchOptions } from "../../core/score-match.js";
 import { actorOf, principalOf } from "../../http/principal.js";
 import { type UpsertResult, upsertContacts } from "../../store/contacts/upsert-contacts.js";
 import type { Store } from "../../store/database.js";
@@ -19,11 +17,12 @@ import {
 } from "./contact-upsert-dto.js";
 import { hobsonsMessage, invalidRequestMessage } from "./errors.js";
 import { studentIdScheme } from "./mapping.js";
+import { personalIdentifierKey, scoredMatch } from "./match-hooks.js";
 
 /** The most contacts `upsertcontacts` takes in one transaction. */
 export const maxUpsertContacts = 100;
 
-const upsertReasons = {
+export const upsertReasons = {
   heatStatusCreated: "Contact created through api/processes/upsertcontact",
   heatStatusChanged: "Heat status changed through api/processes/upsertcontact",
   contactStatusCreated: "Contact created through api/processes/upsertcontact",
@@ -178,80 +177,6 @@ async function resolveReferenceNames(
     }
   }
   return errors;
-}
-
-/** Normalised email + names + date of birth: two new inputs with the same one in a batch are one contact. */
-function personalIdentifierKey(input: ContactInput): string | null {
-  const email = typeof input.fields.email === "string" ? input.fields.email.trim().toLowerCase() : "";
-  if (!email) return null;
-  const f = input.fields;
-  return [
-    email,
-    normaliseName(f.givenName as string),
-    normaliseName(f.surname as string),
-    String(f.dateOfBirth ?? ""),
-  ].join("\u001f");
-}
-
-function scoredMatch(options: MatchOptions) {
-  return async (
-    trx: Transaction<Database>,
-    tenantId: number,
-    unmatched: Array<{ index: number; input: ContactInput }>,
-  ) => {
-    const found = new Map<number, number>();
-    const emails = [
-      ...new Set(
-        unmatched
-          .map((u) => u.input.fields.email)
-          .filter((e): e is string => typeof e === "string" && e.trim() !== "")
-          .map((e) => e.trim().toLowerCase()),
-      ),
-    ];
-    const surnames = [
-      ...new Set(
-        unmatched
-          .map((u) => u.input.fields.surname)
-          .filter((s): s is string => typeof s === "string" && s.trim() !== "")
-          .map((s) => s.trim().toLowerCase()),
-      ),
-    ];
-    const dobs = [
-      ...new Set(
-        unmatched.map((u) => u.input.fields.dateOfBirth).filter((d): d is string => typeof d === "string"),
-      ),
-    ];
-    if (emails.length === 0 && (surnames.length === 0 || dobs.length === 0)) return found;
-    // Candidates: the same email, or the same surname and date of birth (nothing else can reach a useful score).
-    const rows = await sql<{
-      id: number;
-      email: string | null;
-      givenName: string | null;
-      surname: string | null;
-      dateOfBirth: string | null;
-    }>`
-      select id, email, given_name, surname, date_of_birth from contacts
-      where tenant_id = ${tenantId} and (lower(email) = any(${emails}::text[])
-        or (lower(surname) = any(${surnames}::text[]) and date_of_birth = any(${dobs}::date[])))`.execute(
-      trx,
-    );
-    const candidates = rows.rows.map((r) => ({ ...r, id: Number(r.id) }));
-    for (const { index, input } of unmatched) {
-      const f = input.fields;
-      const best = pickBestMatch(
-        candidates,
-        {
-          email: f.email as string | null,
-          givenName: f.givenName as string | null,
-          surname: f.surname as string | null,
-          dateOfBirth: f.dateOfBirth as string | null,
-        },
-        options,
-      );
-      if (best) found.set(index, best.id);
-    }
-    return found;
-  };
 }
 
 /** The vendor's matching query parameters, case-insensitive as ASP.NET binds them. */

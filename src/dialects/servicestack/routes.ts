@@ -1,15 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { sql, type Transaction } from "kysely";
-import type { ContactInput } from "../../core/contact.js";
+import { sql } from "kysely";
 import { type FieldError, TributaryError } from "../../core/errors.js";
-import { matchKeyOf } from "../../core/match-key.js";
 import { validateContactInput } from "../../core/validate-contact.js";
 import { JsvSyntaxError, parseJsv } from "../../formats/jsv/index.js";
 import { actorOf, principalOf } from "../../http/principal.js";
-import { findByKeys, upsertContacts } from "../../store/contacts/upsert-contacts.js";
+import { upsertContacts } from "../../store/contacts/upsert-contacts.js";
 import type { Store } from "../../store/database.js";
 import { listReferenceItems } from "../../store/reference-items.js";
-import type { Database } from "../../store/schema.js";
 import { requiredRole, requireRole } from "./auth.js";
 import {
   type MappingLookups,
@@ -19,6 +16,7 @@ import {
   wireFieldName,
   wirePath,
 } from "./mapping.js";
+import { matchByPersonalIdentity } from "./match-personal-identity.js";
 import { requestDto } from "./request-dto.js";
 import { sendWire } from "./response-format.js";
 import {
@@ -162,27 +160,4 @@ function speakWire(error: FieldError): FieldError {
     field: wirePath(error.index, wire),
     message: error.message.replace(new RegExp(`^${name}\\b`), wire),
   };
-}
-
-/** Inputs without `regent_id` match the oldest contact with the same email, names and date of birth. */
-async function matchByPersonalIdentity(
-  trx: Transaction<Database>,
-  tenantId: number,
-  unmatched: Array<{ index: number; input: ContactInput }>,
-): Promise<Map<number, number>> {
-  const keys = new Map<number, string>();
-  for (const { index, input } of unmatched) {
-    if (input.identifiers?.[regentIdScheme] !== undefined) continue;
-    const key = matchKeyOf(input, "pi");
-    if (key !== null) keys.set(index, key);
-  }
-  const found = new Map<number, number>();
-  if (keys.size === 0) return found;
-  const rows = await findByKeys(trx, tenantId, "pi", [...new Set(keys.values())]);
-  const ids = new Map(rows.map((r) => [r.key, r.id]));
-  for (const [index, key] of keys) {
-    const id = ids.get(key);
-    if (id !== undefined) found.set(index, id);
-  }
-  return found;
 }

@@ -316,7 +316,8 @@ async function applyBatch(
   if (storedIds.length > 0) {
     // Read back only what this batch may change (plus the fields history and dialect clocks compare):
     // comparing 12 written fields needs 12 stored ones, not 100.
-    const wanted = new Set([...alwaysLoaded, ...live().flatMap(({ input }) => Object.keys(input.fields))]);
+    const wanted = new Set(alwaysLoaded);
+    for (const { input } of live()) for (const name in input.fields) wanted.add(name);
     const columns = contactFields.filter((f) => wanted.has(f.name)).map((f) => f.column);
     const rows = await sql<Record<string, unknown>>`
       select id, ${sql.raw(columns.join(", "))} from contacts where tenant_id = ${tenantId} and id = any(${storedIds}::bigint[])`.execute(
@@ -371,9 +372,12 @@ async function applyBatch(
     }
     const errors: FieldError[] = [];
     const current = target?.fields;
-    for (const [name, value] of Object.entries(input.fields)) {
+    // for…in, not Object.entries: a 45-field input would allocate 45 pairs per pass (measured in imports).
+    for (const name in input.fields) {
+      const value = input.fields[name];
+      if (value === null || typeof value !== "number") continue;
       const spec = contactFieldsByName.get(name);
-      if (spec?.type !== "reference" || value === null) continue;
+      if (spec?.type !== "reference") continue;
       const ref = refs.get(value as number);
       if (!ref || ref.kind !== spec.reference) {
         errors.push(
@@ -448,7 +452,8 @@ async function applyBatch(
         ),
       );
     }
-    for (const [name, value] of Object.entries(input.fields)) {
+    for (const name in input.fields) {
+      const value = input.fields[name];
       if (!sameValue(target.fields[name], value)) {
         target.fields[name] = value;
         target.dirty = true;
@@ -484,7 +489,9 @@ async function applyBatch(
   const updated = [...pending.values()].filter((p) => !p.isNew && p.dirty);
   if (created.length > 0) {
     const rows = created.map((p) => ({ ...p.fields, id: p.id }));
-    const set = recordsetFragments(new Set(created.flatMap((p) => Object.keys(p.fields))));
+    const names = new Set<string>();
+    for (const p of created) for (const name in p.fields) names.add(name);
+    const set = recordsetFragments(names);
     const columns = set.count > 0 ? `, ${set.columns}` : "";
     const values = set.count > 0 ? `, ${set.values}` : "";
     const definitions = set.count > 0 ? `, ${set.definitions}` : "";

@@ -1,0 +1,106 @@
+import type { ContactInput } from "../core/contact.js";
+import type { RecordOutcome } from "../formats/records.js";
+import type { UpsertResult } from "../store/contacts/upsert-contacts.js";
+import type { RowError, RowStatus } from "../store/imports/import-results.js";
+import type { ColumnMapper } from "./header-mapping.js";
+import type { ImportShape, ShapeContext, ShapedChunk } from "./import-shapes.js";
+
+/** A chunk of source rows made ready for the engine: reader and shape errors are settled already. */
+export interface PreparedChunk {
+  chunk: RecordOutcome[];
+  /** per slot (position in the chunk): the row's outcome, `error` until the engine says otherwise */
+  statuses: RowStatus[];
+  contactIds: number[];
+  errors: RowError[];
+  inputs: ContactInput[];
+  /** per input, the slots it came from (one, or several rows of one person for a grouping shape) */
+  inputSlots: number[][];
+}
+
+/** Maps and shapes a chunk's rows the same way for a job and for a preview. */
+export function prepareChunk(
+  shape: ImportShape,
+  mapper: ColumnMapper,
+  chunk: RecordOutcome[],
+  context: ShapeContext,
+): PreparedChunk {
+  const prepared: PreparedChunk = {
+    chunk,
+    statuses: new Array<RowStatus>(chunk.length).fill("error"),
+    contactIds: new Array<number>(chunk.length).fill(0),
+    errors: [],
+    inputs: [],
+    inputSlots: [],
+  };
+  const records: Array<Record<string, unknown>> = [];
+  const recordSlots: number[] = [];
+  for (const [slot, outcome] of chunk.entries()) {
+    if (outcome.kind === "error") {
+      prepared.errors.push({ row: outcome.row, code: outcome.code, message: outcome.message });
+      continue;
+    }
+    records.push(mapper.apply(outcome.fields));
+    recordSlots.push(slot);
+  }
+  const shaped = shapeRecords(shape, records, recordSlots, chunk, context);
+  for (const { slot, error } of shaped.errors) {
+    prepared.errors.push({
+      row: chunk[slot].row,
+      code: error.code,
+      field: columnName(mapper, error.field) ?? null,
+      message: error.message,
+    });
+  }
+  for (const { input, slots } of shaped.inputs) {
+    prepared.inputs.push(input);
+    prepared.inputSlots.push(slots);
+  }
+  return prepared;
+}
+
+function shapeRecords(
+  shape: ImportShape,
+  records: Array<Record<string, unknown>>,
+  recordSlots: number[],
+  chunk: RecordOutcome[],
+  context: ShapeContext,
+): ShapedChunk {
+  if (shape.shapeChunk) {
+    const grouped = shape.shapeChunk(records, context);
+    // The shape counts positions among the records it was given; the chunk also holds reader errors.
+    return {
+      inputs: grouped.inputs.map(({ input, slots }) => ({ input, slots: slots.map((s) => recordSlots[s]) })),
+      errors: grouped.errors.map(({ slot, error }) => ({ slot: recordSlots[slot], error })),
+    };
+  }
+  const toInput = shape.toContactInput;
+  if (!toInput) throw new Error(`import shape ${shape.name} has neither toContactInput nor shapeChunk`);
+  const out: ShapedChunk = { inputs: [], errors: [] };
+  for (const [i, record] of records.entries()) {
+    const slot = recordSlots[i];
+    const result = toInput(record, chunk[slot].row, context);
+    if ("errors" in result) for (const error of result.errors) out.errors.push({ slot, error });
+    else out.inputs.push({ input: result.input, slots: [slot] });
+  }
+  return out;
+}
+
+/** Writes the engine's results back onto the chunk's rows (every row of a grouped input shares its outcome). */
+export function settleChunk(prepared: PreparedChunk, results: readonly UpsertResult[]): void {
+  const { chunk, statuses, contactIds, errors, inputSlots } = prepared;
+  for (const result of results) {
+    for (const slot of inputSlots[result.index]) {
+      statuses[slot] = result.status;
+      contactIds[slot] = result.id ?? 0;
+      for (const e of result.errors)
+        errors.push({ row: chunk[slot].row, code: e.code, field: e.field ?? null, message: e.message });
+    }
+  }
+  errors.sort((a, b) => a.row - b.row);
+}
+
+/** The file's own column for a shape target or canonical field, so errors name what the user sees. */
+export function columnName(mapper: ColumnMapper, field: string | undefined): string | undefined {
+  if (field === undefined) return undefined;
+  return mapper.columnOf.get(field) ?? field;
+}

@@ -1,0 +1,193 @@
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createImport } from "../src/jobs/create-import.js";
+import { runImport } from "../src/jobs/run-import.js";
+import { createUser } from "../src/store/users.js";
+import { waitForImport } from "./helpers/import-files.js";
+import { openTestApp, type TestApp } from "./helpers/test-app.js";
+import { testEngines } from "./helpers/test-store.js";
+
+/** A CSV text from a header and rows of cells (no quoting needed by these tests' values). */
+const csv = (header: string[], rows: string[][]) =>
+  `${[header, ...rows].map((cells) => cells.join(",")).join("\n")}\n`;
+
+const flatHeader = [
+  "EmailAddress",
+  "Name",
+  "Surname",
+  "DateOfBirth",
+  "HeatStatus",
+  "CorrespondenceCountry",
+  "Tag",
+  "ConsentType",
+  "Consent",
+  "ActivityPreferenceNumber",
+  "ActivityCourse",
+];
+
+describe.each(testEngines)("import shapes of the vendor dialects on %s", (engine) => {
+  let t: TestApp;
+  let token: string;
+  const auth = () => ({ authorization: `Bearer ${token}` });
+
+  beforeAll(async () => {
+    t = await openTestApp(engine, `import_shapes_${engine}`);
+    token = await t.token();
+  });
+  afterAll(() => t.close());
+
+  const upload = (body: string, query: string) =>
+    t.app.inject({
+      method: "POST",
+      url: `/api/v1/imports${query}`,
+      headers: { ...auth(), "content-type": "text/csv" },
+      payload: body,
+    });
+  const contactByEmail = async (email: string) => {
+    const found = await t.app.inject({ url: `/api/v1/contacts?q=${email}`, headers: auth() });
+    const [hit] = found.json().data as Array<{ id: number }>;
+    if (!hit) return undefined;
+    return (await t.app.inject({ url: `/api/v1/contacts/${hit.id}`, headers: auth() })).json();
+  };
+  const errorLines = async (id: number) => {
+    const res = await t.app.inject({
+      url: `/api/v1/imports/${id}/results?only=errors&format=ndjson`,
+      headers: auth(),
+    });
+    return res.body
+      .trim()
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l));
+  };
+
+  it("hobsons: flat rows grouped by Personal Identifier into one contact each, children kept once", async () => {
+    const body = csv(flatHeader, [
+      [
+        "amy@example.edu",
+        "Amy",
+        "Ng",
+        "2001-04-05",
+        "Warm",
+        "Australia",
+        "Open Day",
+        "Email",
+        "true",
+        "1",
+        "BSc",
+      ],
+      ["bo@example.edu", "Bo", "Li", "2002-01-01", "", "NZ", "Open Day", "", "", "", ""],
+      ["amy@example.edu", "Amy", "Ng", "2001-04-05", "", "", "Webinar", "", "", "2", "BA"],
+      ["amy@example.edu", "Amy", "Ng", "2001-04-05", "", "", "Open Day", "", "", "", ""],
+      ["cy@example.edu", "Cy", "Oh", "31/02/2001", "", "", "", "", "", "", ""],
+      ["dee@example.edu", "Dee", "Ru", "", "Scorching", "", "", "", "", "", ""],
+    ]);
+    const res = await upload(body, "?shape=hobsons");
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ shape: "hobsons", idProperty: "student_institution_id" });
+    const done = await waitForImport(t.app, token, res.json().id);
+    // Rows are counted as rows: Amy's three rows each say "created" with her one contact id.
+    expect(done).toMatchObject({ state: "completed", rowsRead: 6, created: 4, failed: 2 });
+
+    const amy = await contactByEmail("amy@example.edu");
+    expect(amy).toMatchObject({ givenName: "Amy", surname: "Ng", dateOfBirth: "2001-04-05" });
+    expect(amy.tags.map((tag: { tag: string }) => tag.tag).sort()).toEqual(["Open Day", "Webinar"]);
+    expect(amy.consents).toMatchObject([{ type: "Email", granted: true }]);
+    // PackageCourses defaults to true: one activity holding both courses.
+    expect(amy.activities).toHaveLength(1);
+    expect(amy.activities[0].courses).toHaveLength(2);
+    expect((await contactByEmail("bo@example.edu")).tags).toMatchObject([{ tag: "Open Day" }]);
+
+    const errors = await errorLines(res.json().id);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        row: 5,
+        status: "error",
+        errorCode: "CONTACT_DATE_INVALID",
+        field: "DateOfBirth",
+      }),
+      expect.objectContaining({
+        row: 6,
+        status: "error",
+        errorCode: "CONTACT_REFERENCE_UNKNOWN",
+        field: "HeatStatus",
+        message: expect.stringContaining("'Scorching'"),
+      }),
+    ]);
+    expect(await contactByEmail("cy@example.edu")).toBeUndefined();
+
+    // The same file again changes nothing: no second contact, no duplicate children.
+    const again = await waitForImport(t.app, token, (await upload(body, "?shape=hobsons")).json().id);
+    expect(again).toMatchObject({ state: "completed", created: 0, unchanged: 4, failed: 2 });
+    const amyAgain = await contactByEmail("amy@example.edu");
+    expect(amyAgain.id).toBe(amy.id);
+    expect(amyAgain.tags).toHaveLength(2);
+    expect(amyAgain.activities).toHaveLength(1);
+  });
+
+  it("hobsons: a person whose rows fall into two chunks is still one contact", async () => {
+    const rows = [
+      ["eve@example.edu", "Eve", "Ho", "1999-09-09", "", "", "Tag A", "", "", "", ""],
+      ["fay@example.edu", "Fay", "Yu", "1998-08-08", "", "", "", "", "", "", ""],
+      ["gus@example.edu", "Gus", "Po", "1997-07-07", "", "", "", "", "", "", ""],
+      ["eve@example.edu", "Eve", "Ho", "1999-09-09", "", "", "Tag B", "", "", "", ""],
+    ];
+    const job = await createImport(
+      t.store,
+      { tenantId: t.tenant.id, actor: "test", format: "csv", shape: "hobsons" },
+      Readable.from([Buffer.from(csv(flatHeader, rows))]),
+    );
+    expect(await runImport(t.store, t.tenant.id, job.id, { chunkRows: 2 })).toBe("completed");
+    const eve = await contactByEmail("eve@example.edu");
+    expect(eve.tags.map((tag: { tag: string }) => tag.tag).sort()).toEqual(["Tag A", "Tag B"]);
+    const search = await t.app.inject({ url: "/api/v1/contacts?q=eve@example.edu", headers: auth() });
+    expect(search.json().data).toHaveLength(1);
+  });
+
+  it("servicestack: upserts by regent_id, else by email + names + date of birth, as the endpoint does", async () => {
+    await createUser(t.store.db, {
+      tenantId: t.tenant.id,
+      username: "owner.one",
+      passwordHash: null,
+      roles: ["REGISUserRole"],
+    });
+    const header = [
+      "regent_id",
+      "first_name",
+      "last_name",
+      "email",
+      "dob",
+      "country",
+      "owning_username",
+      "no_mail",
+    ];
+    const first = csv(header, [
+      ["101", "Hal", "Ito", "hal@example.edu", "1980-01-02", "Australia", "OWNER.ONE", "True"],
+      ["", "Ida", "Vo", "ida@example.edu", "1981-03-04", "nz", "", ""],
+      ["0", "Jo", "Wu", "jo@example.edu", "0001-01-01", "", "nobody", ""],
+      ["", "Kit", "Xi", "kit@example.edu", "1990-13-45", "", "", "Maybe"],
+    ]);
+    const res = await upload(first, "?shape=servicestack");
+    expect(res.statusCode).toBe(202);
+    const done = await waitForImport(t.app, token, res.json().id);
+    expect(done).toMatchObject({ state: "completed", rowsRead: 4, created: 2, failed: 2 });
+    const hal = await contactByEmail("hal@example.edu");
+    expect(hal).toMatchObject({ identifiers: { regent_id: "101" }, owner: "owner.one", noMail: true });
+    expect(await contactByEmail("jo@example.edu")).toBeUndefined();
+    const errors = await errorLines(res.json().id);
+    expect(errors.map((e) => [e.row, e.errorCode, e.field])).toEqual([
+      [3, "CONTACT_REFERENCE_UNKNOWN", "owning_username"],
+      [4, "CONTACT_DATE_INVALID", "dob"],
+      [4, "CONTACT_FIELD_INVALID", "no_mail"],
+    ]);
+
+    // Hal by regent_id, Ida (no regent_id) by her personal identity: both updated, nobody new.
+    const second = csv(header, [
+      ["101", "Hal", "Ito", "hal.new@example.edu", "1980-01-02", "", "", ""],
+      ["", "Ida", "Vo", "ida@example.edu", "1981-03-04", "Australia", "", ""],
+    ]);
+    const again = await waitForImport(t.app, token, (await upload(second, "?shape=servicestack")).json().id);
+    expect(again).toMatchObject({ state: "completed", created: 0, updated: 2, failed: 0 });
+    expect((await contactByEmail("hal.new@example.edu")).id).toBe(hal.id);
+  });
+});
