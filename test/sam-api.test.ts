@@ -1,6 +1,7 @@
 import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../src/auth/password-hash.js";
+import { hashToken } from "../src/auth/token-secret.js";
 import { readConfig } from "../src/config.js";
 import { samDialect } from "../src/dialects/sam/index.js";
 import { buildApp } from "../src/http/app.js";
@@ -125,11 +126,11 @@ async function samUser(
 }
 
 /** A server with only the SAM dialect, on an existing store, reading a clock the test moves. */
-async function samAppWithClock(store: Store, now: () => Date) {
+async function samAppWithClock(store: Store, now: () => Date, env: NodeJS.ProcessEnv = {}) {
   const app = Fastify();
   app.setValidatorCompiler(validatorCompiler);
   registerJsonBodyParser(app);
-  await app.register(samDialect, { prefix: "/rest", store, config: readConfig({}), now });
+  await app.register(samDialect, { prefix: "/rest", store, config: readConfig(env), now });
   await app.ready();
   return app;
 }
@@ -161,6 +162,12 @@ const samError = (exception: string, errorCode: number, message: string, errors?
   message,
   ...(errors && { errors }),
 });
+
+const invalidToken = samError(
+  "WSInvalidAuthTokenException",
+  1006,
+  "Invalid or expired authentication token.",
+);
 
 describe.each(testEngines)("SAM dialect on %s", (engine) => {
   let t: TestApp;
@@ -226,28 +233,36 @@ describe.each(testEngines)("SAM dialect on %s", (engine) => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe("");
+    expect(res.headers["x-nextinteract-authtoken-expiry-seconds"]).toBe("1800");
     const jsonToken = res.headers["x-nextinteract-authtoken"] as string;
     expect((await upsert(t.app, jsonToken, [])).json()).toEqual([]);
   });
 
   it("the page's sample: created, reposted unchanged, older clock skipped, read back field by field", async () => {
+    const before = await contactCount();
     const first = await upsert(t.app, token, pageSample);
     expect(first.statusCode).toBe(200);
     expect(first.json()).toEqual([
       { recordId: "CRMID-123", rowsAffected: 1 },
       { recordId: "CRMID-456", rowsAffected: 1 },
     ]);
+    expect(await contactCount()).toBe(before + 2);
+
     const again = await upsert(t.app, token, pageSample);
-    expect(again.json()).toEqual(first.json());
+    expect([again.statusCode, again.json()]).toEqual([200, first.json()]);
+    expect(await contactCount()).toBe(before + 2);
     const [aaron] = await findByExternalId("CRMID-123");
+    const [leo] = await findByExternalId("CRMID-456");
     expect(await findByExternalId("CRMID-123")).toHaveLength(1);
     expect(await findByExternalId("CRMID-456")).toHaveLength(1);
+    const saved = [await readNative(aaron.id), await readNative(leo.id)];
 
     const older = JSON.parse(pageSample) as Array<Record<string, unknown>>;
     for (const record of older) {
       record.contactModified = 1416018840029;
       record.firstname = "Overwritten";
       record.countryCode = "NZ";
+      record.notes = "stale";
     }
     const stale = await upsert(t.app, token, older);
     expect(stale.statusCode).toBe(200);
@@ -255,6 +270,9 @@ describe.each(testEngines)("SAM dialect on %s", (engine) => {
       { recordId: "CRMID-123", rowsAffected: 0 },
       { recordId: "CRMID-456", rowsAffected: 0 },
     ]);
+    // Nothing at all changed, not even the bookkeeping.
+    expect([await readNative(aaron.id), await readNative(leo.id)]).toEqual(saved);
+    expect(await contactCount()).toBe(before + 2);
 
     const au = await t.app.inject({
       url: "/api/v1/reference/country?limit=500",
@@ -262,30 +280,74 @@ describe.each(testEngines)("SAM dialect on %s", (engine) => {
     });
     const countryId = (code: string) =>
       (au.json().data as Array<{ id: number; code: string }>).find((c) => c.code === code)?.id;
-    const stored = await readNative(aaron.id);
-    expect(stored).toMatchObject({
-      identifiers: { external_id: "CRMID-123" },
-      givenName: "TestContact",
-      surname: "McMullen",
-      email: "aaron@interact.technology",
+    expect(countryId("AU")).toEqual(expect.any(Number));
+    // Every ContactJSON field of the sample, in the page's order, as the native API reads it back.
+    const fromSample = (values: {
+      externalId: string;
+      firstname: string;
+      lastname: string;
+      specialty: string;
+      email: string;
+    }) => ({
+      workCountryId: countryId("AU"),
+      otherCountryId: null,
+      identifiers: { external_id: values.externalId },
+      contactType: null,
+      prefix: null,
+      givenName: values.firstname,
+      surname: values.lastname,
+      phoneMobile: null,
+      phoneWork: null,
+      phoneOther: null,
+      department: null,
       profession: "Doctor",
-      specialty: "Oncologist",
+      specialty: values.specialty,
       category: "Sat Nov 15 13:34:00 EST 2014",
+      email: values.email,
+      emailSecondary: null,
+      company: null,
       workLine1: "100 Test Street",
       workLine2: "North Sydney",
       workLine3: null,
       workCity: "Sydney",
       workState: null,
       workPostcode: "2061",
-      workCountryId: countryId("AU"),
-      otherCountryId: null,
-      prefix: null,
-      contactType: null,
+      owner: null,
+      remarks: null,
+      facebookId: null,
       dateOfBirth: null,
-      sourceModifiedAt: new Date(1416018840030).toISOString(),
+      webPage: null,
+      otherLine1: null,
+      otherLine2: null,
+      otherLine3: null,
+      otherCity: null,
+      otherState: null,
+      otherPostcode: null,
+      faxWork: null,
+      twitterId: null,
       sourceCreatedAt: null,
+      sourceCreatedBy: null,
+      sourceModifiedAt: new Date(1416018840030).toISOString(),
+      sourceModifiedBy: null,
     });
-    expect(countryId("AU")).toEqual(expect.any(Number));
+    expect(saved[0]).toMatchObject(
+      fromSample({
+        externalId: "CRMID-123",
+        firstname: "TestContact",
+        lastname: "McMullen",
+        specialty: "Oncologist",
+        email: "aaron@interact.technology",
+      }),
+    );
+    expect(saved[1]).toMatchObject(
+      fromSample({
+        externalId: "CRMID-456",
+        firstname: "LeoTestContact",
+        lastname: "Chen",
+        specialty: "Cardiologist",
+        email: "leo@interact.technology",
+      }),
+    );
   });
 
   it("every ContactJSON field lands in the canonical model and reads back through the native API", async () => {
@@ -428,6 +490,19 @@ describe.each(testEngines)("SAM dialect on %s", (engine) => {
     const [contact] = await findByExternalId("SHARED-1");
     expect((await readNative(contact.id)).givenName).toBe("Mine");
     expect(await findByExternalId("SHARED-1")).toHaveLength(1);
+    const theirsRead = await t.app.inject({
+      url: "/api/v1/contacts?q=SHARED-1",
+      headers: { authorization: `Bearer ${await t.token(["contacts:read"], other.id)}` },
+    });
+    expect(theirsRead.json().data).toMatchObject([{ givenName: "Theirs" }]);
+    expect(theirsRead.json().data[0].id).not.toBe(contact.id);
+
+    // Matching by email1 + names stays inside the company too.
+    const person = { firstname: "Same", lastname: "Person", email1: `same.${engine}@clinic.example` };
+    const [{ recordId: mineId }] = (await upsert(t.app, mine, [{ ...person, phone: "mine" }])).json();
+    const [{ recordId: theirsId }] = (await upsert(t.app, theirs, [{ ...person, phone: "theirs" }])).json();
+    expect(theirsId).not.toBe(mineId);
+    expect((await readNative(mineId)).phoneWork).toBe("mine");
   });
 
   it("one email and password in two companies logs in to the oldest account", async () => {
@@ -485,6 +560,38 @@ describe.each(testEngines)("SAM dialect on %s", (engine) => {
     }
   });
 
+  it("TRIBUTARY_SAM_SESSION_SECONDS sets the idle lifetime and the expiry header (fake clock)", async () => {
+    let now = Date.now();
+    const app = await samAppWithClock(t.store, () => new Date(now), { TRIBUTARY_SAM_SESSION_SECONDS: "60" });
+    try {
+      const res = await loginForm(app, await samUser(t.store, t.tenant.id));
+      expect(res.statusCode).toBe(200);
+      expect(res.headers["x-nextinteract-authtoken-expiry-seconds"]).toBe("60");
+      const session = res.headers["x-nextinteract-authtoken"] as string;
+      now += 50_000;
+      expect((await upsert(app, session, [])).statusCode).toBe(200);
+      now += 61_000;
+      const expired = await upsert(app, session, []);
+      expect([expired.statusCode, expired.json()]).toEqual([401, invalidToken]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("the session token is stored only as its SHA-256 hash", async () => {
+    const session = await login(await samUser(t.store, t.tenant.id));
+    const rows = await t.store.db
+      .selectFrom("apiTokens")
+      .selectAll()
+      .where("tenantId", "=", t.tenant.id)
+      .where("kind", "=", "sam-session")
+      .execute();
+    const mine = rows.filter((r) => Buffer.from(r.tokenHash).equals(hashToken(session)));
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ idleTimeoutSeconds: 1800, revokedAt: null });
+    expect(JSON.stringify(rows)).not.toContain(session.split("_").at(-1));
+  });
+
   it("five failed logins in 15 minutes lock the account for 15 minutes, across a restart", async () => {
     const email = await samUser(t.store, t.tenant.id);
     const failed = samError(
@@ -513,12 +620,49 @@ describe.each(testEngines)("SAM dialect on %s", (engine) => {
     } finally {
       await restarted.close();
     }
+    const almost = await samAppWithClock(t.store, () => new Date(Date.now() + 14 * 60_000));
+    try {
+      const res = await loginForm(almost, email);
+      expect([res.statusCode, res.json()]).toEqual([401, locked]);
+    } finally {
+      await almost.close();
+    }
     const later = await samAppWithClock(t.store, () => new Date(Date.now() + 15 * 60_000 + 1_000));
     try {
       expect((await loginForm(later, email)).statusCode).toBe(200);
     } finally {
       await later.close();
     }
+  });
+
+  it("the failure counter survives a restart: three failures before it and two after lock", async () => {
+    const email = await samUser(t.store, t.tenant.id);
+    for (let attempt = 1; attempt <= 3; attempt += 1)
+      expect((await loginForm(t.app, email, "wrong")).json().exception).toBe(
+        "WSAuthenticationFailedException",
+      );
+    const restarted = await buildApp({ store: t.store, config: readConfig({}) });
+    try {
+      expect((await loginForm(restarted, email, "wrong")).json().exception).toBe(
+        "WSAuthenticationFailedException",
+      );
+      const fifth = await loginForm(restarted, email, "wrong");
+      expect([fifth.statusCode, fifth.json().exception]).toEqual([401, "WSAccountLockedException"]);
+      expect((await loginForm(restarted, email)).json().exception).toBe("WSAccountLockedException");
+    } finally {
+      await restarted.close();
+    }
+  });
+
+  it("a successful login resets the failure counter", async () => {
+    const email = await samUser(t.store, t.tenant.id);
+    for (let attempt = 1; attempt <= 4; attempt += 1)
+      expect((await loginForm(t.app, email, "wrong")).statusCode).toBe(401);
+    expect((await loginForm(t.app, email)).statusCode).toBe(200);
+    for (let attempt = 1; attempt <= 4; attempt += 1)
+      expect((await loginForm(t.app, email, "wrong")).json().exception).toBe(
+        "WSAuthenticationFailedException",
+      );
   });
 
   it("failures spread over more than 15 minutes do not lock", async () => {
@@ -581,6 +725,17 @@ describe.each(testEngines)("SAM dialect on %s", (engine) => {
         ],
       ),
     },
+    {
+      title: "a NUL in uEmail",
+      payload: "uEmail=a%00%40b.example&uPassword=x&appCode=NI&version=1",
+      status: 400,
+      body: samError(
+        "WSInvalidParameterException",
+        1002,
+        "Invalid parameter supplied to service. field uEmail: uEmail contains a NUL (U+0000) character",
+        [{ field: "uEmail", message: "uEmail contains a NUL (U+0000) character" }],
+      ),
+    },
   ];
   it.each(loginCases)("loginUser with $title → $status", async ({ payload, status, body }) => {
     const res = await t.app.inject({
@@ -594,6 +749,12 @@ describe.each(testEngines)("SAM dialect on %s", (engine) => {
     expect(res.body).toContain(`"errorCode":${body.errorCode}.0`);
   });
 
+  it("a user with the admin role may upsert without SamApiUser", async () => {
+    const session = await login(await samUser(t.store, t.tenant.id, { roles: ["admin"] }));
+    const res = await upsert(t.app, session, [{ externalId: "ADMIN-1", firstname: "Root" }]);
+    expect([res.statusCode, res.json()]).toEqual([200, [{ recordId: "ADMIN-1", rowsAffected: 1 }]]);
+  });
+
   it("a user without the SAM role gets WSInsufficientPermissionsException", async () => {
     const session = await login(await samUser(t.store, t.tenant.id, { roles: ["contacts:read"] }));
     const res = await upsert(t.app, session, pageSample);
@@ -603,11 +764,6 @@ describe.each(testEngines)("SAM dialect on %s", (engine) => {
     );
   });
 
-  const invalidToken = samError(
-    "WSInvalidAuthTokenException",
-    1006,
-    "Invalid or expired authentication token.",
-  );
   const bad = (message: string, errors: unknown[]) =>
     samError(
       "WSInvalidParameterException",
@@ -707,6 +863,72 @@ describe.each(testEngines)("SAM dialect on %s", (engine) => {
       ),
     },
     {
+      title: "a contactModified in the year 10000 in the second record",
+      body: [...record({}), { externalId: "BAD-2", contactModified: 253402300800000 }],
+      status: 400,
+      expected: bad(
+        "record 1 (externalId 'BAD-2'), field contactModified: contactModified 253402300800000 is outside the years 0001 to 9999 (epoch milliseconds -62135596800000 to 253402300799999)",
+        [
+          {
+            record: 1,
+            externalId: "BAD-2",
+            field: "contactModified",
+            message:
+              "contactModified 253402300800000 is outside the years 0001 to 9999 (epoch milliseconds -62135596800000 to 253402300799999)",
+          },
+        ],
+      ),
+    },
+    {
+      title: "a numeric externalId too large to read exactly",
+      body: "[" + '{"externalId": 12345678901234567890, "firstname": "Big"}' + "]",
+      status: 400,
+      expected: bad(
+        "record 0 (externalId '12345678901234567000'), field externalId: externalId 12345678901234567000 is too large a number to read exactly; send it as a string",
+        [
+          {
+            record: 0,
+            externalId: "12345678901234567000",
+            field: "externalId",
+            message:
+              "externalId 12345678901234567000 is too large a number to read exactly; send it as a string",
+          },
+        ],
+      ),
+    },
+    {
+      title: "an unpaired surrogate in lastname",
+      body: record({ lastname: "Ch\ud800en" }),
+      status: 400,
+      expected: bad(
+        "record 0 (externalId 'BAD-1'), field lastname: lastname contains an unpaired surrogate (it is not valid Unicode)",
+        [
+          {
+            record: 0,
+            externalId: "BAD-1",
+            field: "lastname",
+            message: "lastname contains an unpaired surrogate (it is not valid Unicode)",
+          },
+        ],
+      ),
+    },
+    {
+      title: "an unknown otherCountryCode",
+      body: record({ otherCountryCode: "ZZ" }),
+      status: 400,
+      expected: bad(
+        "record 0 (externalId 'BAD-1'), field otherCountryCode: otherCountryCode 'ZZ' is not an ISO 3166-1 alpha-2 country code",
+        [
+          {
+            record: 0,
+            externalId: "BAD-1",
+            field: "otherCountryCode",
+            message: "otherCountryCode 'ZZ' is not an ISO 3166-1 alpha-2 country code",
+          },
+        ],
+      ),
+    },
+    {
       title: "an unknown field",
       body: record({ nickname: "Baddie" }),
       status: 400,
@@ -754,6 +976,67 @@ describe.each(testEngines)("SAM dialect on %s", (engine) => {
     expect(res.statusCode).toBe(400);
     expect(res.json().exception).toBe("WSInvalidParameterException");
   });
+
+  // Values JavaScript holds but PostgreSQL does not, and shapes no record has: each is refused on its
+  // record and field (`where`), never later by the database and never as a 5xx.
+  const hostile: Array<{ title: string; body: unknown; where?: { record: number; field?: string } }> = [
+    {
+      title: "contactModified at JavaScript's last day",
+      body: [{ externalId: "H-1", contactModified: 8.64e15 }],
+      where: { record: 0, field: "contactModified" },
+    },
+    {
+      title: "contactCreated before the year 0001",
+      body: [{ externalId: "H-2", contactCreated: -62198755200000 }],
+      where: { record: 0, field: "contactCreated" },
+    },
+    {
+      title: "dateOfBirth in the year 10000",
+      body: [{ externalId: "H-3", dateOfBirth: 253402300800000 }],
+      where: { record: 0, field: "dateOfBirth" },
+    },
+    {
+      title: "a 10,000-character externalId",
+      body: [{ externalId: "x".repeat(10_000) }],
+      where: { record: 0, field: "externalId" },
+    },
+    {
+      title: "a NUL in externalId",
+      body: [{ externalId: "a\u0000b" }],
+      where: { record: 0, field: "externalId" },
+    },
+    {
+      title: "a NUL in email1 without externalId",
+      body: [{ email1: "a\u0000@b.example", firstname: "N" }],
+      where: { record: 0, field: "email1" },
+    },
+    {
+      title: "an unpaired surrogate in email1 without externalId",
+      body: [{ email1: "a\udc00@b.example" }],
+      where: { record: 0, field: "email1" },
+    },
+    {
+      title: "an object as externalId",
+      body: [{ externalId: { id: 1 } }],
+      where: { record: 0, field: "externalId" },
+    },
+    { title: "null as a record", body: [null], where: { record: 0 } },
+    { title: "a __proto__ key", body: '[{"__proto__": {"admin": true}, "externalId": "H-4"}]' },
+  ];
+  it.each(hostile)(
+    "upsert with $title → WSInvalidParameterException, nothing written",
+    async ({ body, where }) => {
+      const before = await contactCount();
+      const res = await upsert(t.app, token, body);
+      expect(res.statusCode).toBe(400);
+      const answer = res.json();
+      expect(answer).toMatchObject({ exception: "WSInvalidParameterException", errorCode: 1002 });
+      expect(
+        answer.errors?.map((e: Record<string, unknown>) => ({ record: e.record, field: e.field })),
+      ).toEqual(where && [{ record: where.record, field: where.field }]);
+      expect(await contactCount()).toBe(before);
+    },
+  );
 
   it("two records of one request without externalId and the same email and names are one contact", async () => {
     const person = { firstname: "Twin", lastname: "Record", email1: "twin.record@example.org" };

@@ -147,6 +147,16 @@ describe("SAM ContactJSON → canonical", () => {
       identifiers: { external_id: "42" },
     },
     { title: "contactId is ignored", wire: { contactId: 77 }, fields: {} },
+    {
+      title: "clocks at the edges of the years 0001 and 9999",
+      wire: { contactCreated: -62135596800000, contactModified: 253402300799999 },
+      fields: { sourceCreatedAt: "0001-01-01T00:00:00.000Z", sourceModifiedAt: "9999-12-31T23:59:59.999Z" },
+    },
+    {
+      title: "a surrogate pair (an emoji) is fine",
+      wire: { firstname: "Ada \u{1F600}" },
+      fields: { givenName: "Ada \u{1F600}" },
+    },
   ];
   it.each(cases)("$title", ({ wire, fields, identifiers }) => {
     const { input, problems } = toCanonical(wire, countryIdOf);
@@ -178,7 +188,34 @@ describe("SAM ContactJSON → canonical", () => {
       title: "clock out of range",
       wire: { contactCreated: 9e15 },
       field: "contactCreated",
-      message: "contactCreated must be epoch milliseconds",
+      message:
+        "contactCreated 9000000000000000 is outside the years 0001 to 9999 (epoch milliseconds -62135596800000 to 253402300799999)",
+    },
+    {
+      title: "clock in the year 10000 (a JavaScript date, not a PostgreSQL one)",
+      wire: { contactModified: 253402300800000 },
+      field: "contactModified",
+      message:
+        "contactModified 253402300800000 is outside the years 0001 to 9999 (epoch milliseconds -62135596800000 to 253402300799999)",
+    },
+    {
+      title: "clock before the year 0001",
+      wire: { contactModified: -62135596800001 },
+      field: "contactModified",
+      message:
+        "contactModified -62135596800001 is outside the years 0001 to 9999 (epoch milliseconds -62135596800000 to 253402300799999)",
+    },
+    {
+      title: "a numeric externalId past 2^53 (already rounded by JSON)",
+      wire: { externalId: 2 ** 53 },
+      field: "externalId",
+      message: "externalId 9007199254740992 is too large a number to read exactly; send it as a string",
+    },
+    {
+      title: "an unpaired surrogate in a text field",
+      wire: { lastname: "Ch\ud800en" },
+      field: "lastname",
+      message: "lastname contains an unpaired surrogate (it is not valid Unicode)",
     },
     {
       title: "impossible date of birth",

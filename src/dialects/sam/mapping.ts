@@ -61,6 +61,15 @@ const byFields: ReadonlyArray<readonly [wire: string, canonical: string]> = [
   ["contactModifiedBy", "sourceModifiedBy"],
 ];
 
+// The range PostgreSQL's timestamptz can hold and JavaScript writes as a plain ISO date (years 0001-9999):
+// a clock outside it would fail in the database, after the record and field can no longer be named.
+const earliestClockMs = Date.parse("0001-01-01T00:00:00.000Z");
+const latestClockMs = Date.parse("9999-12-31T23:59:59.999Z");
+
+// An unpaired UTF-16 surrogate is not Unicode: PostgreSQL refuses it only when the batch is written,
+// as a whole-request error. With the u flag a proper pair is one code point, so only lone halves match.
+const unpairedSurrogate = /\p{Cs}/u;
+
 /** The identifier scheme SAM's `externalId` lives in. */
 export const externalIdScheme = "external_id";
 
@@ -139,6 +148,9 @@ export function toCanonical(
 ): { input: ContactInput; problems: WireFieldProblem[] } {
   const fields: Record<string, ScalarValue> = {};
   const problems: WireFieldProblem[] = [];
+  for (const [w, value] of Object.entries(wire))
+    if (w !== "contactId" && typeof value === "string" && unpairedSurrogate.test(value))
+      problems.push({ field: w, message: `${w} contains an unpaired surrogate (it is not valid Unicode)` });
   for (const [w, c] of textFields) if (wire[w] !== undefined) fields[c] = wire[w] as string | null;
   for (const [w, c] of countryFields) {
     const value = wire[w];
@@ -156,10 +168,14 @@ export function toCanonical(
   for (const [w, c] of clockFields) {
     const value = wire[w];
     if (value === undefined || value === null) continue;
-    const date = typeof value === "number" && Number.isInteger(value) ? new Date(value) : undefined;
-    if (!date || Number.isNaN(date.getTime()))
+    if (typeof value !== "number" || !Number.isInteger(value))
       problems.push({ field: w, message: `${w} must be epoch milliseconds` });
-    else fields[c] = date.toISOString();
+    else if (value < earliestClockMs || value > latestClockMs)
+      problems.push({
+        field: w,
+        message: `${w} ${value} is outside the years 0001 to 9999 (epoch milliseconds ${earliestClockMs} to ${latestClockMs})`,
+      });
+    else fields[c] = new Date(value).toISOString();
   }
   for (const [w, c] of byFields) {
     const value = wire[w];
@@ -175,6 +191,12 @@ export function toCanonical(
     else fields.dateOfBirth = date;
   }
   const input: ContactInput = { fields };
+  // JSON numbers past 2^53 arrive already rounded: two partner ids would silently become one contact.
+  if (typeof wire.externalId === "number" && !Number.isSafeInteger(wire.externalId))
+    problems.push({
+      field: "externalId",
+      message: `externalId ${wire.externalId} is too large a number to read exactly; send it as a string`,
+    });
   const externalId = externalIdOf(wire);
   if (externalId !== undefined) input.identifiers = { [externalIdScheme]: externalId };
   return { input, problems };

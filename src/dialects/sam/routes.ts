@@ -120,6 +120,13 @@ function readLogin(body: unknown): { email: string; password: string } {
       field: "uEmail",
       message: "uEmail is longer than 255 characters",
     });
+  // PostgreSQL text cannot hold NUL: the user lookup would fail with the database's words instead.
+  if (uEmail.includes("\u0000"))
+    invalid.push({
+      code: "CONTACT_FIELD_INVALID",
+      field: "uEmail",
+      message: "uEmail contains a NUL (U+0000) character",
+    });
   // The vendor caps passwords at 30; Tributary's own users may have longer ones, but not unbounded.
   if (uPassword.length > 1024)
     invalid.push({ code: "CONTACT_FIELD_TOO_LONG", field: "uPassword", message: "uPassword is too long" });
