@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseJsv } from "../src/formats/jsv/index.js";
 import { issueToken } from "../src/store/api-tokens.js";
 import { createTenant } from "../src/store/tenants.js";
 import { ssContact, ssUser } from "./helpers/servicestack-fixtures.js";
@@ -68,19 +69,36 @@ describe.each(testEngines)("ServiceStack auth on %s", (engine) => {
   });
 
   it.each([
-    "/auth/credentials.json",
-    "/auth.json",
-    "/json/reply/Authenticate",
-    "/api/Authenticate",
-    "/api/authenticate.json",
-  ])("%s signs in too", async (url) => {
+    { url: "/auth", format: "json" },
+    { url: "/auth/credentials.json", format: "json" },
+    { url: "/auth.json", format: "json" },
+    { url: "/json/reply/Authenticate", format: "json" },
+    { url: "/api/Authenticate", format: "json" },
+    { url: "/api/authenticate.json", format: "json" },
+    { url: "/auth/credentials.jsv", format: "jsv" },
+    { url: "/auth.jsv", format: "jsv" },
+    { url: "/jsv/reply/Authenticate", format: "jsv" },
+    { url: "/api/Authenticate.jsv", format: "jsv" },
+  ])("$url signs in too, answering $format", async ({ url, format }) => {
     const user = await ssUser(t);
     const res = await signIn(
       { provider: "credentials", userName: user.username, password: user.password },
       url,
     );
     expect(res.statusCode).toBe(200);
-    expect(res.json().userName).toBe(user.username);
+    expect(res.headers["content-type"]).toBe(
+      format === "jsv" ? "text/jsv; charset=utf-8" : "application/json; charset=utf-8",
+    );
+    const body = format === "jsv" ? parseJsv(res.body) : res.json();
+    expect(body).toMatchObject({
+      userId: String(user.id),
+      userName: user.username,
+      roles: ["REGISUserRole"],
+    });
+    expect(cookiesOf(res.headers["set-cookie"])).toMatchObject({
+      "ss-id": expect.any(String),
+      "ss-opt": "temp",
+    });
   });
 
   it("signs in from a form, and by email", async () => {
@@ -161,6 +179,29 @@ describe.each(testEngines)("ServiceStack auth on %s", (engine) => {
     expect((await upsert({}, `${upsertUrl}?apikey=${encodeURIComponent(key)}`)).statusCode).toBe(200);
   });
 
+  it.each<{ title: string; headers: Record<string, string>; url: string; message?: string }>([
+    { title: "an unknown API key as Bearer", headers: { authorization: "Bearer nope" }, url: upsertUrl },
+    {
+      title: "an unknown API key as the Basic user name",
+      headers: { authorization: `Basic ${Buffer.from("nope:").toString("base64")}` },
+      url: upsertUrl,
+    },
+    {
+      title: "a wrong Basic password",
+      headers: { authorization: `Basic ${Buffer.from("regis-nobody:wrong").toString("base64")}` },
+      url: upsertUrl,
+      message: "Invalid UserName or Password",
+    },
+    { title: "an unknown ?apikey=", headers: {}, url: `${upsertUrl}?apikey=nope` },
+    { title: "a cookie holding no session", headers: { cookie: "ss-id=nope; ss-pid=nope" }, url: upsertUrl },
+  ])("$title → 401 ResponseStatus", async ({ headers, url, message }) => {
+    const res = await upsert(headers, url);
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toEqual({
+      responseStatus: { errorCode: "Unauthorized", message: message ?? "Not Authenticated", errors: [] },
+    });
+  });
+
   it("takes Basic user name and password", async () => {
     const user = await ssUser(t);
     const basic = Buffer.from(`${user.username}:${user.password}`).toString("base64");
@@ -212,5 +253,40 @@ describe.each(testEngines)("ServiceStack auth on %s", (engine) => {
     expect((await upsert({ cookie })).statusCode).toBe(401);
     const anonymous = await t.app.inject({ method: "GET", url: "/auth" });
     expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.json()).toEqual(notAuthenticated);
+  });
+
+  it("logout by bearerToken, or by provider logout on /auth, ends that session only", async () => {
+    const user = await ssUser(t);
+    const first = (await signIn({ userName: user.username, password: user.password })).json().bearerToken;
+    const second = (await signIn({ userName: user.username, password: user.password })).json().bearerToken;
+    const out = await t.app.inject({
+      method: "POST",
+      url: "/auth/logout",
+      headers: { authorization: `Bearer ${first}` },
+    });
+    expect(out.statusCode).toBe(200);
+    expect((await upsert({ authorization: `Bearer ${first}` })).statusCode).toBe(401);
+    expect((await upsert({ authorization: `Bearer ${second}` })).statusCode).toBe(200);
+    const viaProvider = await t.app.inject({
+      method: "POST",
+      url: "/auth",
+      headers: { ...json, cookie: `ss-id=${second}` },
+      payload: JSON.stringify({ provider: "logout" }),
+    });
+    expect(viaProvider.statusCode).toBe(200);
+    expect(viaProvider.json()).toEqual({});
+    expect((await upsert({ authorization: `Bearer ${second}` })).json()).toEqual(notAuthenticated);
+  });
+
+  it("logout with an API key leaves the key valid", async () => {
+    const key = await t.token(["REGISUserRole"]);
+    const out = await t.app.inject({
+      method: "GET",
+      url: "/auth/logout",
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(out.statusCode).toBe(200);
+    expect((await upsert({ authorization: `Bearer ${key}` })).statusCode).toBe(200);
   });
 });

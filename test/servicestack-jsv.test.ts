@@ -130,24 +130,45 @@ describe.each(testEngines)("ServiceStack upsert (JSV) on %s", (engine) => {
     const res = await post(pageSampleJsv);
     expect(res.statusCode).toBe(400);
     expect(res.headers["content-type"]).toBe("text/jsv; charset=utf-8");
-    const body = parseJsv(res.body) as {
-      responseStatus: { errorCode: string; errors: Array<Record<string, string>> };
-    };
-    expect(body.responseStatus.errors.map((e) => [e.errorCode, e.fieldName])).toEqual([
-      ["Predicate", "contacts[0].country"],
-      ["Predicate", "contacts[0].citizenship"],
-      ["Predicate", "contacts[0].citizenship_other"],
-      ["InvalidFormat", "contacts[0].permanent_resident"],
-      ["Email", "contacts[0].email"],
-      ["Email", "contacts[0].email_secondary"],
-      ["InvalidFormat", "contacts[0].image_base64"],
-      ["Predicate", "contacts[0].owning_username"],
-    ]);
-    expect(body.responseStatus).toMatchObject({
+    const unknownCountry = (field: string) => ({
       errorCode: "Predicate",
-      message: "country 'String' is not a country name or ISO code",
+      fieldName: `contacts[0].${field}`,
+      message: `${field} 'String' is not a country name or ISO code`,
     });
-    expect(body).not.toHaveProperty("responseStatus.stackTrace");
+    const errors = [
+      unknownCountry("country"),
+      unknownCountry("citizenship"),
+      unknownCountry("citizenship_other"),
+      {
+        errorCode: "InvalidFormat",
+        fieldName: "contacts[0].permanent_resident",
+        message: "permanent_resident 'String' is not yes/no, true/false, y/n or 1/0",
+      },
+      {
+        errorCode: "Email",
+        fieldName: "contacts[0].email",
+        message: "email 'String' is not an email address",
+      },
+      {
+        errorCode: "Email",
+        fieldName: "contacts[0].email_secondary",
+        message: "email_secondary 'String' is not an email address",
+      },
+      {
+        errorCode: "InvalidFormat",
+        fieldName: "contacts[0].image_base64",
+        message: "image_base64 is not a PNG, JPEG, GIF or WebP image",
+      },
+      {
+        errorCode: "Predicate",
+        fieldName: "contacts[0].owning_username",
+        message: "owning_username 'String' is not a user of this tenant",
+      },
+    ];
+    // Exactly these: the other placeholders (`String` names, `False` flags, `0`, `0001-01-01`) are valid.
+    expect(parseJsv(res.body)).toEqual({
+      responseStatus: { errorCode: errors[0].errorCode, message: errors[0].message, errors },
+    });
     expect(await countContacts()).toBe(before);
   });
 
@@ -221,6 +242,11 @@ describe.each(testEngines)("ServiceStack upsert (JSV) on %s", (engine) => {
       headers: { "content-type": "application/json", accept: "application/json" },
     },
     {
+      title: "the /api route's .jsv suffix",
+      url: "/api/CRMContactUpsertMultipleRequest.jsv",
+      headers: { "content-type": "application/json", accept: "application/json" },
+    },
+    {
       title: "Accept: application/jsv",
       url: "/DynamicsCRM/Contact/Upsert/Multiple",
       headers: { "content-type": "application/json", accept: "application/jsv" },
@@ -246,6 +272,47 @@ describe.each(testEngines)("ServiceStack upsert (JSV) on %s", (engine) => {
     expect(res.json().meta.created).toBe("1");
   });
 
+  it("takes a text/jsv body with a charset, and reads an empty regent_id as not given", async () => {
+    const res = await post(
+      "{contacts:[{regent_id:,first_name:Empty,last_name:Id,email:empty.id@example.org}]}",
+      {
+        "content-type": "text/jsv; charset=utf-8",
+      },
+    );
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
+    const stored = await nativeGet(Number(res.json().meta.ids));
+    expect(stored).toMatchObject({ identifiers: {}, givenName: "Empty", surname: "Id" });
+  });
+
+  it("answers the success object in JSV as the writer writes it", async () => {
+    const res = await post("{contacts:[{first_name:Exact,last_name:Answer,email:exact.answer@example.org}]}");
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/^\{errors:\[\],meta:\{created:1,updated:0,unchanged:0,ids:\d+\}\}$/);
+  });
+
+  it("answers 401 and 403 as ResponseStatus in JSV", async () => {
+    const anonymous = await t.app.inject({
+      method: "POST",
+      url: "/DynamicsCRM/Contact/Upsert/Multiple",
+      headers: jsv,
+      payload: "{contacts:[]}",
+    });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers["content-type"]).toBe("text/jsv; charset=utf-8");
+    expect(anonymous.body).toBe(
+      "{responseStatus:{errorCode:Unauthorized,message:Not Authenticated,errors:[]}}",
+    );
+    const reader = await t.app.inject({
+      method: "POST",
+      url: "/DynamicsCRM/Contact/Upsert/Multiple.jsv",
+      headers: { "content-type": "text/jsv", authorization: `Bearer ${readToken}` },
+      payload: "{contacts:[]}",
+    });
+    expect(reader.statusCode).toBe(403);
+    expect(reader.body).toBe("{responseStatus:{errorCode:Forbidden,message:Invalid Role,errors:[]}}");
+  });
+
   it("takes application/jsv bodies and form bodies whose contacts field holds JSV", async () => {
     const a = await post(
       "{contacts:[{regent_id:81101,first_name:Form,last_name:Jsv,email:fj@example.org}]}",
@@ -268,40 +335,59 @@ describe.each(testEngines)("ServiceStack upsert (JSV) on %s", (engine) => {
     });
   });
 
-  const bad = [
+  const serialization = (message: string, fieldName?: string) => ({
+    errorCode: "SerializationException",
+    message,
+    errors: fieldName ? [{ errorCode: "SerializationException", fieldName, message }] : [],
+  });
+  const invalidFormat = (fieldName: string, message: string) => ({
+    errorCode: "InvalidFormat",
+    message,
+    errors: [{ errorCode: "InvalidFormat", fieldName, message }],
+  });
+  const bad: Array<{
+    title: string;
+    body?: string;
+    form?: Record<string, string>;
+    responseStatus: unknown;
+  }> = [
     {
       title: "truncated JSV",
       body: "{contacts:[{first_name:Ada,last_na",
-      errorCode: "SerializationException",
+      responseStatus: serialization("The body is not valid JSV: unclosed '{' at position 11"),
     },
     {
       title: "an unclosed quote",
       body: '{contacts:[{first_name:"Ada}]}',
-      errorCode: "SerializationException",
+      responseStatus: serialization("The body is not valid JSV: unclosed quote at position 23"),
     },
     {
       title: "a string where the list belongs",
       body: "{contacts:Ada Lovelace}",
-      errorCode: "SerializationException",
-      fieldName: "contacts",
+      responseStatus: serialization("contacts must be a list of CRMContactCreateRequest", "contacts"),
     },
     {
       title: "dob: 1990-13-45",
       body: "{contacts:[{first_name:A,dob:1990-13-45}]}",
-      errorCode: "InvalidFormat",
-      fieldName: "contacts[0].dob",
+      responseStatus: invalidFormat("contacts[0].dob", "'1990-13-45' is not a valid DateTime for dob"),
+    },
+    {
+      title: "a dob whose time part is junk",
+      body: "{contacts:[{first_name:A,dob:1990-01-01Tjunk}]}",
+      responseStatus: invalidFormat("contacts[0].dob", "'1990-01-01Tjunk' is not a valid DateTime for dob"),
     },
     {
       title: "spouse_is_main_contact: Maybe",
       body: "{contacts:[{first_name:A},{spouse_is_main_contact:Maybe}]}",
-      errorCode: "InvalidFormat",
-      fieldName: "contacts[1].spouse_is_main_contact",
+      responseStatus: invalidFormat(
+        "contacts[1].spouse_is_main_contact",
+        "'Maybe' is not a valid Boolean for spouse_is_main_contact",
+      ),
     },
     {
       title: "a form whose contacts is not JSV",
       form: { contacts: '[{first_name:"Ada}]' },
-      errorCode: "SerializationException",
-      fieldName: "contacts",
+      responseStatus: serialization("contacts is not JSV: unclosed quote at position 13", "contacts"),
     },
   ];
 
@@ -315,14 +401,7 @@ describe.each(testEngines)("ServiceStack upsert (JSV) on %s", (engine) => {
       : await post(c.body as string);
     expect(res.statusCode).toBe(400);
     expect(res.headers["content-type"]).toBe("text/jsv; charset=utf-8");
-    const status = (
-      parseJsv(res.body) as {
-        responseStatus: { errorCode: string; message: string; errors?: Array<Record<string, string>> };
-      }
-    ).responseStatus;
-    expect(status.errorCode).toBe(c.errorCode);
-    if (c.fieldName) expect(status.errors?.[0]?.fieldName).toBe(c.fieldName);
-    else expect(status.message).toMatch(/position \d+/);
+    expect(parseJsv(res.body)).toEqual({ responseStatus: c.responseStatus });
     expect(await countContacts()).toBe(before);
   });
 
@@ -331,12 +410,14 @@ describe.each(testEngines)("ServiceStack upsert (JSV) on %s", (engine) => {
     const body = `{contacts:[${Array.from({ length: 50_000 }, (_, i) => `{regent_id:${i + 1},first_name:A}`).join(",")}]}`;
     const res = await post(body);
     expect(res.statusCode).toBe(400);
-    const status = (
-      parseJsv(res.body) as { responseStatus: { errorCode: string; errors: Array<Record<string, string>> } }
-    ).responseStatus;
-    expect(status).toMatchObject({
-      errorCode: "Length",
-      errors: [{ errorCode: "Length", fieldName: "contacts" }],
+    expect(res.headers["content-type"]).toBe("text/jsv; charset=utf-8");
+    const message = "contacts has 50000 items; at most 1000 are allowed per request";
+    expect(parseJsv(res.body)).toEqual({
+      responseStatus: {
+        errorCode: "Length",
+        message,
+        errors: [{ errorCode: "Length", fieldName: "contacts", message }],
+      },
     });
     expect(await countContacts()).toBe(before);
   });
@@ -352,5 +433,41 @@ describe.each(testEngines)("ServiceStack upsert (JSV) on %s", (engine) => {
     expect(res.statusCode).toBe(200);
     expect(parseJsv(res.body)).toMatchObject({ userName: user.username, roles: ["REGISUserRole"] });
     expect(String(res.headers["set-cookie"])).toMatch(/ss-opt=perm/);
+  });
+});
+
+describe.each(testEngines)("ServiceStack body over the server's limit on %s", (engine) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await openTestApp(engine, "ss_limit", { bodyLimit: 4096 });
+  });
+  afterAll(() => t.close());
+
+  it("is a 413 ResponseStatus in the request's format, never a 5xx, and nothing is written", async () => {
+    const body = `{contacts:[${Array.from({ length: 500 }, (_, i) => `{regent_id:${i + 1},first_name:A}`).join(",")}]}`;
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/DynamicsCRM/Contact/Upsert/Multiple",
+      headers: {
+        "content-type": "text/jsv",
+        accept: "text/jsv",
+        authorization: `Bearer ${await t.token(["REGISUserRole"])}`,
+      },
+      payload: body,
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.headers["content-type"]).toBe("text/jsv; charset=utf-8");
+    expect(parseJsv(res.body)).toEqual({
+      responseStatus: {
+        errorCode: "RequestEntityTooLarge",
+        message: "Request body is too large",
+        errors: [],
+      },
+    });
+    const { n } = await t.store.db
+      .selectFrom("contacts")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirstOrThrow();
+    expect(Number(n)).toBe(0);
   });
 });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addReferenceItem, updateReferenceItem } from "../src/store/reference-items.js";
+import { createTenant } from "../src/store/tenants.js";
 import { pngBase64, ssContact, ssUser } from "./helpers/servicestack-fixtures.js";
 import { openTestApp, type TestApp } from "./helpers/test-app.js";
 import { testEngines } from "./helpers/test-store.js";
@@ -83,6 +85,49 @@ describe.each(testEngines)("ServiceStack upsert (JSON) on %s", (engine) => {
     expect(otherBirthday.json().meta.created).toBe("1");
   });
 
+  it("regent_id 0 matches by email + names + date of birth like an absent one", async () => {
+    const first = ssContact({ regent_id: 0 });
+    const id = Number((await upsert({ contacts: [first] })).json().meta.ids);
+    const again = await upsert({ contacts: [{ ...first, regent_id: 0, city: "Vancouver" }] });
+    expect(again.json()).toEqual({
+      errors: [],
+      meta: { created: "0", updated: "1", unchanged: "0", ids: String(id) },
+    });
+    expect(await nativeGet(id)).toMatchObject({ identifiers: {}, correspondenceTown: "Vancouver" });
+  });
+
+  it("a present but unknown regent_id creates, even when another contact has the same identity", async () => {
+    const person = ssContact({ regent_id: 0 });
+    const existing = Number((await upsert({ contacts: [person] })).json().meta.ids);
+    const res = await upsert({ contacts: [{ ...person, regent_id: 990001 }] });
+    expect(res.json().meta).toMatchObject({ created: "1", updated: "0" });
+    const created = Number(res.json().meta.ids);
+    expect(created).not.toBe(existing);
+    expect((await nativeGet(created)).identifiers).toEqual({ regent_id: "990001" });
+    expect((await nativeGet(existing)).identifiers).toEqual({});
+  });
+
+  it("all contacts of a request share one transaction: a refusal by the engine writes none of them", async () => {
+    const retired = await addReferenceItem(t.store.db, t.tenant.id, {
+      kind: "country",
+      name: `Retiredland ${engine}`,
+      code: engine === "pglite" ? "XR" : "XQ",
+    });
+    await updateReferenceItem(t.store.db, t.tenant.id, retired.id, { active: false });
+    const before = await countContacts();
+    const res = await upsert({ contacts: [ssContact(), ssContact({ country: retired.name })] });
+    expect(res.statusCode).toBe(400);
+    const message = `country ${retired.id} (${retired.name}) is deactivated`;
+    expect(res.json()).toEqual({
+      responseStatus: {
+        errorCode: "Predicate",
+        message,
+        errors: [{ errorCode: "Predicate", fieldName: "contacts[1].country", message }],
+      },
+    });
+    expect(await countContacts()).toBe(before);
+  });
+
   it(".NET defaults mean not given: 0001-01-01 leaves a stored date alone, 0 is no regent_id", async () => {
     const c = ssContact({ deceased_date: "2020-02-03" });
     const id = Number((await upsert({ contacts: [c] })).json().meta.ids);
@@ -157,6 +202,24 @@ describe.each(testEngines)("ServiceStack upsert (JSON) on %s", (engine) => {
     expect(none.json().error.code).toBe("CONTACT_NOT_FOUND");
   });
 
+  it.each([
+    { type: "image/jpeg", bytes: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]) },
+    { type: "image/gif", bytes: Buffer.from("GIF89a\u0001\u0000\u0001\u0000") },
+    {
+      type: "image/webp",
+      bytes: Buffer.concat([Buffer.from("RIFF"), Buffer.from([4, 0, 0, 0]), Buffer.from("WEBPVP8 ")]),
+    },
+  ])("serves an $type image_base64 with its content type", async ({ type, bytes }) => {
+    const res = await upsert({ contacts: [ssContact({ image_base64: bytes.toString("base64") })] });
+    expect(res.statusCode).toBe(200);
+    const photo = await t.app.inject({
+      url: `/api/v1/contacts/${Number(res.json().meta.ids)}/photo`,
+      headers: { authorization: `Bearer ${readToken}` },
+    });
+    expect(photo.headers["content-type"]).toBe(type);
+    expect(photo.rawPayload.equals(bytes)).toBe(true);
+  });
+
   it("owning_username must name a user of the tenant", async () => {
     const user = await ssUser(t, { username: "Owner.One" });
     const ok = await upsert({ contacts: [ssContact({ owning_username: "owner.one" })] });
@@ -171,6 +234,15 @@ describe.each(testEngines)("ServiceStack upsert (JSON) on %s", (engine) => {
         message: "owning_username 'nobody' is not a user of this tenant",
       },
     ]);
+    // A user of another tenant is no user of this one.
+    const elsewhere = await createTenant(t.store.db, `Elsewhere ${engine}`);
+    const stranger = await ssUser(t, { username: "stranger.owner", tenantId: elsewhere.id });
+    const foreign = await upsert({ contacts: [ssContact({ owning_username: stranger.username })] });
+    expect(foreign.statusCode).toBe(400);
+    expect(foreign.json().responseStatus).toMatchObject({
+      errorCode: "Predicate",
+      message: "owning_username 'stranger.owner' is not a user of this tenant",
+    });
   });
 
   const tooBig = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(5 * 1024 * 1024)]);
@@ -350,6 +422,18 @@ describe.each(testEngines)("ServiceStack upsert (JSON) on %s", (engine) => {
       },
     });
     expect(await countContacts()).toBe(before);
+  });
+
+  it("a body in a format ServiceStack does not read → 415 NotSupportedException", async () => {
+    const res = await upsert("<contacts/>", undefined, { "content-type": "application/xml" });
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toEqual({
+      responseStatus: {
+        errorCode: "NotSupportedException",
+        message: "Unsupported Media Type",
+        errors: [],
+      },
+    });
   });
 
   it("an empty request is answered with zero counts", async () => {

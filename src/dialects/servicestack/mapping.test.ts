@@ -63,6 +63,58 @@ describe("ServiceStack mapping: toCanonical", () => {
     expect(input).toEqual({ fields: { correspondenceTown: null } });
   });
 
+  it.each([
+    { title: "an empty regent_id", wire: { regent_id: "", dob: "0001-01-01" } },
+    { title: "a blank regent_id", wire: { regent_id: "  ", dob: "" } },
+    { title: "a WCF MinValue written west of UTC", wire: { dob: "\\/Date(-62135596800000-0500)\\/" } },
+    { title: "a WCF MinValue written east of UTC", wire: { dob: "/Date(-62135596800000+1000)/" } },
+    { title: "a MinValue with ticks and a zone", wire: { dob: "0001-01-01T00:00:00.0000000+10:00" } },
+  ])(".NET defaults: $title is not given", ({ wire }) => {
+    expect(toCanonical(wire, 0, lookups)).toEqual({ input: { fields: {} }, problems: [] });
+  });
+
+  it.each(["1990-01-01Tjunk", "1990-01-01 25:00", "0001-01-01Tnope", "1990-01-01T10:00:00+junk"])(
+    "refuses the date %j whose time part is not a time",
+    (dob) => {
+      expect(toCanonical({ dob }, 1, lookups).problems).toEqual([
+        {
+          code: "CONTACT_DATE_INVALID",
+          field: "contacts[1].dob",
+          message: `'${dob}' is not a valid DateTime for dob`,
+          index: 1,
+        },
+      ]);
+    },
+  );
+
+  it.each([
+    { type: "PNG", bytes: png },
+    { type: "JPEG", bytes: Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16]) },
+    { type: "GIF87a", bytes: Buffer.from("GIF87a\u0001\u0000") },
+    { type: "GIF89a", bytes: Buffer.from("GIF89a\u0001\u0000") },
+    { type: "WebP", bytes: webp },
+    {
+      type: "image of exactly 5 MiB",
+      bytes: Buffer.concat([png, Buffer.alloc(5 * 1024 * 1024 - png.length)]),
+    },
+  ])("takes a $type photo", ({ bytes }) => {
+    const { input, problems } = toCanonical({ image_base64: bytes.toString("base64") }, 0, lookups);
+    expect(problems).toEqual([]);
+    expect(input.fields.photoBase64).toBe(bytes.toString("base64"));
+  });
+
+  it("refuses a photo one byte over 5 MiB with Length's code", () => {
+    const bytes = Buffer.concat([png, Buffer.alloc(5 * 1024 * 1024 - png.length + 1)]);
+    expect(toCanonical({ image_base64: bytes.toString("base64") }, 0, lookups).problems).toEqual([
+      {
+        code: "CONTACT_FIELD_TOO_LONG",
+        field: "contacts[0].image_base64",
+        message: "image_base64 holds 5242881 bytes; at most 5242880 (5 MiB) are allowed",
+        index: 0,
+      },
+    ]);
+  });
+
   it("resolves countries by name or code, permanent_resident words, owners and photos", () => {
     const { input, problems } = toCanonical(
       {

@@ -164,6 +164,8 @@ export function toCanonical(wire: unknown, index: number, lookups: MappingLookup
     };
 
     if (name === "regent_id") {
+      // An `int?` left empty (`regent_id:,` in JSV, `regent_id=` in a form) is null to ServiceStack: not given.
+      if (typeof raw === "string" && raw.trim() === "") continue;
       const id = readInt(raw);
       // Past a .NET int is an overflow, which ServiceStack reports as a value it cannot read.
       if (id === undefined || id > 2 ** 31 - 1)
@@ -293,8 +295,12 @@ function readDate(raw: string | number | boolean): string | undefined {
     // The offset is the writer's zone: its local date is the one it meant (a birthday at local midnight).
     const offset = wcf[2] ? (wcf[2] === "-" ? -1 : 1) * (Number(wcf[3]) * 60 + Number(wcf[4])) : 0;
     const date = new Date(Number(wcf[1]) + offset * 60_000);
-    return Number.isNaN(date.getTime()) ? undefined : date.toISOString().slice(0, 10);
+    if (Number.isNaN(date.getTime())) return undefined;
+    // A local MinValue shifted by a negative offset would land in year 0; it still means "not given".
+    return isDotNetMinDate(new Date(Number(wcf[1]))) ? dotNetMinDate : date.toISOString().slice(0, 10);
   }
+  // Only the date part is kept, but the time after it must be one ServiceStack reads: `1990-01-01Tjunk` is no date.
+  if (yearFirstWithTime.test(text) && jsvToDate(text) === undefined) return undefined;
   if (/^0001-01-01(?:$|[T ])/.test(text)) return dotNetMinDate;
   const compact = /^(\d{4})(\d{2})(\d{2})$/.exec(text);
   if (compact) return parseDateOnly(`${compact[1]}-${compact[2]}-${compact[3]}`) ?? undefined;
@@ -313,6 +319,7 @@ function readDate(raw: string | number | boolean): string | undefined {
 
 // A year-first text parseDateOnly refused is an impossible date, not another form to try.
 const datePattern = /^\d{4}-\d{1,2}-\d{1,2}/;
+const yearFirstWithTime = /^\d{4}-\d{1,2}-\d{1,2}[T ]/;
 
 const base64Pattern = /^[A-Za-z0-9+/]*={0,2}$/;
 const maxBase64Length = Math.ceil(maxImageBytes / 3) * 4;

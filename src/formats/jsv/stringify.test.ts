@@ -40,6 +40,9 @@ describe("stringifyJsv", () => {
     [new Date(Date.UTC(1979, 4, 9)), "1979-05-09"],
     [new Date(Date.UTC(1979, 4, 9, 0, 0, 1)), "1979-05-09T00:00:01Z"],
     [new Date(Date.UTC(1979, 4, 9, 0, 0, 0, 1)), "1979-05-09T00:00:00.001Z"],
+    [new Date(Date.UTC(1979, 4, 9, 0, 0, 0, 100)), "1979-05-09T00:00:00.1Z"],
+    [new Date(Date.UTC(1979, 4, 9, 8, 30, 15, 120)), "1979-05-09T08:30:15.12Z"],
+    [new Date(Date.UTC(1979, 4, 9, 8, 30, 15, 999)), "1979-05-09T08:30:15.999Z"],
     [new Date(Date.UTC(1979, 4, 9, 13, 45, 0)), "1979-05-09T13:45:00Z"],
     [new Date("0001-01-01T00:00:00Z"), "0001-01-01"],
   ])("writes the Date %s unquoted in the shortest XSD form", (date, expected) => {

@@ -19,7 +19,10 @@ function keyText(key: string): string {
   return NEEDS_QUOTES.test(key) || EDGE_WHITESPACE.test(key) ? quote(key) : key;
 }
 
-/** ServiceStack's shortest XSD form: the date alone at UTC midnight, no fraction on whole seconds. */
+/**
+ * ServiceStack's shortest XSD form: the date alone at UTC midnight, no fraction on whole seconds, and a
+ * fraction without trailing zeros (`.1Z`, not `.100Z`), as XmlConvert's UTC mode writes it.
+ */
 function dateText(date: Date): string {
   if (Number.isNaN(date.getTime())) throw new RangeError("stringifyJsv: invalid Date");
   const iso = date.toISOString();
@@ -27,7 +30,8 @@ function dateText(date: Date): string {
   if (date.getUTCHours() === 0 && date.getUTCMinutes() === 0 && date.getUTCSeconds() === 0) {
     if (date.getUTCMilliseconds() === 0) return iso.slice(0, t);
   }
-  return date.getUTCMilliseconds() === 0 ? `${iso.slice(0, -5)}Z` : iso;
+  if (date.getUTCMilliseconds() === 0) return `${iso.slice(0, -5)}Z`;
+  return `${iso.slice(0, -1).replace(/0+$/, "")}Z`;
 }
 
 class JsvWriter {
