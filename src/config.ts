@@ -9,6 +9,8 @@ export interface Config {
   dataDir: string;
   /** largest request body, bytes */
   bodyLimit: number;
+  /** largest body of the ServiceStack upsert routes, bytes: its contacts may each carry a 5 MiB image */
+  serviceStackBodyLimit: number;
   logLevel: string;
   pretty: boolean;
   /** SAM session tokens expire after this much idle time */
@@ -33,6 +35,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: resolve(env.TRIBUTARY_DATA || "./data"),
     bodyLimit: number("TRIBUTARY_BODY_LIMIT", 10 * mib),
+    serviceStackBodyLimit: number("TRIBUTARY_SERVICESTACK_BODY_LIMIT", 64 * mib),
     logLevel: env.LOG_LEVEL || "info",
     pretty: false,
     samSessionIdleSeconds: number("TRIBUTARY_SAM_SESSION_SECONDS", 30 * 60),

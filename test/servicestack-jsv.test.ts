@@ -405,9 +405,12 @@ describe.each(testEngines)("ServiceStack upsert (JSV) on %s", (engine) => {
     expect(await countContacts()).toBe(before);
   });
 
-  it("50,000 contacts of JSV → 400 Length on contacts, nothing written", async () => {
+  it("50,000 realistic contacts of JSV (past the server's 10 MiB default) → 400 Length on contacts, nothing written", async () => {
     const before = await countContacts();
-    const body = `{contacts:[${Array.from({ length: 50_000 }, (_, i) => `{regent_id:${i + 1},first_name:A}`).join(",")}]}`;
+    const contact = (i: number) =>
+      `{regent_id:${i + 1},first_name:Alexandra,last_name:Montgomery-${i},email:alexandra.montgomery.${i}@example.edu,dob:1990-05-09,addr1:"12 Long Street, Unit 4",city:Riverside,state:NSW,code:2000,country:Australia,phone_cell:+61 400 000 ${i % 1000}}`;
+    const body = `{contacts:[${Array.from({ length: 50_000 }, (_, i) => contact(i)).join(",")}]}`;
+    expect(body.length).toBeGreaterThan(10 * 1024 * 1024);
     const res = await post(body);
     expect(res.statusCode).toBe(400);
     expect(res.headers["content-type"]).toBe("text/jsv; charset=utf-8");
@@ -439,7 +442,7 @@ describe.each(testEngines)("ServiceStack upsert (JSV) on %s", (engine) => {
 describe.each(testEngines)("ServiceStack body over the server's limit on %s", (engine) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await openTestApp(engine, "ss_limit", { bodyLimit: 4096 });
+    t = await openTestApp(engine, "ss_limit", { bodyLimit: 4096, serviceStackBodyLimit: 4096 });
   });
   afterAll(() => t.close());
 

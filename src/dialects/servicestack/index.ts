@@ -23,7 +23,7 @@ export async function serviceStackDialect(app: FastifyInstance, options: Service
   registerBodyParsers(app);
   app.setErrorHandler(serviceStackErrorHandler(debugMode));
   await app.register(authRoutes, { store: options.store });
-  await app.register(upsertRoutes, { store: options.store });
+  await app.register(upsertRoutes, { store: options.store, bodyLimit: options.config.serviceStackBodyLimit });
   // Any other DTO at the predefined routes is ServiceStack's 404, in its own shape rather than the native one.
   for (const url of ["/json/reply/:operation", "/jsv/reply/:operation"])
     app.all(url, async (request) => {

@@ -19,7 +19,7 @@ export function recordsetFragments(fieldNames: ReadonlySet<string>) {
   const fields = contactFields.filter((f) => fieldNames.has(f.name));
   return {
     columns: fields.map((f) => f.column).join(", "),
-    /** `"name" type, …` for jsonb_to_recordset's column definition list */
+    /** `"name" type, …` for json_to_recordset's column definition list */
     definitions: fields.map((f) => `"${f.name}" ${sqlTypes[f.type]}`).join(", "),
     /** `t."name", …` */
     values: fields.map((f) => `t."${f.name}"`).join(", "),
