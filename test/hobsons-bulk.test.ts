@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashPassword } from "../src/auth/password-hash.js";
+import { issueToken, revokeToken } from "../src/store/api-tokens.js";
 import { addReferenceItem, updateReferenceItem } from "../src/store/reference-items.js";
 import { createUser } from "../src/store/users.js";
 import { type HobsonsRefs, hobsonsContact, hobsonsRefs, pageSampleBody } from "./helpers/hobsons-fixtures.js";
@@ -259,6 +260,130 @@ describe.each(testEngines)("Hobsons api/bulk/contacts on %s", (engine) => {
     expect(await contactCount()).toBe(before);
   });
 
+  // A StudentId of exactly `length` characters that no other test uses.
+  const uniqueText = (length: number) =>
+    `${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`.padEnd(length, "x").slice(0, length);
+
+  it.each([
+    { field: "StudentId", limit: 30, value: uniqueText },
+    { field: "Name", limit: 120 },
+    { field: "Surname", limit: 120 },
+    { field: "MiddleName", limit: 100 },
+    { field: "Alias", limit: 120 },
+    { field: "FormerName", limit: 120 },
+    { field: "EmailAddress", limit: 254, value: (n: number) => `${"e".repeat(n - 12)}@example.edu` },
+    { field: "HeatStatusChangeReason", limit: 100 },
+    { field: "ContactStatusChangeReason", limit: 100 },
+  ])("$field: $limit characters are accepted, one more is refused", async ({ field, limit, value }) => {
+    const make = value ?? ((n: number) => "a".repeat(n));
+    const before = await contactCount();
+    const res = await post([
+      hobsonsContact(refs, { [field]: make(limit) }),
+      hobsonsContact(refs, { [field]: make(limit + 1) }),
+    ]);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual(
+      invalid({
+        [`contacts[1].${field}`]: [`The field ${field} must be a string with a maximum length of ${limit}.`],
+      }),
+    );
+    expect(await contactCount()).toBe(before);
+    expect((await post([hobsonsContact(refs, { [field]: make(limit) })])).statusCode).toBe(200);
+  });
+
+  it.each([
+    "SalutationId",
+    "CountryOfResidenceId",
+    "CountryOfCitizenshipId",
+    "CountryOfBirthId",
+    "HeatStatusId",
+    "SubChannelId",
+    "ContactStatusId",
+  ])(
+    "%s: 0 and 100,000,000 are out of range, an unknown id in range is refused, all at once",
+    async (field) => {
+      const before = await contactCount();
+      const res = await post([
+        hobsonsContact(refs, { [field]: 0 }),
+        hobsonsContact(refs, { [field]: 100_000_000 }),
+        hobsonsContact(refs, { [field]: 99_999_999 }),
+      ]);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual(
+        invalid({
+          [`contacts[0].${field}`]: [`The field ${field} must be between 1 and 99999999.`],
+          [`contacts[1].${field}`]: [`The field ${field} must be between 1 and 99999999.`],
+          [`contacts[2].${field}`]: [
+            `The ${field} 99999999 does not exist in this institution's reference data.`,
+          ],
+        }),
+      );
+      expect(await contactCount()).toBe(before);
+    },
+  );
+
+  it("reports binding errors and database errors (references, StudentId taken, channel) together", async () => {
+    const retired = await addReferenceItem(t.store.db, t.tenant.id, {
+      kind: "contact_status",
+      name: `Retired ${engine}`,
+    });
+    await updateReferenceItem(t.store.db, t.tenant.id, retired.id, { active: false });
+    const existing = hobsonsContact(refs);
+    const [owner] = (await post([existing])).json() as number[];
+    const before = await contactCount();
+    const res = await post([
+      hobsonsContact(refs, {
+        Name: "n".repeat(121),
+        SalutationId: 99_999_999,
+        SubChannelId: refs.internalSubChannel,
+      }),
+      hobsonsContact(refs, { StudentId: existing.StudentId, Gender: "Q" }),
+      hobsonsContact(refs, { EmailAddress: "not-an-address", ContactStatusId: retired.id }),
+      hobsonsContact(refs, { Inactive: undefined, CountryOfBirthId: refs.heatStatus }),
+    ]);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual(
+      invalid({
+        "contacts[0].Name": ["The field Name must be a string with a maximum length of 120."],
+        "contacts[0].SalutationId": [
+          "The SalutationId 99999999 does not exist in this institution's reference data.",
+        ],
+        "contacts[0].SubChannelId": [
+          `The SubChannelId ${refs.internalSubChannel} does not belong to the channel named 'External'; only External sub-channels are accepted.`,
+        ],
+        "contacts[1].Gender": ["The field Gender must be one of 'M', 'F', 'X', 'N'; 'Q' is not."],
+        "contacts[1].StudentId": [
+          `The StudentId '${existing.StudentId}' is already used by contact ${owner}.`,
+        ],
+        "contacts[2].EmailAddress": ["The EmailAddress field is not a valid e-mail address."],
+        "contacts[2].ContactStatusId": [
+          `The ContactStatusId ${retired.id} is deactivated and cannot be used for new writes.`,
+        ],
+        "contacts[3].Inactive": ["The Inactive field is required."],
+        "contacts[3].CountryOfBirthId": [
+          `The CountryOfBirthId ${refs.heatStatus} does not exist in this institution's reference data.`,
+        ],
+      }),
+    );
+    expect(await contactCount()).toBe(before);
+  });
+
+  it("a StudentId refused by binding is not checked again by the database, and nothing is written", async () => {
+    const before = await contactCount();
+    const twin = hobsonsContact(refs);
+    const res = await post([twin, { ...twin, EmailAddress: "also-not-an-address" }]);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual(
+      invalid({
+        "contacts[1].StudentId": [
+          `The StudentId '${twin.StudentId}' is also given to contacts[0]; a StudentId belongs to one contact.`,
+        ],
+        "contacts[1].EmailAddress": ["The EmailAddress field is not a valid e-mail address."],
+      }),
+    );
+    expect(await contactCount()).toBe(before);
+  });
+
   it.each([
     ["22/01/2025"],
     ["01-22-2025"],
@@ -307,6 +432,14 @@ describe.each(testEngines)("Hobsons api/bulk/contacts on %s", (engine) => {
     const k = key ?? "contacts";
     expect(Object.keys(json.ModelState)).toEqual([k]);
     expect(json.ModelState[k][0]).toMatch(message);
+  });
+
+  it("refuses an empty array with the exact ModelState", async () => {
+    const res = await post([]);
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual(
+      invalid({ contacts: ["The collection of contacts is empty; send at least one contact."] }),
+    );
   });
 
   it("refuses more than 100 contacts, writing nothing", async () => {
@@ -465,6 +598,22 @@ describe.each(testEngines)("Hobsons api/bulk/contacts on %s", (engine) => {
       expect(res.headers["www-authenticate"]).toBe("Bearer");
     });
 
+    it("an expired or revoked token → 401 in the same shape", async () => {
+      const expired = await issueToken(t.store.db, {
+        tenantId: t.tenant.id,
+        roles: ["HobsonsApiUser"],
+        expiresAt: new Date(Date.now() - 1000),
+      });
+      const revoked = await issueToken(t.store.db, { tenantId: t.tenant.id, roles: ["HobsonsApiUser"] });
+      expect((await get("/api/salutations", revoked.token)).statusCode).toBe(200);
+      await revokeToken(t.store.db, revoked.id);
+      for (const auth of [expired.token, revoked.token]) {
+        const res = await post([hobsonsContact(refs)], {}, auth);
+        expect(res.statusCode).toBe(401);
+        expect(res.json()).toEqual(denied);
+      }
+    });
+
     it("a token without the Hobsons role → 403; admin passes", async () => {
       const res = await post([hobsonsContact(refs)], {}, await t.token(["contacts:write"]));
       expect(res.statusCode).toBe(403);
@@ -504,11 +653,15 @@ describe.each(testEngines)("Hobsons api/bulk/contacts on %s", (engine) => {
       expect(ok.statusCode).toBe(200);
       expect(ok.headers["cache-control"]).toBe("no-store");
       const body = ok.json();
-      expect(body).toMatchObject({
+      expect(body).toEqual({
+        access_token: expect.stringMatching(/^trb_\d+_[A-Za-z0-9_-]{43}$/),
         token_type: "bearer",
         expires_in: 86400,
         userName: "integration@college.edu",
+        ".issued": expect.any(String),
+        ".expires": expect.any(String),
       });
+      expect(Date.parse(body[".expires"]) - Date.parse(body[".issued"])).toBe(86_400_000);
       const res = await post([hobsonsContact(refs)], {}, body.access_token);
       expect(res.statusCode).toBe(200);
       const qualified = await grant(
@@ -552,5 +705,48 @@ describe.each(testEngines)("Hobsons api/bulk/contacts on %s", (engine) => {
       payload: "[",
     });
     expect(bad.json().error.code).toBe("REQUEST_JSON_INVALID");
+  });
+
+  describe("at the server's default body limit (10 MiB)", () => {
+    let wide: TestApp;
+    beforeAll(async () => {
+      wide = await openTestApp(engine, "hobsons_bulk_10mib");
+    });
+    afterAll(() => wide.close());
+
+    const required = ["IsPermanentResident", "HeatStatusId", "SubChannelId", "ContactStatusId", "Inactive"];
+    it.each([
+      {
+        title: "nested arrays",
+        body: () => `[${"[".repeat(5 * 1024 * 1024 - 8)}${"]".repeat(5 * 1024 * 1024 - 8)}]`,
+        modelState: { "contacts[0]": ["A contact must be a JSON object (ContactDto). Path '[0]'."] },
+      },
+      {
+        // Valid JSON: one contact whose only member, unknown, nests a million objects deep.
+        title: "nested objects",
+        body: () => `[${'{"a":'.repeat(1024 * 1024)}1${"}".repeat(1024 * 1024)}]`,
+        modelState: Object.fromEntries(
+          required.map((name) => [`contacts[0].${name}`, [`The ${name} field is required.`]]),
+        ),
+      },
+    ])("answers 10 MiB of $title with a 400 in the Hobsons shape, nothing written", async (junk) => {
+      const auth = await wide.token(["HobsonsApiUser"]);
+      const body = junk.body();
+      expect(body.length).toBeGreaterThan(5 * 1024 * 1024);
+      expect(body.length).toBeLessThanOrEqual(10 * 1024 * 1024);
+      const res = await wide.app.inject({
+        method: "POST",
+        url: "/api/bulk/contacts",
+        headers: { authorization: `Bearer ${auth}`, "content-type": "application/json" },
+        payload: body,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual(invalid(junk.modelState));
+      const count = await wide.store.db
+        .selectFrom("contacts")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .executeTakeFirstOrThrow();
+      expect(Number(count.n)).toBe(0);
+    });
   });
 });

@@ -1,4 +1,12 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readConfig } from "../src/config.js";
+import { buildApp } from "../src/http/app.js";
+import { openStore } from "../src/store/database.js";
 import { createTenant } from "../src/store/tenants.js";
 import { type HobsonsRefs, hobsonsContact, hobsonsRefs } from "./helpers/hobsons-fixtures.js";
 import { openTestApp, type TestApp } from "./helpers/test-app.js";
@@ -91,6 +99,44 @@ describe.each(testEngines)("Hobsons reads and reference data on %s", (engine) =>
     expect(bad.json().ModelState).toEqual({ id: ["The value 'abc' is not valid for Int32."] });
   });
 
+  it("GET api/contacts/{id} fills IntakeId and IntakeName for a contact given an intake elsewhere", async () => {
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/processes/upsertcontact",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      payload: {
+        Name: "Ida",
+        Surname: `Intake-${engine}`,
+        EmailAddress: `ida.${engine}@example.edu`,
+        Intake: "semester 1",
+      },
+    });
+    expect(res.statusCode).toBe(200);
+    const intake = ((await get("/api/intakes")).json() as Array<{ Id: number; Name: string }>).find(
+      (i) => i.Name === "Semester 1",
+    );
+    expect((await get(`/api/contacts/${res.json()}`)).json()).toMatchObject({
+      IntakeId: intake?.Id,
+      IntakeName: "Semester 1",
+      HeatStatusChangeReason: null,
+      ContactStatusChangeReason: null,
+    });
+  });
+
+  it.each([
+    ["/api/salutations", ["Id", "Name", "Inactive"]],
+    ["/api/countries", ["Id", "Name", "Code", "Inactive"]],
+    ["/api/heatstatuses", ["Id", "Name", "Inactive"]],
+    ["/api/channels", ["Id", "Name", "Inactive"]],
+    ["/api/subchannels", ["Id", "Name", "ChannelId", "ChannelName", "Inactive"]],
+    ["/api/contactstatuses", ["Id", "Name", "Inactive"]],
+    ["/api/intakes", ["Id", "Name", "Inactive"]],
+  ])("%s answers a non-empty array of exactly %j", async (url, members) => {
+    const items = (await get(url)).json() as Array<Record<string, unknown>>;
+    expect(items.length).toBeGreaterThan(0);
+    for (const item of items) expect(Object.keys(item)).toEqual(members);
+  });
+
   it.each([
     ["/api/salutations", { Name: "Dr" }],
     ["/api/countries", { Name: "Australia", Code: "AU" }],
@@ -159,3 +205,99 @@ describe.each(testEngines)("Hobsons reads and reference data on %s", (engine) =>
     expect((await t.app.inject({ url: "/api/contacts" })).statusCode).toBe(401);
   });
 });
+
+describe("Hobsons reference data administered through the CLI", () => {
+  const run = promisify(execFile);
+  const dataDir = mkdtempSync(join(tmpdir(), "tributary-hobsons-cli-"));
+  const env = { ...process.env, TRIBUTARY_DATA: dataDir, DATABASE_URL: "" };
+  const tenantName = "Hobsons CLI College";
+  const cli = async (...args: string[]) =>
+    (
+      await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { env, timeout: 60_000 })
+    ).stdout.trim();
+  /** Runs `use` against a server on the CLI's data folder (PGlite allows one process at a time). */
+  const withServer = async <T>(use: (app: Awaited<ReturnType<typeof buildApp>>) => Promise<T>) => {
+    const store = await openStore({ dataDir });
+    const app = await buildApp({ store, config: readConfig({}) });
+    try {
+      await app.ready();
+      return await use(app);
+    } finally {
+      await app.close();
+      await store.close();
+    }
+  };
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it("ref add, rename and deactivate show in the Hobsons lists and writes at once", async () => {
+    await cli("tenant", "create", tenantName);
+    const token = await cli("token", "create", "--tenant", tenantName, "--role", "HobsonsApiUser");
+    const heat = Number(await cli("ref", "add", "heat-status", "Blazing", "--tenant", tenantName));
+    const agent = Number(await cli("ref", "add", "sub-channel", "Agent Referral", "--tenant", tenantName));
+    await cli("ref", "rename", "heat-status", String(heat), "Very blazing", "--tenant", tenantName);
+    const duplicate = await cli("ref", "add", "heat-status", "Hot", "--tenant", tenantName).catch((e) => e);
+    expect(duplicate.code).toBe(1);
+
+    const auth = { authorization: `Bearer ${token}` };
+    const contact = (app: Awaited<ReturnType<typeof buildApp>>) =>
+      withRefs(app, auth).then((refs) =>
+        app.inject({
+          method: "POST",
+          url: "/api/bulk/contacts",
+          headers: { ...auth, "content-type": "application/json" },
+          payload: [hobsonsContact(refs, { HeatStatusId: heat, SubChannelId: agent })],
+        }),
+      );
+    const id = await withServer(async (app) => {
+      const heats = (await app.inject({ url: "/api/heatstatuses", headers: auth })).json();
+      expect(heats).toContainEqual({ Id: heat, Name: "Very blazing", Inactive: false });
+      const subs = (await app.inject({ url: "/api/subchannels", headers: auth })).json();
+      expect(subs).toContainEqual(
+        expect.objectContaining({ Id: agent, Name: "Agent Referral", ChannelName: "External" }),
+      );
+      const res = await contact(app);
+      expect(res.statusCode).toBe(200);
+      return res.json()[0] as number;
+    });
+
+    await cli("ref", "deactivate", "heat-status", String(heat), "--tenant", tenantName);
+    await withServer(async (app) => {
+      const heats = (await app.inject({ url: "/api/heatstatuses", headers: auth })).json() as Array<{
+        Id: number;
+      }>;
+      expect(heats.some((h) => h.Id === heat)).toBe(false);
+      const refused = await contact(app);
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toEqual({
+        Message: "The request is invalid.",
+        ModelState: {
+          "contacts[0].HeatStatusId": [
+            `The HeatStatusId ${heat} is deactivated and cannot be used for new writes.`,
+          ],
+        },
+      });
+      const existing = (await app.inject({ url: `/api/contacts/${id}`, headers: auth })).json();
+      expect(existing).toMatchObject({ HeatStatusId: heat, HeatStatusName: "Very blazing" });
+    });
+  }, 120_000);
+});
+
+/** The default reference ids of a tenant, read through the Hobsons lists themselves. */
+async function withRefs(
+  app: Awaited<ReturnType<typeof buildApp>>,
+  headers: Record<string, string>,
+): Promise<HobsonsRefs> {
+  const idOf = async (url: string, name: string) =>
+    ((await app.inject({ url, headers })).json() as Array<{ Id: number; Name: string }>).find(
+      (i) => i.Name === name,
+    )?.Id as number;
+  return {
+    salutation: await idOf("/api/salutations", "Dr"),
+    country: await idOf("/api/countries", "Australia"),
+    otherCountry: await idOf("/api/countries", "New Zealand"),
+    heatStatus: await idOf("/api/heatstatuses", "Hot"),
+    externalSubChannel: await idOf("/api/subchannels", "Web Form"),
+    internalSubChannel: await idOf("/api/subchannels", "Walk-in"),
+    contactStatus: await idOf("/api/contactstatuses", "Enquirer"),
+  };
+}

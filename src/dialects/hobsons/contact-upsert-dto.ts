@@ -2,7 +2,7 @@
 // ASP.NET Web API with Json.NET reads it: names match case-insensitively, unknown members are ignored,
 // a value of the wrong type is an error on its own path, every violation is kept. References arrive by
 // name; resolving them needs the tenant's data, so the reader only collects them (see resolve step).
-// Null and absent leave a stored value alone; docs/dialects/hobsons.md says how a client clears one.
+// Null and absent leave a stored value alone, an empty string clears it (docs/dialects/hobsons.md).
 import type {
   ActivityInput,
   CommunicationInput,
@@ -122,13 +122,17 @@ export function bindContactUpsertDto(dto: unknown, index: number, path: string):
   const studentId = member("StudentInstitutionId", "text");
   if (typeof studentId === "string" && studentId.trim() !== "")
     input.identifiers = { [studentIdScheme]: studentId.trim() };
+  // Null and absent leave a stored value alone (so the pre-processor's nulls for empty cells never wipe
+  // anything); an empty or blank string is the one way to clear a scalar or a reference.
   for (const [wire, kind, canonical] of scalarMembers) {
     const value = member(wire, kind);
-    if (value !== undefined && value !== null) input.fields[canonical] = value;
+    if (value === blank) input.fields[canonical] = null;
+    else if (value !== undefined && value !== null) input.fields[canonical] = value;
   }
   for (const [wire, kind, canonical] of referenceMembers) {
     const name = member(wire, "text");
-    if (typeof name === "string" && name.trim() !== "")
+    if (name === blank) input.fields[canonical] = null;
+    else if (typeof name === "string" && name.trim() !== "")
       references.push({ kind, name: name.trim(), canonical, wire });
   }
   const heatReason = member("HeatStatusReason", "text");
@@ -136,7 +140,7 @@ export function bindContactUpsertDto(dto: unknown, index: number, path: string):
   const statusReason = member("ContactStatusReason", "text");
   if (typeof statusReason === "string" && statusReason !== "") input.contactStatusReason = statusReason;
   const statusDate = member("ContactStatusDate", "instant");
-  if (typeof statusDate === "string") input.contactStatusDate = statusDate;
+  if (typeof statusDate === "string" && statusDate !== blank) input.contactStatusDate = statusDate;
 
   const note = member("ContactNoteContent", "text");
   const noteType = member("ContactNoteType", "text");
@@ -151,7 +155,7 @@ export function bindContactUpsertDto(dto: unknown, index: number, path: string):
       {
         taskType: (taskType as string | null) ?? null,
         description: (taskDescription as string | null) ?? null,
-        actionDate: (taskDate as string | null) ?? null,
+        actionDate: taskDate === blank ? null : ((taskDate as string | null) ?? null),
       },
     ];
   }
@@ -161,7 +165,7 @@ export function bindContactUpsertDto(dto: unknown, index: number, path: string):
     const tag = read("Tag", "text");
     const tagDate = read("TagDate", "date");
     return typeof tag === "string" && tag.trim() !== ""
-      ? { tag: tag.trim(), taggedAt: (tagDate as string | null) ?? null }
+      ? { tag: tag.trim(), taggedAt: tagDate === blank ? null : ((tagDate as string | null) ?? null) }
       : undefined;
   });
   if (tags.length > 0) input.tags = tags;
@@ -241,7 +245,7 @@ export function bindContactUpsertDto(dto: unknown, index: number, path: string):
         sendExternal: read("SendExternal", "boolean") as boolean | null | undefined,
         source: read("Source", "text") as string | null | undefined,
         referralSource: read("ReferralSource", "text") as string | null | undefined,
-        occurredAt: typeof occurred === "string" ? occurred : undefined,
+        occurredAt: typeof occurred === "string" && occurred !== blank ? occurred : undefined,
       };
       const present = Object.fromEntries(
         Object.entries(communication).filter(([, v]) => v !== undefined && v !== null && v !== ""),
@@ -255,6 +259,9 @@ export function bindContactUpsertDto(dto: unknown, index: number, path: string):
 
 type Read = (wire: string, kind: Kind | "instant") => ScalarValue | undefined;
 
+/** What the reader answers for an empty or blank string of any kind: "" (callers that clear test for it). */
+const blank = "";
+
 function memberReader(dto: Record<string, unknown>, path: string, index: number, errors: FieldError[]): Read {
   const byLower = new Map(Object.keys(dto).map((k) => [k.toLowerCase(), k]));
   return (wire, kind) => {
@@ -262,6 +269,8 @@ function memberReader(dto: Record<string, unknown>, path: string, index: number,
     if (key === undefined) return undefined;
     const value = dto[key];
     if (value === null || value === undefined) return null;
+    // A blank cell of a spreadsheet is no value of any type, not a date or boolean that fails to parse.
+    if (typeof value === "string" && value.trim() === "") return blank;
     const at = `${path}.${wire}`;
     const bad = (message: string) => {
       errors.push(

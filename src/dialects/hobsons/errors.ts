@@ -48,11 +48,13 @@ export function hobsonsMessage(error: FieldError, wireField: string, value: unkn
     }
     case "CONTACT_DATE_INVALID":
       return `The value ${shown} is not valid for ${wireField}.`;
+    case "CONTACT_ID_UNKNOWN":
+      // UpsertContact's CrmNumber: one given must name a contact (never a silent create).
+      return `The ${wireField} ${shown} does not match any contact of this institution.`;
     case "CONTACT_FIELD_INVALID":
     case "CONTACT_FIELD_REQUIRED":
     case "CONTACT_FIELD_OUT_OF_RANGE":
     case "CONTACT_MATCH_KEY_MISSING":
-    case "CONTACT_ID_UNKNOWN":
     case "CONTACT_NOT_FOUND":
       // Raised by this dialect's own reader and hook in Hobsons words already, or not reachable on an insert.
       return error.message;

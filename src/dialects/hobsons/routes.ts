@@ -81,13 +81,19 @@ export async function hobsonsRoutes(app: FastifyInstance, { store }: { store: St
     const inputs = dtos.map(toCanonical);
     // With the wire valid, the engine's own checks (an EmailAddress that is no address) answer alike.
     if (errors.length > 0) errors.push(...canonicalErrors(inputs, dtos, errors));
-    if (errors.length > 0)
-      throw new TributaryError("REQUEST_BODY_INVALID", invalidRequestMessage, sortByContact(errors));
-
-    const indexOf = new Map(inputs.map((input, index) => [input, index]));
+    // Every violation is reported at once (issue: "not just the first"), so the database checks
+    // (references, a StudentId already taken, the External channel) run even when binding failed: the
+    // flagged values are left out of what the engine sees, and each flagged contact fails the engine's
+    // check, which rolls the batch back whatever else it finds.
+    const bindingErrors = sortByContact(errors);
+    const flagged = flaggedContacts(bindingErrors);
+    const engineInputs =
+      flagged.size === 0 ? inputs : inputs.map((input, i) => withoutFlagged(input, flagged.get(i)));
+    const indexOf = new Map(engineInputs.map((input, index) => [input, index]));
+    const flaggedMarker = fieldError("REQUEST_BODY_INVALID", bodyParameter, invalidRequestMessage);
 
     // Insert-only: no input carries an id, so with requireMatchKey off every one creates a contact.
-    const outcome = await upsertContacts(store.db, inputs, {
+    const outcome = await upsertContacts(store.db, engineInputs, {
       tenantId: principal.tenantId,
       idProperty: "id",
       requireMatchKey: false,
@@ -97,15 +103,17 @@ export async function hobsonsRoutes(app: FastifyInstance, { store }: { store: St
       fieldPath: (index, field) => `${bodyParameter}[${index}].${wireFieldOf(field)}`,
       hooks: {
         check(input, _stored, refs) {
+          const index = indexOf.get(input) as number;
+          const found = flagged.has(index) ? [flaggedMarker] : [];
           const subChannelId = input.fields.subChannelId;
           // An unknown or wrong-kind id already has the engine's CONTACT_REFERENCE_UNKNOWN.
-          if (typeof subChannelId !== "number" || refs.get(subChannelId)?.kind !== "sub_channel") return [];
+          if (typeof subChannelId !== "number" || refs.get(subChannelId)?.kind !== "sub_channel")
+            return found;
           // The engine's reference index holds each named row's parent too: the sub-channel's channel.
           const parentId = refs.get(subChannelId)?.parentId;
           const channel = parentId === null || parentId === undefined ? undefined : refs.get(parentId);
           if (channel?.kind === "channel" && channel.name.trim().toLowerCase() === writableChannelName)
-            return [];
-          const index = indexOf.get(input) as number;
+            return found;
           return [
             fieldError(
               "CONTACT_FIELD_INVALID",
@@ -113,18 +121,26 @@ export async function hobsonsRoutes(app: FastifyInstance, { store }: { store: St
               `The SubChannelId ${subChannelId} does not belong to the channel named 'External'; only External sub-channels are accepted.`,
               index,
             ),
+            ...found,
           ];
         },
       },
     });
-    if (!outcome.committed) {
+    if (!outcome.committed || bindingErrors.length > 0) {
       const rejected = outcome.results.flatMap((r) =>
-        r.errors.map((e) => {
-          const wire = (e.field ?? "").slice((e.field ?? "").lastIndexOf(".") + 1);
-          return { ...e, message: hobsonsMessage(e, wire, dtos[r.index]?.[wire]) };
-        }),
+        r.errors
+          .filter((e) => e !== flaggedMarker)
+          .map((e) => {
+            const wire = (e.field ?? "").slice((e.field ?? "").lastIndexOf(".") + 1);
+            return { ...e, message: hobsonsMessage(e, wire, dtos[r.index]?.[wire]) };
+          }),
       );
-      throw new TributaryError("BATCH_REJECTED", invalidRequestMessage, rejected);
+      // Binding errors first within each contact (as ASP.NET validates the model before the action runs).
+      throw new TributaryError(
+        bindingErrors.length > 0 ? "REQUEST_BODY_INVALID" : "BATCH_REJECTED",
+        invalidRequestMessage,
+        sortByContact([...bindingErrors, ...rejected]),
+      );
     }
     return outcome.results.map((r) => r.id);
   });
@@ -216,6 +232,35 @@ function canonicalErrors(inputs: ContactInput[], dtos: ValidContactDto[], found:
 
 function sortByContact(errors: FieldError[]): FieldError[] {
   return [...errors].sort((a, b) => (a.index ?? -1) - (b.index ?? -1));
+}
+
+/** The ContactDto members that binding already refused, by contact index (a whole contact: "*"). */
+function flaggedContacts(errors: readonly FieldError[]): Map<number, Set<string>> {
+  const flagged = new Map<number, Set<string>>();
+  for (const error of errors) {
+    if (error.index === undefined) continue;
+    const key = error.field ?? "";
+    const dot = key.indexOf("].");
+    let members = flagged.get(error.index);
+    if (!members) {
+      members = new Set();
+      flagged.set(error.index, members);
+    }
+    members.add(dot === -1 ? "*" : key.slice(dot + 2));
+  }
+  return flagged;
+}
+
+/** A copy of a contact without the values binding refused, so the engine checks only the rest. */
+function withoutFlagged(input: ContactInput, members: ReadonlySet<string> | undefined): ContactInput {
+  if (!members) return input;
+  if (members.has("*")) return { fields: {} };
+  const fields = Object.fromEntries(
+    Object.entries(input.fields).filter(([canonical]) => !members.has(wireFieldOf(canonical))),
+  );
+  const copy: ContactInput = { ...input, fields };
+  if (members.has("StudentId")) delete copy.identifiers;
+  return copy;
 }
 
 interface ListQuery {
