@@ -29,6 +29,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       throw new Error(`${name} must be a non-negative number, got '${raw}'`);
     return value;
   };
+  // Session lifetimes are stored as whole seconds: 90.5 would make every login fail at the database.
+  const wholeSeconds = (value: number) => {
+    if (!Number.isSafeInteger(value) || value < 1 || value > 2 ** 31 - 1)
+      throw new Error(`TRIBUTARY_SAM_SESSION_SECONDS must be a whole number of seconds ≥ 1, got '${value}'`);
+    return value;
+  };
   return {
     host: env.HOST || "127.0.0.1",
     port: number("PORT", 8080),
@@ -38,7 +44,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     serviceStackBodyLimit: number("TRIBUTARY_SERVICESTACK_BODY_LIMIT", 64 * mib),
     logLevel: env.LOG_LEVEL || "info",
     pretty: false,
-    samSessionIdleSeconds: number("TRIBUTARY_SAM_SESSION_SECONDS", 30 * 60),
+    samSessionIdleSeconds: wholeSeconds(number("TRIBUTARY_SAM_SESSION_SECONDS", 30 * 60)),
     ...overrides,
   };
 }

@@ -22,6 +22,12 @@ describe("validateContactInput", () => {
       field: "middleName",
     },
     {
+      title: "an unpaired surrogate in a name",
+      fields: { surname: "Lovelace\ud800" },
+      code: "CONTACT_FIELD_INVALID",
+      field: "surname",
+    },
+    {
       title: "an email without @",
       fields: { email: "ada.example.org" },
       code: "CONTACT_EMAIL_INVALID",

@@ -55,6 +55,19 @@ export function validateContactInput(input: ContactInput, index: number, fieldPr
       );
       continue;
     }
+    if (typeof normalised === "string" && !isWellFormed(normalised)) {
+      // An unpaired UTF-16 surrogate (JSON's "\ud800") is not Unicode: PostgreSQL would refuse the batch's
+      // statement without naming the record, or the driver would store U+FFFD in its place.
+      errors.push(
+        fieldError(
+          "CONTACT_FIELD_INVALID",
+          at(name),
+          `${name} contains an unpaired surrogate (it is not valid Unicode)`,
+          index,
+        ),
+      );
+      continue;
+    }
     if (
       spec.type === "text" &&
       spec.maxLength !== undefined &&
@@ -97,13 +110,14 @@ export function validateContactInput(input: ContactInput, index: number, fieldPr
       typeof value !== "string" ||
       value.trim() === "" ||
       value.length > 200 ||
-      value.includes("\u0000")
+      value.includes("\u0000") ||
+      !isWellFormed(value)
     ) {
       errors.push(
         fieldError(
           "CONTACT_FIELD_INVALID",
           at(`identifiers.${scheme}`),
-          `Identifier ${scheme} must be a non-empty string of at most 200 characters, without NUL`,
+          `Identifier ${scheme} must be a non-empty string of at most 200 characters of valid Unicode, without NUL`,
           index,
         ),
       );
@@ -166,3 +180,6 @@ function describeType(type: string): string {
       return "an ISO timestamp or epoch milliseconds";
   }
 }
+
+// String.prototype.isWellFormed is native in Node 20 (V8 11.3); the ES2022 lib does not declare it yet.
+const isWellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed();

@@ -18,4 +18,8 @@ describe("findJsonErrorPosition", () => {
     expect(findJsonErrorPosition(text)).toBe(position);
     if (position >= 0) expect(() => JSON.parse(text)).toThrow();
   });
+
+  it("answers -1, not a stack overflow, for nesting deeper than the stack", () => {
+    expect(findJsonErrorPosition("[".repeat(1_000_000))).toBe(-1);
+  });
 });

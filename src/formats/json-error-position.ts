@@ -104,6 +104,8 @@ export function findJsonErrorPosition(text: string): number {
     ws();
     return i < text.length ? i : -1;
   } catch (position) {
-    return position as number;
+    // Nesting deeper than the stack (10 MiB of "[") overflows this recursive scan: no position, then.
+    if (typeof position !== "number") return -1;
+    return position;
   }
 }
