@@ -190,4 +190,27 @@ describe.each(testEngines)("import shapes of the vendor dialects on %s", (engine
     expect(again).toMatchObject({ state: "completed", created: 0, updated: 2, failed: 0 });
     expect((await contactByEmail("hal.new@example.edu")).id).toBe(hal.id);
   });
+
+  it("sam: upserts by externalId, else by email1 + names, and an older contactModified is not saved", async () => {
+    const header = ["externalId", "firstname", "lastname", "email1", "company", "contactModified"];
+    const first = csv(header, [
+      ["SAM-1", "Lee", "Moss", "lee@example.com", "Acme", "1700000000000"],
+      ["", "Zed", "Quill", "zed@example.com", "Acme", "1700000000000"],
+    ]);
+    const done = await waitForImport(t.app, token, (await upload(first, "?shape=sam")).json().id);
+    expect(done).toMatchObject({ state: "completed", created: 2, failed: 0 });
+    const lee = await contactByEmail("lee@example.com");
+    const zed = await contactByEmail("zed@example.com");
+
+    const second = csv(header, [
+      // Older than what is stored: not saved, and the job counts it as unchanged.
+      ["SAM-1", "Lee", "Moss", "lee@example.com", "Stale Co", "1600000000000"],
+      // No externalId: the same email and names are the same contact, updated in place.
+      ["", "Zed", "Quill", "zed@example.com", "Newer Co", "1800000000000"],
+    ]);
+    const again = await waitForImport(t.app, token, (await upload(second, "?shape=sam")).json().id);
+    expect(again).toMatchObject({ state: "completed", created: 0, updated: 1, unchanged: 1, failed: 0 });
+    expect(await contactByEmail("lee@example.com")).toMatchObject({ id: lee.id, company: "Acme" });
+    expect(await contactByEmail("zed@example.com")).toMatchObject({ id: zed.id, company: "Newer Co" });
+  });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { samImportShape as samShape } from "../dialects/sam/import-shape.js";
 import { ColumnMapper, normaliseHeader, unknownMappingTargets } from "./header-mapping.js";
-import { nativeShape, samShape } from "./import-shapes.js";
+import { nativeShape } from "./import-shapes.js";
 
 describe("automatic header mapping (native shape)", () => {
   const cases = [

@@ -1,13 +1,7 @@
 import type { ContactInput, ScalarValue } from "../core/contact.js";
 import { contactFields, contactFieldsByName, identifierSchemePattern } from "../core/contact-fields.js";
 import { hobsonsFlatImportShape } from "../dialects/hobsons/import-shape.js";
-import {
-  type ContactJson,
-  contactJsonFields,
-  externalIdScheme as samExternalIdScheme,
-  toCanonical as samToCanonical,
-  wireFieldName as samWireFieldName,
-} from "../dialects/sam/mapping.js";
+import { samImportShape } from "../dialects/sam/import-shape.js";
 import { serviceStackImportShape } from "../dialects/servicestack/import-shape.js";
 import type { UpsertOptions } from "../store/contacts/upsert-contacts.js";
 import type { ReferenceLookup } from "./reference-lookup.js";
@@ -262,54 +256,13 @@ export const nativeShape: ImportShape = {
 };
 
 /**
- * NextInteract SAM's `ContactJSON`, one object per row (file columns named like its fields), through the
- * dialect's own pure mapping. A cell holds text; where the mapping wants a number (its epoch-millisecond
- * clocks) a digit-only cell is read as one, so the shape needs no list of SAM's field names.
- */
-export const samShape: ImportShape = {
-  name: "sam",
-  idProperty: samExternalIdScheme,
-  headerSynonyms: Object.fromEntries(contactJsonFields.map((f) => [f, []])),
-  isTarget: (target) => contactJsonFields.includes(target),
-  targetOfField: (field) => samWireFieldName(field),
-  toContactInput(record, _row, context) {
-    const wire: ContactJson = {};
-    for (const [key, value] of Object.entries(record)) {
-      if (value === undefined || value === "") continue;
-      wire[key] =
-        typeof value === "object" && value !== null
-          ? JSON.stringify(value)
-          : (value as string | number | null);
-    }
-    const countryIdOf = (code: string) => context.references("country", code);
-    let mapped = samToCanonical(wire, countryIdOf);
-    const numeric = mapped.problems.filter(
-      (p) => typeof wire[p.field] === "string" && /^-?\d{1,15}$/.test(wire[p.field] as string),
-    );
-    if (numeric.length > 0) {
-      for (const p of numeric) wire[p.field] = Number(wire[p.field]);
-      mapped = samToCanonical(wire, countryIdOf);
-    }
-    if (mapped.problems.length > 0)
-      return {
-        errors: mapped.problems.map((p) => ({
-          code: "CONTACT_FIELD_INVALID",
-          field: p.field,
-          message: p.message,
-        })),
-      };
-    return { input: mapped.input };
-  },
-};
-
-/**
  * The shapes an import may name. A dialect's flat shape plugs in here: an `ImportShape` built on the
- * dialect's pure mapping (in its own folder, or as `samShape` above) and one line in this record. Nothing
+ * dialect's pure mapping, in its own folder, and one line in this record. Nothing
  * else in the job code knows about shapes.
  */
 export const importShapes: Readonly<Record<string, ImportShape>> = {
   native: nativeShape,
-  sam: samShape,
+  sam: samImportShape,
   hobsons: hobsonsFlatImportShape,
   servicestack: serviceStackImportShape,
 };

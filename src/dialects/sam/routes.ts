@@ -1,16 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { sql, type Transaction } from "kysely";
 import type { Config } from "../../config.js";
-import type { ContactInput } from "../../core/contact.js";
 import { type FieldError, TributaryError } from "../../core/errors.js";
 import { actorOf, hasRole, principalOf } from "../../http/principal.js";
 import { authenticateToken, issueToken, revokeToken } from "../../store/api-tokens.js";
 import { upsertContacts } from "../../store/contacts/upsert-contacts.js";
 import type { Store } from "../../store/database.js";
 import { listReferenceItems } from "../../store/reference-items.js";
-import type { Database } from "../../store/schema.js";
 import { loginUser } from "./login-user.js";
 import { type ContactJson, externalIdOf, externalIdScheme, toCanonical, wireFieldName } from "./mapping.js";
+import { samUpsertHooks } from "./upsert-hooks.js";
 import { ContactJsonArraySchema, UpsertAnswerSchema } from "./wire-schemas.js";
 
 /** The role a user needs to upsert contacts through SAM (admin always may). */
@@ -90,7 +88,7 @@ export async function samRoutes(app: FastifyInstance, { store, config, now }: Sa
         requireMatchKey: false,
         mode: "allOrNone",
         actor: actorOf(principal),
-        hooks: { check: lastWriterWins, fallbackMatch: matchByEmailAndName, fallbackKey: emailAndNameKey },
+        hooks: samUpsertHooks,
       });
       if (!outcome.committed) {
         const details = outcome.results.flatMap((r) => r.errors.map(speakWire));
@@ -144,61 +142,4 @@ function speakWire(error: FieldError): FieldError {
   const wire = wireFieldName(error.field);
   const name = error.field.split(".").at(-1) as string;
   return { ...error, field: wire, message: error.message.replace(new RegExp(`^${name}\\b`), wire) };
-}
-
-/** The clock rule: an input whose contactModified is older than the stored one is not saved. */
-function lastWriterWins(
-  input: ContactInput,
-  stored: { fields: Record<string, unknown> } | undefined,
-): FieldError[] | "skip" {
-  const incoming = input.fields.sourceModifiedAt;
-  const current = stored?.fields.sourceModifiedAt;
-  if (
-    typeof incoming === "string" &&
-    typeof current === "string" &&
-    Date.parse(incoming) < Date.parse(current)
-  )
-    return "skip";
-  return [];
-}
-
-const normaliseName = (value: unknown) =>
-  typeof value === "string" ? value.trim().normalize("NFC").toLowerCase().replace(/\s+/g, " ") : "";
-
-/** Normalised email1 + first name + last name, for a record without externalId; null without an email. */
-function emailAndNameKey(input: ContactInput): string | null {
-  if (input.identifiers?.[externalIdScheme] !== undefined) return null;
-  const email = typeof input.fields.email === "string" ? input.fields.email.trim().toLowerCase() : "";
-  if (!email) return null;
-  return [email, normaliseName(input.fields.givenName), normaliseName(input.fields.surname)].join("\u001f");
-}
-
-/** Inputs without externalId match an existing contact by normalised email1 + first name + last name. */
-async function matchByEmailAndName(
-  trx: Transaction<Database>,
-  tenantId: number,
-  unmatched: Array<{ index: number; input: ContactInput }>,
-): Promise<Map<number, number>> {
-  const wanted = new Map<string, number[]>();
-  for (const { index, input } of unmatched) {
-    const key = emailAndNameKey(input);
-    if (key === null) continue;
-    wanted.set(key, [...(wanted.get(key) ?? []), index]);
-  }
-  const found = new Map<number, number>();
-  if (wanted.size === 0) return found;
-  const emails = [...new Set([...wanted.keys()].map((k) => k.split("\u001f")[0]))];
-  const rows = await sql<{ id: number; email: string; givenName: string | null; surname: string | null }>`
-    select id, email, given_name, surname from contacts
-    where tenant_id = ${tenantId} and lower(email) = any(${emails}::text[]) order by id`.execute(trx);
-  for (const row of rows.rows) {
-    const key = [
-      row.email.trim().toLowerCase(),
-      normaliseName(row.givenName),
-      normaliseName(row.surname),
-    ].join("\u001f");
-    // Several stored contacts may share the key; the oldest is the one the client means.
-    for (const index of wanted.get(key) ?? []) if (!found.has(index)) found.set(index, Number(row.id));
-  }
-  return found;
 }
