@@ -6,15 +6,16 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { verifyPassword } from "../src/auth/password-hash.js";
 import { authenticateToken } from "../src/store/api-tokens.js";
-import { openStore } from "../src/store/database.js";
+import { latestSchemaVersion, openStore } from "../src/store/database.js";
+import { openTestStore, testDatabaseUrl } from "./helpers/test-store.js";
 
 const run = promisify(execFile);
 const dataDir = mkdtempSync(join(tmpdir(), "tributary-cli-"));
 const env = { ...process.env, TRIBUTARY_DATA: dataDir, DATABASE_URL: "" };
 
-function cli(args: string[], input?: string) {
+function cli(args: string[], input?: string, extraEnv: Record<string, string> = {}) {
   const child = run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-    env,
+    env: { ...env, ...extraEnv },
     timeout: 60_000,
   });
   if (input !== undefined) {
@@ -102,4 +103,100 @@ describe("tributary CLI on the embedded engine", () => {
       await store2.close();
     }
   }, 120_000);
+
+  it("migrate brings a fresh data folder to the latest schema and prints only the version", async () => {
+    const fresh = mkdtempSync(join(tmpdir(), "tributary-migrate-"));
+    try {
+      const first = await cli(["migrate"], undefined, { TRIBUTARY_DATA: fresh });
+      expect(first.stdout).toBe(`${latestSchemaVersion}\n`);
+      const again = await cli(["migrate"], undefined, { TRIBUTARY_DATA: fresh });
+      expect(again.stdout).toBe(`${latestSchemaVersion}\n`);
+      const store = await openStore({ dataDir: fresh });
+      try {
+        const applied = await store.db
+          .selectFrom("kysely_migration" as never)
+          .select("name" as never)
+          .execute();
+        expect(
+          applied
+            .map((r) => (r as { name: string }).name)
+            .sort()
+            .at(-1),
+        ).toBe(latestSchemaVersion);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it("token create --expires-in stores an expiry; a refused command prints nothing on stdout", async () => {
+    const tenant = await cli(["tenant", "create", "Expiry College"]);
+    const token = await cli([
+      "token",
+      "create",
+      "--tenant",
+      "Expiry College",
+      "--role",
+      "contacts:read",
+      "--expires-in",
+      "2",
+    ]);
+    expect(token.stdout).toMatch(/^trb_\d+_[A-Za-z0-9_-]{43}\n$/);
+    // 43 base64url characters carry 32 random bytes.
+    expect(Buffer.from(token.stdout.trim().split("_").at(-1) as string, "base64url")).toHaveLength(32);
+    const store = await openStore({ dataDir });
+    try {
+      const row = await store.db
+        .selectFrom("apiTokens")
+        .select(["expiresAt", "tokenHash"])
+        .where("tenantId", "=", Number(tenant.stdout))
+        .executeTakeFirstOrThrow();
+      const days = ((row.expiresAt as Date).getTime() - Date.now()) / 86_400_000;
+      expect(days).toBeGreaterThan(1.99);
+      expect(days).toBeLessThanOrEqual(2);
+      expect(row.tokenHash).toHaveLength(32);
+    } finally {
+      await store.close();
+    }
+    for (const args of [
+      ["token", "create", "--tenant", "No Such College", "--role", "admin"],
+      ["token", "revoke", "999999"],
+      [
+        "user",
+        "create",
+        "--tenant",
+        "Expiry College",
+        "--username",
+        "u",
+        "--role",
+        "admin",
+        "--password-stdin",
+      ],
+    ]) {
+      const failed = await cli(args, "short\n").catch((e) => e);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toBe("");
+      expect(failed.stderr).toMatch(/^tributary: /);
+    }
+  }, 120_000);
+
+  it.skipIf(!testDatabaseUrl)(
+    "uses PostgreSQL when DATABASE_URL is set, as serve does",
+    async () => {
+      const store = await openTestStore("postgres", "cli");
+      try {
+        const tenant = await cli(["tenant", "create", "Server College"], undefined, {
+          DATABASE_URL: store.url as string,
+        });
+        expect(tenant.stdout).toMatch(/^\d+\n$/);
+        const row = await store.db.selectFrom("tenants").select("name").executeTakeFirstOrThrow();
+        expect(row.name).toBe("Server College");
+      } finally {
+        await store.dispose();
+      }
+    },
+    120_000,
+  );
 });

@@ -37,7 +37,7 @@ export function classifyError(error: unknown): ClassifiedError {
     return { code: error.code, status: error.status, message: error.message, details: error.details };
   const e = error as FastifyError & { validation?: AjvIssue[]; body?: unknown };
   if (Array.isArray(e.validation)) {
-    const details = e.validation.map((issue) => validationDetail(issue));
+    const details = mergeAlternatives(e.validation).map((issue) => validationDetail(issue));
     const unknownField = details.find((d) => d.code === "REQUEST_UNKNOWN_FIELD");
     const code: ErrorCode = unknownField ? "REQUEST_UNKNOWN_FIELD" : "REQUEST_BODY_INVALID";
     const message = details.map((d) => (d.field ? `${d.field}: ${d.message}` : d.message)).join("; ");
@@ -83,6 +83,47 @@ export function classifyError(error: unknown): ClassifiedError {
 
 function known(code: ErrorCode, message: string): ClassifiedError {
   return { code, status: errorCatalog[code].status, message, details: [] };
+}
+
+// A nullable field is a union (anyOf) in the schema, and Ajv reports each failed branch and then the union:
+// "must be string; must be null; must match a schema in anyOf". People need one sentence per field:
+// "must be string or null", "must be \"allOrNone\" or \"partial\"", or the branch's own complaint
+// ("must be >= 1") when the type was right.
+function mergeAlternatives(issues: AjvIssue[]): AjvIssue[] {
+  const unions = new Set(issues.filter((i) => i.keyword === "anyOf").map((i) => i.instancePath));
+  if (unions.size === 0) return issues;
+  const byPath = new Map<string, AjvIssue[]>();
+  for (const issue of issues) {
+    const here = byPath.get(issue.instancePath);
+    if (here) here.push(issue);
+    else byPath.set(issue.instancePath, [issue]);
+  }
+  const out: AjvIssue[] = [];
+  for (const [path, here] of byPath) {
+    if (!unions.has(path)) {
+      out.push(...here);
+      continue;
+    }
+    const specific = here.filter((i) => !["anyOf", "type", "const"].includes(i.keyword));
+    if (specific.length > 0) {
+      out.push(...specific);
+      continue;
+    }
+    const alternatives = here.flatMap((i) =>
+      i.keyword === "type"
+        ? String(i.params.type).split(",")
+        : i.keyword === "const"
+          ? [JSON.stringify(i.params.allowedValue)]
+          : [],
+    );
+    out.push({
+      keyword: "type",
+      instancePath: path,
+      params: {},
+      message: alternatives.length > 0 ? `must be ${[...new Set(alternatives)].join(" or ")}` : "is invalid",
+    });
+  }
+  return out;
 }
 
 function validationDetail(issue: AjvIssue): FieldError {

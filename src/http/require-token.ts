@@ -5,7 +5,7 @@ import type { Store } from "../store/database.js";
 import { bearerToken } from "./bearer-token.js";
 import { hasRole } from "./principal.js";
 
-/** A preHandler that admits a Bearer token holding one of the roles (admin always passes). */
+/** A request hook (onRequest, or preHandler) that admits a Bearer token holding one of the roles (admin always passes). */
 export function requireToken(store: Store, roles: readonly string[]) {
   return async (request: FastifyRequest) => {
     const token = bearerToken(request);

@@ -1,4 +1,4 @@
-import type { FastifyInstance, preHandlerHookHandler } from "fastify";
+import type { FastifyInstance, onRequestHookHandler } from "fastify";
 import Type from "typebox";
 import { TributaryError } from "../../core/errors.js";
 import { sniffImageType } from "../../formats/image-type.js";
@@ -9,12 +9,12 @@ import type { Store } from "../../store/database.js";
 /** `GET /contacts/:id/photo`: the stored photo's bytes, typed by their magic bytes. */
 export async function contactPhotoRoute(
   app: FastifyInstance,
-  { store, preHandler }: { store: Store; preHandler: preHandlerHookHandler },
+  { store, onRequest }: { store: Store; onRequest: onRequestHookHandler },
 ) {
   app.get(
     "/contacts/:id/photo",
     {
-      preHandler,
+      onRequest,
       schema: {
         tags: ["contacts"],
         summary: "The contact's photo (PNG, JPEG, GIF or WebP)",

@@ -47,11 +47,13 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
   const canRead = requireToken(store, readRoles);
   const canWrite = requireToken(store, writeRoles);
   const isAdmin = requireToken(store, []);
-  app.register(contactPhotoRoute, { store, preHandler: canRead });
+  app.register(contactPhotoRoute, { store, onRequest: canRead });
   app.register(importRoutes, { prefix: "/imports", store });
 
   app.register(async (writes) => {
-    writes.addHook("preHandler", canWrite);
+    // Authentication runs on request, before the body is read or validated: a caller without a valid
+    // token gets 401, never a 400 about a body it had no right to send, and costs no parsing.
+    writes.addHook("onRequest", canWrite);
     registerIdempotency(writes, store);
 
     writes.post(
@@ -135,7 +137,7 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
     writes.post(
       "/reference/:kind",
       {
-        preHandler: isAdmin,
+        onRequest: isAdmin,
         schema: {
           tags: ["reference data"],
           summary: "Add a reference row (admin)",
@@ -162,7 +164,7 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
   app.patch(
     "/reference/:kind/:id",
     {
-      preHandler: isAdmin,
+      onRequest: isAdmin,
       schema: {
         tags: ["reference data"],
         summary: "Rename, (de)activate or recode a reference row (admin)",
@@ -195,7 +197,7 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
   app.get(
     "/reference/:kind",
     {
-      preHandler: canRead,
+      onRequest: canRead,
       schema: {
         tags: ["reference data"],
         summary: "List a kind of reference data",
@@ -215,7 +217,7 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
   app.get(
     "/contacts/:id",
     {
-      preHandler: canRead,
+      onRequest: canRead,
       schema: {
         tags: ["contacts"],
         summary: "One contact with identifiers and collections",
@@ -234,7 +236,7 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
   app.get(
     "/contacts/:id/history",
     {
-      preHandler: canRead,
+      onRequest: canRead,
       schema: {
         tags: ["contacts"],
         summary: "Heat-status and contact-status history, oldest first",
@@ -253,7 +255,7 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
   app.get(
     "/contacts",
     {
-      preHandler: canRead,
+      onRequest: canRead,
       schema: {
         tags: ["contacts"],
         summary: "Search contacts by name, email or identifier; cursor paging in id order",

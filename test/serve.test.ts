@@ -1,0 +1,138 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { readConfig } from "../src/config.js";
+import { latestSchemaVersion } from "../src/store/database.js";
+
+const repo = fileURLToPath(new URL("..", import.meta.url));
+const mainTs = join(repo, "src/cli/main.ts");
+const tsx = import.meta.resolve("tsx");
+const scratch: string[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `tributary serve` as its own process in an empty folder, with only the given variables set. */
+function serve(env: Record<string, string>, args: string[] = []) {
+  const cwd = mkdtempSync(join(tmpdir(), "tributary-serve-"));
+  scratch.push(cwd);
+  const clean = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env };
+  const child = spawn(process.execPath, ["--import", tsx, mainTs, "serve", ...args], { cwd, env: clean });
+  let stdout = "";
+  child.stdout.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    stdout += chunk;
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setInterval(() => {
+      if (/tributary ready/.test(stdout)) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 50);
+    child.once("exit", (code) => {
+      clearInterval(timer);
+      reject(new Error(`serve exited with ${code}: ${stdout}`));
+    });
+  });
+  return { child, cwd: realpathSync(cwd), ready, output: () => stdout };
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.once("exit", (code) => resolve(code));
+    child.kill("SIGTERM");
+  });
+}
+
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("npm start", () => {
+  it("runs `tributary serve` from the package's bin, built first", () => {
+    const pkg = JSON.parse(readFileSync(join(repo, "package.json"), "utf8"));
+    expect(pkg.name).toBe("tributary");
+    expect(pkg.bin).toEqual({ tributary: "bin/tributary.js" });
+    expect(pkg.scripts.start).toBe("node bin/tributary.js serve");
+    expect(pkg.scripts.prestart).toBe("npm run build");
+  });
+
+  it("defaults to 127.0.0.1:8080, PGlite in ./data, JSON logs at info", () => {
+    expect(readConfig({})).toMatchObject({
+      host: "127.0.0.1",
+      port: 8080,
+      databaseUrl: undefined,
+      dataDir: join(process.cwd(), "data"),
+      logLevel: "info",
+      pretty: false,
+    });
+    expect(
+      readConfig({ HOST: "0.0.0.0", PORT: "9000", TRIBUTARY_DATA: "/srv/t", DATABASE_URL: "postgres://x/y" }),
+    ).toMatchObject({ host: "0.0.0.0", port: 9000, dataDir: "/srv/t", databaseUrl: "postgres://x/y" });
+  });
+});
+
+describe("tributary serve as a process", () => {
+  // PORT is the one default not taken as is: 8080 may be in use on a shared machine (benchmarks).
+  it("listens on HOST's default, keeps PGlite in ./data, migrates, answers /health, logs JSON", async () => {
+    const port = await freePort();
+    const server = serve({ PORT: String(port) });
+    try {
+      await server.ready;
+      const res = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({
+        status: "ok",
+        engine: "pglite",
+        schemaVersion: latestSchemaVersion,
+      });
+      expect(existsSync(join(server.cwd, "data", "PG_VERSION"))).toBe(true);
+      const lines = server
+        .output()
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line));
+      expect(lines.find((l) => l.msg === "tributary ready")).toMatchObject({
+        level: 30,
+        engine: "pglite",
+        schemaVersion: latestSchemaVersion,
+        dataDir: join(server.cwd, "data"),
+      });
+      expect(lines.some((l) => String(l.msg).includes(`http://127.0.0.1:${port}`))).toBe(true);
+    } finally {
+      expect(await stop(server.child)).toBe(0);
+    }
+  }, 90_000);
+
+  it("--pretty logs lines for people instead of JSON", async () => {
+    const port = await freePort();
+    const server = serve({ PORT: String(port), TRIBUTARY_DATA: "./pretty-data" }, ["--pretty"]);
+    try {
+      await server.ready;
+      const ready = server
+        .output()
+        .split("\n")
+        .find((line) => line.includes("tributary ready")) as string;
+      expect(() => JSON.parse(ready)).toThrow();
+      expect(ready).toMatch(/INFO.*tributary ready/);
+      expect(existsSync(join(server.cwd, "pretty-data", "PG_VERSION"))).toBe(true);
+    } finally {
+      await stop(server.child);
+    }
+  }, 90_000);
+});
