@@ -3,16 +3,13 @@
 // --server`), first as inserts and then as a file of 50% updates and 50% new people; prints rows/s, and the
 // peak RSS of the server and of the CLI. On PostgreSQL the same run times psql \copy of the same files into
 // a staging table merged with INSERT … ON CONFLICT into a 45-column table, and prints the ratio.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { csvLine } from "../src/formats/csv/write-csv.js";
-import { issueToken } from "../src/store/api-tokens.js";
-import { migrateToLatest, openStore } from "../src/store/database.js";
-import { createTenant } from "../src/store/tenants.js";
+import { startBenchServer } from "./lib/bench-server.js";
 
 const { values } = parseArgs({
   options: {
@@ -111,83 +108,12 @@ function peakRssMiB(pid: number): number {
   }
 }
 
-async function startServer(engine: string, port: number) {
-  let databaseUrl: string | undefined;
-  let dataDir: string | undefined;
-  let drop = async () => {};
-  if (engine === "postgres") {
-    const name = `tributary_bench_import_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-    drop = async () => {
-      const c = new pg.Client({ connectionString: adminUrl });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    };
-  } else {
-    dataDir = mkdtempSync(join(tmpdir(), "tributary-bench-import-"));
-  }
-  const store = await openStore({ databaseUrl, dataDir });
-  await migrateToLatest(store);
-  const tenant = await createTenant(store.db, "Bench");
-  const { token } = await issueToken(store.db, { tenantId: tenant.id, roles: ["contacts:write"] });
-  await store.close();
-  const child: ChildProcess = spawn(process.execPath, ["bin/tributary.js", "serve"], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DATABASE_URL: databaseUrl ?? "",
-      TRIBUTARY_DATA: dataDir ?? "",
-      LOG_LEVEL: "warn",
-      TRIBUTARY_IMPORT_MAX_BYTES: String(8 * 1024 ** 3),
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    token,
-    databaseUrl,
-    pid: child.pid as number,
-    async stop() {
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await exited;
-      await drop();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 /** Runs the CLI against the server; answers the seconds it took and the CLI's peak RSS. */
 async function cliImport(url: string, token: string, file: string) {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [
-      "bin/tributary.js",
-      "import",
-      file,
-      "--server",
-      url,
-      "--token",
-      token,
-      "--id-property",
-      "external_id",
-    ],
+    ["bin/tributary.js", "import", file, "--server", url, "--token", token, "--id-property", "external_id"],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   let peak = 0;
@@ -239,9 +165,8 @@ function copyBaseline(databaseUrl: string, files: string[]) {
   return rates;
 }
 
-// Server and CLI run as `npm start` and an installed `tributary` do: the compiled build, not the TypeScript
-// loader (which adds about 100 MB to each process's RSS).
-execFileSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
+// Server and CLI run as `npm start` and an installed `tributary` do: the compiled build (startBenchServer
+// builds it), not the TypeScript loader, which adds about 100 MB to each process's RSS.
 const dir = mkdtempSync(join(tmpdir(), "tributary-import-bench-"));
 const files = [join(dir, "inserts.csv"), join(dir, "updates.csv")];
 await writeFile(files[0], 0);
@@ -249,11 +174,15 @@ await writeFile(files[1], 1);
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const table: string[] = [];
 for (const engine of values.engine === "both" ? ["postgres", "pglite"] : [values.engine as string]) {
-  const server = await startServer(engine, 18_600 + table.length);
+  const server = await startBenchServer({
+    adminUrl: engine === "postgres" ? adminUrl : undefined,
+    port: 18_600 + table.length,
+    env: { TRIBUTARY_IMPORT_MAX_BYTES: String(8 * 1024 ** 3) },
+  });
   try {
     const inserts = await cliImport(server.url, server.token, files[0]);
     const updates = await cliImport(server.url, server.token, files[1]);
-    const serverRss = peakRssMiB(server.pid);
+    const serverRss = server.peakRssMiB();
     let baseline = "";
     if (engine === "postgres" && server.databaseUrl) {
       const [copyInsert, copyUpdate] = copyBaseline(server.databaseUrl, files);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitForImport } from "./helpers/import-files.js";
+import { importErrors, waitForImport } from "./helpers/import-files.js";
 import { openTestApp, type TestApp } from "./helpers/test-app.js";
 import { testEngines } from "./helpers/test-store.js";
 
@@ -26,17 +26,7 @@ describe.each(testEngines)("bulk import bad input on %s", (engine) => {
       payload,
     });
 
-  async function errorsOf(id: number) {
-    const res = await t.app.inject({
-      url: `/api/v1/imports/${id}/results?only=errors&format=ndjson`,
-      headers: auth(),
-    });
-    return res.body
-      .trim()
-      .split("\n")
-      .filter(Boolean)
-      .map((l) => JSON.parse(l));
-  }
+  const errorsOf = (id: number) => importErrors(t.app, token, id);
 
   const rowCases = [
     {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createImport } from "../src/jobs/create-import.js";
 import { runImport } from "../src/jobs/run-import.js";
 import { createUser } from "../src/store/users.js";
-import { waitForImport } from "./helpers/import-files.js";
+import { importErrors, waitForImport } from "./helpers/import-files.js";
 import { openTestApp, type TestApp } from "./helpers/test-app.js";
 import { testEngines } from "./helpers/test-store.js";
 
@@ -49,17 +49,7 @@ describe.each(testEngines)("import shapes of the vendor dialects on %s", (engine
     if (!hit) return undefined;
     return (await t.app.inject({ url: `/api/v1/contacts/${hit.id}`, headers: auth() })).json();
   };
-  const errorLines = async (id: number) => {
-    const res = await t.app.inject({
-      url: `/api/v1/imports/${id}/results?only=errors&format=ndjson`,
-      headers: auth(),
-    });
-    return res.body
-      .trim()
-      .split("\n")
-      .filter((l) => l !== "")
-      .map((l) => JSON.parse(l));
-  };
+  const errorLines = (id: number) => importErrors(t.app, token, id);
 
   it("hobsons: flat rows grouped by Personal Identifier into one contact each, children kept once", async () => {
     const body = csv(flatHeader, [

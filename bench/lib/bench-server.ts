@@ -23,6 +23,8 @@ export async function startBenchServer(options: {
   adminUrl?: string;
   port: number;
   roles?: string[];
+  /** more environment for the server process */
+  env?: Record<string, string>;
 }): Promise<BenchServer> {
   let databaseUrl: string | undefined;
   let dataDir: string | undefined;
@@ -64,6 +66,7 @@ export async function startBenchServer(options: {
       DATABASE_URL: databaseUrl ?? "",
       TRIBUTARY_DATA: dataDir ?? "",
       LOG_LEVEL: "warn",
+      ...options.env,
     },
     stdio: ["ignore", "inherit", "inherit"],
   });

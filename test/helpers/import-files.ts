@@ -50,3 +50,19 @@ export async function waitForImport(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** An import's error lines, read back as the NDJSON results file (`only=errors`). */
+export async function importErrors(
+  app: FastifyInstance,
+  token: string,
+  id: number,
+): Promise<Array<Record<string, unknown>>> {
+  const res = await app.inject({
+    url: `/api/v1/imports/${id}/results?only=errors&format=ndjson`,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return res.body
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line));
+}
