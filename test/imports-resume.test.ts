@@ -1,17 +1,25 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueToken } from "../src/store/api-tokens.js";
+import { migrateToLatest, openStore, type Store } from "../src/store/database.js";
 import { createTenant } from "../src/store/tenants.js";
 import { peopleCsv } from "./helpers/import-files.js";
-import { openTestStore, type TestStore, testDatabaseUrl } from "./helpers/test-store.js";
+import { openTestStore, type TestStore, testEngines } from "./helpers/test-store.js";
 
 // A real server process killed with SIGKILL mid-import, started again on the same database: the job must
-// resume after its last committed chunk, with no row written twice and none skipped. PostgreSQL only: the
-// point is a second process picking the job up from shared state (pg-boss and the checkpoint row).
+// resume after its last committed chunk, with no row written twice and none skipped. On PostgreSQL a new
+// process picks the job up from shared state (pg-boss and the checkpoint row); on PGlite the new process
+// reopens the data folder the killed one was writing, and the job resumes from what PostgreSQL's own
+// crash recovery kept. PGlite's folder belongs to one process at a time, so its checks run after the
+// last server has stopped.
 const rows = 200_000;
 
-describe.skipIf(!testDatabaseUrl)("bulk import resumes after SIGKILL (PostgreSQL)", () => {
-  let store: TestStore;
+describe.each(testEngines)("bulk import resumes after SIGKILL on %s", (engine) => {
+  let store: TestStore | undefined;
+  let dataDir: string | undefined;
   let token: string;
   let tenantId: number;
   let server: ChildProcess | undefined;
@@ -22,7 +30,8 @@ describe.skipIf(!testDatabaseUrl)("bulk import resumes after SIGKILL (PostgreSQL
     server = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "serve"], {
       env: {
         ...process.env,
-        DATABASE_URL: store.url,
+        DATABASE_URL: store?.url ?? "",
+        TRIBUTARY_DATA: dataDir ?? "",
         PORT: String(port),
         HOST: "127.0.0.1",
         LOG_LEVEL: "warn",
@@ -57,15 +66,27 @@ describe.skipIf(!testDatabaseUrl)("bulk import resumes after SIGKILL (PostgreSQL
       failed: number;
     };
 
+  /** The store the checks read: PostgreSQL's test database, or the PGlite folder once no server holds it. */
+  async function openChecks(): Promise<Store> {
+    if (store) return store;
+    const local = await openStore({ dataDir });
+    await migrateToLatest(local);
+    return local;
+  }
+
   beforeAll(async () => {
-    store = await openTestStore("postgres", "import_resume");
-    tenantId = (await createTenant(store.db, "Resume")).id;
-    token = (await issueToken(store.db, { tenantId, roles: ["contacts:write"] })).token;
+    if (engine === "postgres") store = await openTestStore("postgres", "import_resume");
+    else dataDir = mkdtempSync(join(tmpdir(), "tributary-resume-"));
+    const setup = await openChecks();
+    tenantId = (await createTenant(setup.db, "Resume")).id;
+    token = (await issueToken(setup.db, { tenantId, roles: ["contacts:write"] })).token;
+    if (!store) await setup.close();
     await startServer();
   }, 60_000);
   afterAll(async () => {
     if (server) await kill();
-    await store.dispose();
+    await store?.dispose();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it("kills the server at random points of a 200,000-row import; the final table is exact", async () => {
@@ -102,7 +123,17 @@ describe.skipIf(!testDatabaseUrl)("bulk import resumes after SIGKILL (PostgreSQL
     expect(kills).toBeGreaterThanOrEqual(2);
     expect(final).toMatchObject({ state: "completed", rowsRead: rows, created: rows, updated: 0, failed: 0 });
 
-    const count = async (text: string) => Number(((await store.executeSql(text)).rows[0] as { n: number }).n);
+    if (!store) {
+      // PGlite: the folder is the server's until it stops.
+      const child = server as ChildProcess;
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+      server = undefined;
+    }
+    const checks = await openChecks();
+    const count = async (text: string) =>
+      Number(((await checks.executeSql(text)).rows[0] as { n: number }).n);
     expect(await count(`select count(*) as n from contacts where tenant_id = ${tenantId}`)).toBe(rows);
     // Every contact is exactly the person its row describes.
     expect(
@@ -115,7 +146,7 @@ describe.skipIf(!testDatabaseUrl)("bulk import resumes after SIGKILL (PostgreSQL
     ).toBe(rows);
     // The outcomes cover rows 1 … 200,000 once each, in chunks that neither overlap nor leave gaps.
     const chunks = (
-      await store.executeSql(
+      await checks.executeSql(
         `select first_row, length(statuses) as n from import_result_chunks where tenant_id = ${tenantId} and job_id = ${id} order by first_row`,
       )
     ).rows as Array<{ first_row: number; n: number }>;
@@ -130,5 +161,6 @@ describe.skipIf(!testDatabaseUrl)("bulk import resumes after SIGKILL (PostgreSQL
         `select count(*) as n from import_result_chunks where tenant_id = ${tenantId} and statuses ~ '[^c]'`,
       ),
     ).toBe(0);
+    if (!store) await checks.close();
   }, 600_000);
 });

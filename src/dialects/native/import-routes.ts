@@ -72,7 +72,8 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
   for (const type of streamedTypes) if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
   app.addContentTypeParser(streamedTypes, (_request, payload, done) => done(null, payload));
   await app.register(multipart, { limits: { fileSize: maxBytes + 1, files: 1, fields: 10 } });
-  app.addHook("preHandler", requireToken(store, ["contacts:write"]));
+  // onRequest, not preHandler: a caller without a token hears 401 before its query or body is looked at.
+  app.addHook("onRequest", requireToken(store, ["contacts:write"]));
 
   /** The upload's options and byte stream, from the query string plus a raw or multipart body. */
   async function readUpload(request: FastifyRequest): Promise<{
