@@ -72,7 +72,7 @@ export function registerImportCommand(program: Command, fail: (message: string) 
     .description(
       "import contacts from a CSV, NDJSON or JSON file (gzip allowed), on a server or the local engine",
     )
-    .option("--shape <name>", "row shape (native, or a dialect's flat shape)")
+    .option("--shape <name>", "row shape: native (default), sam, hobsons or servicestack")
     .option(
       "--mapping <file>",
       "JSON file mapping file columns to fields; headers are mapped automatically otherwise",
