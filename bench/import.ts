@@ -178,6 +178,7 @@ for (const engine of values.engine === "both" ? ["postgres", "pglite"] : [values
     adminUrl: engine === "postgres" ? adminUrl : undefined,
     port: 18_600 + table.length,
     env: { TRIBUTARY_IMPORT_MAX_BYTES: String(8 * 1024 ** 3) },
+    nodeFlags: process.env.BENCH_SERVER_NODE_FLAGS?.split(" ").filter(Boolean),
   });
   try {
     const inserts = await cliImport(server.url, server.token, files[0]);

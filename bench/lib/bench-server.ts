@@ -23,6 +23,8 @@ export async function startBenchServer(options: {
   adminUrl?: string;
   port: number;
   roles?: string[];
+  /** flags for the server's node process (a heap size, say) */
+  nodeFlags?: string[];
   /** more environment for the server process */
   env?: Record<string, string>;
 }): Promise<BenchServer> {
@@ -58,18 +60,22 @@ export async function startBenchServer(options: {
 
   // The server runs as `npm start` runs it: the compiled build, not the TypeScript loader (which costs memory).
   execFileSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
-  const child: ChildProcess = spawn(process.execPath, ["bin/tributary.js", "serve"], {
-    env: {
-      ...process.env,
-      PORT: String(options.port),
-      HOST: "127.0.0.1",
-      DATABASE_URL: databaseUrl ?? "",
-      TRIBUTARY_DATA: dataDir ?? "",
-      LOG_LEVEL: "warn",
-      ...options.env,
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(options.nodeFlags ?? []), "bin/tributary.js", "serve"],
+    {
+      env: {
+        ...process.env,
+        PORT: String(options.port),
+        HOST: "127.0.0.1",
+        DATABASE_URL: databaseUrl ?? "",
+        TRIBUTARY_DATA: dataDir ?? "",
+        LOG_LEVEL: "warn",
+        ...options.env,
+      },
+      stdio: ["ignore", "inherit", "inherit"],
     },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  );
   const url = `http://127.0.0.1:${options.port}`;
   for (let i = 0; i < 200; i++) {
     try {

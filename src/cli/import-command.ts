@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, readFileSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -13,6 +13,7 @@ import type { ImportFormat } from "../store/imports/import-jobs.js";
 import { readRowOutcomes } from "../store/imports/import-results.js";
 import { findTenantByName } from "../store/tenants.js";
 import { openEngine } from "./open-engine.js";
+import { postFile } from "./post-file.js";
 
 interface ImportCliOptions {
   shape?: string;
@@ -129,17 +130,15 @@ async function importOnServer(
   if (options.idProperty) query.set("idProperty", options.idProperty);
   if (options.dryRun) query.set("dryRun", "true");
   if (mapping) query.set("mapping", JSON.stringify(mapping));
-  const res = await fetch(`${base}/api/v1/imports?${query}`, {
-    method: "POST",
-    headers: {
+  const res = await postFile(
+    new URL(`${base}/api/v1/imports?${query}`),
+    {
       ...headers,
       "content-type": contentTypes[format],
-      "content-length": String(statSync(file).size),
     },
-    body: Readable.toWeb(createReadStream(file)) as ReadableStream,
-    duplex: "half",
-  } as RequestInit);
-  const answer = (await res.json()) as Record<string, unknown>;
+    file,
+  );
+  const answer = res.body as Record<string, unknown>;
   if (res.status !== 202) {
     const error = answer.error as { message?: string } | undefined;
     throw new Error(`the server refused the upload (${res.status}): ${error?.message}`);

@@ -129,8 +129,20 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
             results: results.map((r) => ({ index: r.index, status: "error", errors: r.errors })),
           });
         }
-        const status = summary.error === 0 ? 200 : summary.error === results.length ? 422 : 207;
-        return reply.status(status).send({ results, summary });
+        if (summary.error > 0 && summary.error === results.length) {
+          // A partial batch where every input failed wrote nothing either: the same error object as
+          // allOrNone's refusal, so a client checks one shape for "nothing went in".
+          return reply.status(422).send({
+            error: {
+              code: "BATCH_REJECTED",
+              message: `${summary.error} of ${results.length} inputs are invalid; nothing was written`,
+              details: results.flatMap((r) => r.errors),
+            },
+            results,
+            summary,
+          });
+        }
+        return reply.status(summary.error === 0 ? 200 : 207).send({ results, summary });
       },
     );
 
