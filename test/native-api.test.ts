@@ -110,6 +110,30 @@ describe.each(testEngines)("native API on %s", (engine) => {
     });
   });
 
+  it("partial: every input failing → 422 with the BATCH_REJECTED error object, results and summary", async () => {
+    const res = await upsert({
+      idProperty: "external_id",
+      mode: "partial",
+      inputs: [nativeContact({ heatStatusId: 99_999_999 })],
+    });
+    expect(res.statusCode).toBe(422);
+    const error = {
+      code: "CONTACT_REFERENCE_UNKNOWN",
+      field: "inputs[0].heatStatusId",
+      index: 0,
+      message: "heatStatusId 99999999 is not a heat-status of this tenant",
+    };
+    expect(res.json()).toEqual({
+      error: {
+        code: "BATCH_REJECTED",
+        message: "1 of 1 inputs are invalid; nothing was written",
+        details: [error],
+      },
+      results: [{ index: 0, status: "error", errors: [error] }],
+      summary: { created: 0, updated: 0, unchanged: 0, error: 1 },
+    });
+  });
+
   const requestError = (code: string, message: string, details?: unknown[]) => ({
     error: details ? { code, message, details } : { code, message },
   });
