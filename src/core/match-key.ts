@@ -1,5 +1,6 @@
 import type { ContactInput, ScalarValue } from "./contact.js";
 import { identifierSchemePattern } from "./contact-fields.js";
+import { TributaryError } from "./errors.js";
 
 /** What identifies "the same contact" for one batch: the contact id, an identifier scheme, the email, or the PI. */
 export type IdProperty = "id" | "email" | "pi" | { scheme: string };
@@ -8,6 +9,23 @@ export type IdProperty = "id" | "email" | "pi" | { scheme: string };
 export function parseIdProperty(value: string): IdProperty | null {
   if (value === "id" || value === "email" || value === "pi") return value;
   return identifierSchemePattern.test(value) ? { scheme: value } : null;
+}
+
+/** Parses an idProperty a client sent; throws the request error that names the field when it is unknown. */
+export function requireIdProperty(value: string): IdProperty {
+  const parsed = parseIdProperty(value);
+  if (parsed) return parsed;
+  throw new TributaryError(
+    "REQUEST_BODY_INVALID",
+    `idProperty '${value}' is not id, email, pi or an identifier scheme`,
+    [
+      {
+        code: "REQUEST_BODY_INVALID",
+        field: "idProperty",
+        message: "must be id, email, pi or a lower_snake identifier scheme",
+      },
+    ],
+  );
 }
 
 /** The idProperty's name as clients write it. */

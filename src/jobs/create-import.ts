@@ -1,5 +1,5 @@
 import { TributaryError } from "../core/errors.js";
-import { parseIdProperty } from "../core/match-key.js";
+import { requireIdProperty } from "../core/match-key.js";
 import { FileRejectedError, type RecordOutcome } from "../formats/records.js";
 import type { Store } from "../store/database.js";
 import {
@@ -48,19 +48,8 @@ export function checkImportRequest(request: ImportRequest): { shape: ImportShape
     );
   }
   const idProperty = request.idProperty ?? shape.idProperty;
-  if (!parseIdProperty(idProperty)) {
-    throw new TributaryError(
-      "REQUEST_BODY_INVALID",
-      `idProperty '${idProperty}' is not id, email, pi or an identifier scheme`,
-      [
-        {
-          code: "REQUEST_BODY_INVALID",
-          field: "idProperty",
-          message: "must be id, email, pi or a lower_snake scheme",
-        },
-      ],
-    );
-  }
+  requireIdProperty(idProperty);
+
   if (request.mapping) {
     const unknown = unknownMappingTargets(shape, request.mapping);
     if (unknown.length > 0) {

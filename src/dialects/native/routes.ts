@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import Type from "typebox";
 import type { ReferenceKind } from "../../core/contact-fields.js";
 import { TributaryError } from "../../core/errors.js";
-import { parseIdProperty } from "../../core/match-key.js";
+import { requireIdProperty } from "../../core/match-key.js";
 import { registerIdempotency } from "../../http/idempotency.js";
 import { actorOf, principalOf } from "../../http/principal.js";
 import { requireToken } from "../../http/require-token.js";
@@ -84,20 +84,7 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
           mode?: "allOrNone" | "partial";
           inputs: Record<string, unknown>[];
         };
-        const idProperty = parseIdProperty(body.idProperty);
-        if (!idProperty) {
-          throw new TributaryError(
-            "REQUEST_BODY_INVALID",
-            `idProperty '${body.idProperty}' is not id, email, pi or an identifier scheme`,
-            [
-              {
-                code: "REQUEST_BODY_INVALID",
-                field: "idProperty",
-                message: "must be id, email, pi or a lower_snake identifier scheme",
-              },
-            ],
-          );
-        }
+        const idProperty = requireIdProperty(body.idProperty);
         const principal = principalOf(request);
         const mode = body.mode ?? "allOrNone";
         const outcome = await upsertContacts(store.db, body.inputs.map(toCanonical), {

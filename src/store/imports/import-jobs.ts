@@ -39,16 +39,10 @@ export interface ImportJob {
   updatedAt: Date;
 }
 
-export interface NewImportJob {
-  tenantId: number;
-  shape: string;
-  format: ImportFormat;
-  idProperty: string;
-  mapping: Record<string, string> | null;
-  dryRun: boolean;
-  fileName: string | null;
-  actor: string;
-}
+export type NewImportJob = Pick<
+  ImportJob,
+  "tenantId" | "shape" | "format" | "idProperty" | "mapping" | "dryRun" | "fileName" | "actor"
+>;
 
 const columns = sql.raw(`tenant_id, id, state, shape, format, id_property, mapping, dry_run, file_name, actor,
   upload_bytes, upload_pieces, checkpoint_row, bytes_read, rows_read, rows_created, rows_updated, rows_unchanged,
