@@ -145,7 +145,9 @@ describe("tributary CLI on the embedded engine", () => {
     ]);
     expect(token.stdout).toMatch(/^trb_\d+_[A-Za-z0-9_-]{43}\n$/);
     // 43 base64url characters carry 32 random bytes.
-    expect(Buffer.from(token.stdout.trim().split("_").at(-1) as string, "base64url")).toHaveLength(32);
+    // (The secret's own alphabet has "_", so it is what follows the second separator, not the last.)
+    const secret = /^trb_\d+_(.+)$/.exec(token.stdout.trim())?.[1] as string;
+    expect(Buffer.from(secret, "base64url")).toHaveLength(32);
     const store = await openStore({ dataDir });
     try {
       const row = await store.db
