@@ -66,10 +66,6 @@ const byFields: ReadonlyArray<readonly [wire: string, canonical: string]> = [
 const earliestClockMs = Date.parse("0001-01-01T00:00:00.000Z");
 const latestClockMs = Date.parse("9999-12-31T23:59:59.999Z");
 
-// An unpaired UTF-16 surrogate is not Unicode: PostgreSQL refuses it only when the batch is written,
-// as a whole-request error. With the u flag a proper pair is one code point, so only lone halves match.
-const unpairedSurrogate = /\p{Cs}/u;
-
 /** The identifier scheme SAM's `externalId` lives in. */
 export const externalIdScheme = "external_id";
 
@@ -148,9 +144,6 @@ export function toCanonical(
 ): { input: ContactInput; problems: WireFieldProblem[] } {
   const fields: Record<string, ScalarValue> = {};
   const problems: WireFieldProblem[] = [];
-  for (const [w, value] of Object.entries(wire))
-    if (w !== "contactId" && typeof value === "string" && unpairedSurrogate.test(value))
-      problems.push({ field: w, message: `${w} contains an unpaired surrogate (it is not valid Unicode)` });
   for (const [w, c] of textFields) if (wire[w] !== undefined) fields[c] = wire[w] as string | null;
   for (const [w, c] of countryFields) {
     const value = wire[w];
