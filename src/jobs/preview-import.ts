@@ -1,5 +1,5 @@
 import { TributaryError } from "../core/errors.js";
-import { parseIdProperty } from "../core/match-key.js";
+import { requireIdProperty } from "../core/match-key.js";
 import { FileRejectedError, type RecordOutcome } from "../formats/records.js";
 import { upsertContactsInTransaction } from "../store/contacts/upsert-contacts.js";
 import type { Store } from "../store/database.js";
@@ -8,7 +8,7 @@ import { checkImportRequest, type ImportRequest } from "./create-import.js";
 import { ColumnMapper } from "./header-mapping.js";
 import { readUploadRecords } from "./read-upload-records.js";
 import { loadShapeContext } from "./reference-lookup.js";
-import { columnName, prepareChunk, settleChunk } from "./shape-chunk.js";
+import { importUpsertOptions, prepareChunk, settleChunk } from "./shape-chunk.js";
 
 export const previewRows = 50;
 
@@ -52,14 +52,15 @@ export async function previewImport(store: Store, request: ImportRequest, body: 
   await store.db
     .transaction()
     .execute(async (trx) => {
-      const outcome = await upsertContactsInTransaction(trx, prepared.inputs, {
-        tenantId: request.tenantId,
-        idProperty: parseIdProperty(idProperty) as NonNullable<ReturnType<typeof parseIdProperty>>,
-        mode: "partial",
-        actor: request.actor,
-        ...shape.upsert,
-        fieldPath: (_i, field) => columnName(mapper, shape.targetOfField?.(field) ?? field) ?? field,
-      });
+      const outcome = await upsertContactsInTransaction(
+        trx,
+        prepared.inputs,
+        importUpsertOptions(shape, mapper, {
+          tenantId: request.tenantId,
+          idProperty: requireIdProperty(idProperty),
+          actor: request.actor,
+        }),
+      );
       settleChunk(prepared, outcome.results);
       throw new PreviewDone();
     })

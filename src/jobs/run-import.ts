@@ -18,7 +18,7 @@ import { ColumnMapper } from "./header-mapping.js";
 import { importShapeNamed } from "./import-shapes.js";
 import { ByteCounter, readUploadRecords } from "./read-upload-records.js";
 import { loadShapeContext } from "./reference-lookup.js";
-import { columnName, type PreparedChunk, prepareChunk, settleChunk } from "./shape-chunk.js";
+import { importUpsertOptions, type PreparedChunk, prepareChunk, settleChunk } from "./shape-chunk.js";
 
 export interface RunImportOptions {
   /** source rows per chunk: one transaction writes the chunk's contacts, outcomes and checkpoint */
@@ -88,14 +88,11 @@ export async function runImport(
       // A dry run writes the contacts under a savepoint and rolls them back, so every check the engine
       // makes against stored data (references, identifier owners, matches) still runs.
       if (job.dryRun) await sql`savepoint import_dry_run`.execute(trx);
-      const upserted = await upsertContactsInTransaction(trx, inputs, {
-        tenantId,
-        idProperty,
-        mode: "partial",
-        actor: job.actor,
-        ...shape.upsert,
-        fieldPath: (_index, field) => columnName(mapper, shape.targetOfField?.(field) ?? field) ?? field,
-      });
+      const upserted = await upsertContactsInTransaction(
+        trx,
+        inputs,
+        importUpsertOptions(shape, mapper, { tenantId, idProperty, actor: job.actor }),
+      );
       if (job.dryRun) await sql`rollback to savepoint import_dry_run`.execute(trx);
       settleChunk(prepared, upserted.results);
       const count = (s: RowStatus) => statuses.filter((x) => x === s).length;

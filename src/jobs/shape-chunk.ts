@@ -1,6 +1,6 @@
 import type { ContactInput } from "../core/contact.js";
 import type { RecordOutcome } from "../formats/records.js";
-import type { UpsertResult } from "../store/contacts/upsert-contacts.js";
+import type { UpsertOptions, UpsertResult } from "../store/contacts/upsert-contacts.js";
 import type { RowError, RowStatus } from "../store/imports/import-results.js";
 import type { ColumnMapper } from "./header-mapping.js";
 import type { ImportShape, ShapeContext, ShapedChunk } from "./import-shapes.js";
@@ -83,6 +83,20 @@ function shapeRecords(
     else out.inputs.push({ input: result.input, slots: [slot] });
   }
   return out;
+}
+
+/** The engine's options for an import's rows: partial, the shape's matching, errors named by the file's columns. */
+export function importUpsertOptions(
+  shape: ImportShape,
+  mapper: ColumnMapper,
+  base: Pick<UpsertOptions, "tenantId" | "idProperty" | "actor">,
+): UpsertOptions {
+  return {
+    ...base,
+    mode: "partial",
+    ...shape.upsert,
+    fieldPath: (_index, field) => columnName(mapper, shape.targetOfField?.(field) ?? field) ?? field,
+  };
 }
 
 /** Writes the engine's results back onto the chunk's rows (every row of a grouped input shares its outcome). */

@@ -350,3 +350,30 @@ function list<T>(
   }
   return items;
 }
+
+/**
+ * Puts the tenant's ids for a bound DTO's reference names into its input; each name `idOf` cannot find is
+ * a field error naming the value (`path` prefixes ModelState keys as in `bindContactUpsertDto`).
+ */
+export function applyReferenceIds(
+  bound: BoundContactUpsert,
+  idOf: (ref: ReferenceName) => number | undefined,
+  index: number,
+  path: string,
+): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const ref of bound.references) {
+    const id = idOf(ref);
+    if (id !== undefined) bound.input.fields[ref.canonical] = id;
+    else
+      errors.push(
+        fieldError(
+          "CONTACT_REFERENCE_UNKNOWN",
+          `${path}.${ref.wire}`,
+          `The ${ref.wire} '${ref.name}' does not exist in this institution's reference data.`,
+          index,
+        ),
+      );
+  }
+  return errors;
+}

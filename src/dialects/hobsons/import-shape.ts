@@ -1,6 +1,6 @@
 import { defaultMatchOptions } from "../../core/score-match.js";
 import type { ImportShape, ShapedChunk } from "../../jobs/import-shapes.js";
-import { bindContactUpsertDto, upsertWireFieldOf } from "./contact-upsert-dto.js";
+import { applyReferenceIds, bindContactUpsertDto, upsertWireFieldOf } from "./contact-upsert-dto.js";
 import { flatRowFields, groupFlatRows } from "./group-flat-rows.js";
 import { studentIdScheme } from "./mapping.js";
 import { personalIdentifierKey, scoredMatch } from "./match-hooks.js";
@@ -45,21 +45,12 @@ export const hobsonsFlatImportShape: ImportShape = {
       const related = contact.InRelatedRows === "" ? [] : contact.InRelatedRows.split(",").map(Number);
       const groupSlots = [contact.InRow, ...related].map((row) => slots[row - 1]);
       const bound = bindContactUpsertDto(contact.OutData, i, "contact");
-      const errors = bound.errors.map((e) => ({
+      const found = applyReferenceIds(bound, (ref) => context.references(ref.kind, ref.name), i, "contact");
+      const errors = [...bound.errors, ...found].map((e) => ({
         code: e.code,
         field: flatColumnOf(e.field),
         message: e.message,
       }));
-      for (const ref of bound.references) {
-        const id = context.references(ref.kind, ref.name);
-        if (id !== undefined) bound.input.fields[ref.canonical] = id;
-        else
-          errors.push({
-            code: "CONTACT_REFERENCE_UNKNOWN",
-            field: ref.wire,
-            message: `The ${ref.wire} '${ref.name}' does not exist in this institution's reference data.`,
-          });
-      }
       if (errors.length > 0) {
         for (const slot of groupSlots) for (const error of errors) out.errors.push({ slot, error });
       } else out.inputs.push({ input: bound.input, slots: groupSlots });

@@ -10,6 +10,7 @@ import { type UpsertResult, upsertContacts } from "../../store/contacts/upsert-c
 import type { Store } from "../../store/database.js";
 import type { Database } from "../../store/schema.js";
 import {
+  applyReferenceIds,
   type BoundContactUpsert,
   bindContactUpsertDto,
   type ReferenceName,
@@ -159,23 +160,11 @@ async function resolveReferenceNames(
     (ref.kind === "country"
       ? rows.rows.find((r) => r.kind === "country" && r.code?.toLowerCase() === ref.name.toLowerCase())
       : undefined);
-  const errors: FieldError[] = [];
-  for (const [index, b] of bound.entries()) {
-    for (const ref of b.references) {
-      const row = find(ref);
-      if (row) b.input.fields[ref.canonical] = Number(row.id);
-      else {
-        errors.push(
-          fieldError(
-            "CONTACT_REFERENCE_UNKNOWN",
-            `${pathOf(index)}.${ref.wire}`,
-            `The ${ref.wire} '${ref.name}' does not exist in this institution's reference data.`,
-            index,
-          ),
-        );
-      }
-    }
-  }
+  const idOf = (ref: ReferenceName) => {
+    const row = find(ref);
+    return row ? Number(row.id) : undefined;
+  };
+  const errors = bound.flatMap((b, index) => applyReferenceIds(b, idOf, index, pathOf(index)));
   return errors;
 }
 
