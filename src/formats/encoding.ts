@@ -80,7 +80,7 @@ export class Utf8Validator {
 }
 
 /** Where a trailing incomplete multi-byte character starts, or the buffer's length when there is none. */
-function completeCharactersEnd(buf: Buffer): number {
+export function completeCharactersEnd(buf: Buffer): number {
   const len = buf.length;
   for (let i = len - 1; i >= 0 && i >= len - 3; i--) {
     const b = buf[i];
@@ -90,32 +90,37 @@ function completeCharactersEnd(buf: Buffer): number {
   return len;
 }
 
-function sequenceLength(lead: number): number {
+/** How many bytes a UTF-8 sequence with this lead byte has (1 for ASCII and for bytes that lead nothing). */
+export function sequenceLength(lead: number): number {
   if (lead >= 0xc2 && lead <= 0xdf) return 2;
   if (lead >= 0xe0 && lead <= 0xef) return 3;
   if (lead >= 0xf0 && lead <= 0xf4) return 4;
   return 1;
 }
 
-/** Records the offset of every byte that starts an ill-formed sequence (Unicode 15, table 3-7). */
+/** The length of the well-formed sequence at `i` (Unicode 15, table 3-7), or 0 when it is ill-formed. */
+export function wellFormedLength(buf: Buffer, i: number, end: number): number {
+  const b = buf[i];
+  const n = sequenceLength(b);
+  if (n === 1 || i + n > end) return 0;
+  const second = buf[i + 1];
+  const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+  const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+  if (second < lo || second > hi) return 0;
+  for (let k = 2; k < n; k++) if ((buf[i + k] & 0xc0) !== 0x80) return 0;
+  return n;
+}
+
+/** Records the offset of every byte that starts an ill-formed sequence. */
 function scanInvalid(buf: Buffer, end: number, base: number, out: number[]): void {
   let i = 0;
   while (i < end) {
-    const b = buf[i];
-    if (b < 0x80) {
+    if (buf[i] < 0x80) {
       i++;
       continue;
     }
-    const n = sequenceLength(b);
-    let ok = n > 1 && i + n <= end;
-    if (ok) {
-      const second = buf[i + 1];
-      const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
-      const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
-      ok = second >= lo && second <= hi;
-      for (let k = 2; ok && k < n; k++) ok = (buf[i + k] & 0xc0) === 0x80;
-    }
-    if (ok) {
+    const n = wellFormedLength(buf, i, end);
+    if (n > 0) {
       i += n;
     } else {
       out.push(base + i);

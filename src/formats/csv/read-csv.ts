@@ -1,6 +1,4 @@
-import { pipeline, Readable } from "node:stream";
-import { type CsvError, type Info, parse } from "csv-parse";
-import { FileEncodingError, Utf8Validator } from "../encoding.js";
+import { assertNotUtf16, FileEncodingError } from "../encoding.js";
 import {
   type ByteSource,
   FileRejectedError,
@@ -8,6 +6,7 @@ import {
   type RecordOutcome,
   toBuffers,
 } from "../records.js";
+import { type CsvRecord, type CsvStop, CsvTokenizer } from "./csv-tokenizer.js";
 
 export interface CsvReadOptions {
   /** A single character, or "auto" to pick `,` `;` tab or `|` from the header line. Default ",". */
@@ -39,112 +38,126 @@ export async function* readCsvRecords(
     delimiter = detectDelimiter(peeked.text);
     source = peeked.source;
   }
-  const validator = new Utf8Validator();
-  // csv-parse reports these through on_skip, in step with parsing; records parsed before it may still
-  // wait in the stream, so the error is yielded once exactly `records` records (header included) are out.
-  let fatal = null as { records: number; emptyLines: number; error: CsvError } | null;
-  const parser = parse({
-    delimiter,
-    bom: true,
-    cast: false,
-    columns: false,
-    info: true,
-    // A quote inside an unquoted cell, or text after a closing quote, is kept literally as spreadsheets
-    // do; csv-parse's strict mode would otherwise consume the rest of the file as one quoted cell.
-    relax_quotes: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    // Both, so that a file mixing LF and CRLF does not leave a stray CR at the end of last cells.
-    record_delimiter: ["\r\n", "\n"],
-    max_record_size: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
-    skip_records_with_error: true,
-    on_skip: (error) => {
-      if (fatal === null && error) {
-        fatal = { records: Number(error.records), emptyLines: Number(error.empty_lines), error };
-      }
-    },
-  });
-  pipeline(Readable.from(validated(source, validator)), parser, () => {
-    // Errors reach the loop below through the parser, which pipeline destroys with them.
-  });
+  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const tokenizer = new CsvTokenizer({ delimiter, maxRecordBytes });
 
   let header: string[] | null = null;
+  let fieldsOf: FieldsMaker = () => ({});
   let row = 0;
-  // csv-parse counts lines; we keep its count of the previous record's last line and blank lines to find
-  // where the next record starts, and `drift` for the CRLFs inside quoted cells that it counts twice.
-  let prevLines = 0;
-  let prevEmpty = 0;
-  let drift = 0;
-  const fatalOutcome = (f: { emptyLines: number; error: CsvError }): RecordOutcome => {
-    const line = prevLines + 1 + (f.emptyLines - prevEmpty) - drift;
-    const { code, message } = describeFatal(f.error);
-    if (header === null) throw new FileRejectedError("CSV_NO_HEADER", `the header ${message}`, line);
-    return { kind: "error", row: row + 1, line, code, message: `the row ${message}` };
-  };
-  for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-    if (fatal !== null && fatal.records === row + (header ? 1 : 0)) break;
-    const start = prevLines + 1 + (info.empty_lines - prevEmpty);
-    const line = start - drift;
-    if (info.lines > start) drift += countCrLf(record);
-    prevLines = info.lines;
-    prevEmpty = info.empty_lines;
-    const badByte = validator.takeInvalidBefore(info.bytes);
+  const outcomeOf = (record: CsvRecord): RecordOutcome | null => {
+    const { cells, line, invalidByte } = record;
     if (header === null) {
-      if (badByte >= 0) {
+      if (invalidByte >= 0) {
         throw new FileEncodingError(
           "ENCODING_INVALID_UTF8",
-          `the header is not UTF-8 (byte ${badByte}); save the file as UTF-8`,
+          `the header is not UTF-8 (byte ${invalidByte}); save the file as UTF-8`,
           line,
-          badByte,
+          invalidByte,
         );
       }
-      header = checkHeader(record, line);
-      continue;
+      header = checkHeader(cells, line);
+      fieldsOf = fieldsMaker(header);
+      return null;
     }
     row++;
-    if (badByte >= 0) {
-      yield {
+    if (invalidByte >= 0) {
+      return {
         kind: "error",
         row,
         line,
         code: "ENCODING_INVALID_UTF8",
-        message: `byte ${badByte} is not UTF-8 (a Latin-1 or Windows-1252 file?); save the file as UTF-8`,
+        message: `byte ${invalidByte} is not UTF-8 (a Latin-1 or Windows-1252 file?); save the file as UTF-8`,
       };
-    } else if (record.length !== header.length) {
-      yield {
+    }
+    if (cells.length !== header.length) {
+      return {
         kind: "error",
         row,
         line,
         code: "CSV_RAGGED_ROW",
-        message: `expected ${header.length} cells as in the header, got ${record.length}`,
+        message: `expected ${header.length} cells as in the header, got ${cells.length}`,
       };
-    } else {
-      const fields: Record<string, unknown> = {};
-      for (let i = 0; i < record.length; i++) fields[header[i]] = record[i];
-      yield { kind: "record", row, line, fields };
     }
+    return { kind: "record", row, line, fields: fieldsOf(cells) };
+  };
+
+  const records: CsvRecord[] = [];
+  let start = Buffer.alloc(0);
+  for await (const chunk of source) {
+    if (start.length < 2) {
+      start = Buffer.concat([start, chunk.subarray(0, 2)]).subarray(0, 2);
+      assertNotUtf16(start);
+    }
+    tokenizer.push(chunk, records);
+    for (const record of records) {
+      const outcome = outcomeOf(record);
+      if (outcome !== null) yield outcome;
+    }
+    records.length = 0;
+    if (tokenizer.stopped !== null) break;
   }
-  if (fatal !== null) {
-    yield fatalOutcome(fatal);
+  tokenizer.end(records);
+  for (const record of records) {
+    const outcome = outcomeOf(record);
+    if (outcome !== null) yield outcome;
+  }
+  const stop = tokenizer.stopped;
+  if (stop !== null) {
+    const message = describeStop(stop, maxRecordBytes);
+    if (header === null) throw new FileRejectedError("CSV_NO_HEADER", `the header ${message}`, stop.line);
+    const code = stop.reason === "unclosed-quote" ? "CSV_UNCLOSED_QUOTE" : "CSV_RECORD_TOO_LARGE";
+    yield { kind: "error", row: row + 1, line: stop.line, code, message: `the row ${message}` };
     return;
   }
   if (header === null) throw new FileRejectedError("CSV_NO_HEADER", "the file is empty: no header row");
 }
 
-function describeFatal(err: CsvError): {
-  code: "CSV_UNCLOSED_QUOTE" | "CSV_RECORD_TOO_LARGE";
-  message: string;
-} {
-  if (err.code === "CSV_QUOTE_NOT_CLOSED") {
-    return {
-      code: "CSV_UNCLOSED_QUOTE",
-      message: "opens a quote that is never closed; no later row was read",
-    };
+type FieldsMaker = (cells: readonly string[]) => Record<string, unknown>;
+
+const MAX_COMPILED_COLUMNS = 1000;
+
+/**
+ * Makes a row's `fields` from its cells, keyed by the header's names. A loop storing 45 different keys at
+ * one site goes megamorphic and adds each property with a map transition, which cost more than tokenizing
+ * the row; so for each header this compiles code that clones a template object holding every name and then
+ * stores each cell at its own site. The code holds only column indexes: the names are passed in as data.
+ * Where code generation is disabled (--disallow-code-generation-from-strings), or for very wide files, it
+ * falls back to the loop.
+ */
+function fieldsMaker(header: readonly string[]): FieldsMaker {
+  // Stores hit the compiled sites only with internalized key strings; a property key read back is one.
+  const names = header.map((name) => Object.keys({ [name]: 0 })[0]);
+  if (names.length <= MAX_COMPILED_COLUMNS) {
+    const indexes = names.map((_, i) => i);
+    const code = [
+      '"use strict";',
+      `const template = { ${indexes.map((i) => `[k[${i}]]: ""`).join(", ")} };`,
+      "return (c) => {",
+      "  const f = { ...template };",
+      ...indexes.map((i) => `  f[k[${i}]] = c[${i}];`),
+      "  return f;",
+      "};",
+    ].join("\n");
+    try {
+      return new Function("k", code)(names) as FieldsMaker;
+    } catch {
+      // Code generation from strings is disabled.
+    }
   }
-  return {
-    code: "CSV_RECORD_TOO_LARGE",
-    message: `is over the size limit (an unclosed quote?); no later row was read (${err.message})`,
+  return (cells) => {
+    const fields: Record<string, unknown> = {};
+    for (let i = 0; i < cells.length; i++) fields[names[i]] = cells[i];
+    return fields;
   };
+}
+
+function describeStop(stop: CsvStop, maxRecordBytes: number): string {
+  if (stop.reason === "unclosed-quote") return "opens a quote that is never closed; no later row was read";
+  // The part in parentheses is csv-parse's message, kept word for word from before it was replaced.
+  return (
+    "is over the size limit (an unclosed quote?); no later row was read (Max Record Size: record exceed " +
+    `the maximum number of tolerated bytes of ${maxRecordBytes} at line ${stop.limitLine})`
+  );
 }
 
 function checkHeader(record: string[], line: number): string[] {
@@ -168,22 +181,6 @@ function checkHeader(record: string[], line: number): string[] {
     seen.add(name);
   }
   return names;
-}
-
-function countCrLf(record: string[]): number {
-  let n = 0;
-  for (const cell of record) {
-    for (let i = cell.indexOf("\r\n"); i !== -1; i = cell.indexOf("\r\n", i + 2)) n++;
-  }
-  return n;
-}
-
-async function* validated(source: AsyncIterable<Buffer>, validator: Utf8Validator): AsyncGenerator<Buffer> {
-  for await (const chunk of source) {
-    validator.push(chunk);
-    yield chunk;
-  }
-  validator.end();
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
 import type { ContactInput, ScalarValue } from "../../core/contact.js";
 import { contactFields, contactFieldsByName, type ReferenceKind } from "../../core/contact-fields.js";
 import { type ErrorCode, type FieldError, fieldError } from "../../core/errors.js";
@@ -208,10 +208,8 @@ async function applyBatch(
   path: (index: number, field: string) => string,
 ): Promise<void> {
   const { tenantId } = options;
-  const live = () =>
-    inputs
-      .map((input, index) => ({ input, index, key: keys[index] }))
-      .filter((x) => results[x.index].status !== "error");
+  const entries = inputs.map((input, index) => ({ input, index, key: keys[index] }));
+  const live = () => entries.filter((x) => results[x.index].status !== "error");
   const kind = idPropertyName(options.idProperty);
 
   // Serialise concurrent writers on the same people: lock every match key and every identifier this batch
@@ -428,9 +426,10 @@ async function applyBatch(
     }
 
     let changed = false;
+    const justCreated = !target;
     if (!target) {
       const id = freshIds[nextFreshId++];
-      target = { id, isNew: true, fields: {}, dirty: true };
+      target = { id, isNew: true, fields: newContactFields(input.fields), dirty: true };
       changed = true;
       history.push(
         ...statusHistory(
@@ -452,14 +451,16 @@ async function applyBatch(
         ),
       );
     }
-    for (const name in input.fields) {
-      const value = input.fields[name];
-      if (!sameValue(target.fields[name], value)) {
-        target.fields[name] = value;
-        target.dirty = true;
-        changed = true;
+    // A contact this input just created holds the input's fields already.
+    if (!justCreated)
+      for (const name in input.fields) {
+        const value = input.fields[name];
+        if (!sameValue(target.fields[name], value)) {
+          target.fields[name] = value;
+          target.dirty = true;
+          changed = true;
+        }
       }
-    }
     pending.set(target.id, target);
     if (key !== null) pendingByKey.set(key, target.id);
     if (fallbackKey !== null) pendingByFallbackKey.set(fallbackKey, target.id);
@@ -487,22 +488,30 @@ async function applyBatch(
 
   const created = [...pending.values()].filter((p) => p.isNew);
   const updated = [...pending.values()].filter((p) => !p.isNew && p.dirty);
+  // The batch's writes of contacts, identifiers and history go to the server as one statement of
+  // data-modifying CTEs: each statement is a round trip and a parse and plan, and a batch of 100 made up to
+  // six of them. The CTEs write disjoint rows and no constraint ties them, so their order does not matter.
+  const writes: Array<RawBuilder<unknown>> = [];
   // json, not jsonb, for the recordsets: PostgreSQL reads json_to_recordset straight from the text, while
   // jsonb first builds a binary document (measured: 65 against 105 ms for 2,000 rows of 45 text columns).
   if (created.length > 0) {
-    const rows = created.map((p) => ({ ...p.fields, id: p.id }));
+    // Each row's JSON is its fields' JSON with the id spliced in front: no copy of a 45-field object per row.
+    let rows = "[";
+    for (let i = 0; i < created.length; i++) {
+      const fields = JSON.stringify(created[i].fields);
+      rows += `${i === 0 ? "" : ","}{"id":${created[i].id}${fields.length > 2 ? "," : ""}${fields.slice(1)}`;
+    }
+    rows += "]";
     const names = new Set<string>();
     for (const p of created) for (const name in p.fields) names.add(name);
     const set = recordsetFragments(names);
     const columns = set.count > 0 ? `, ${set.columns}` : "";
     const values = set.count > 0 ? `, ${set.values}` : "";
     const definitions = set.count > 0 ? `, ${set.definitions}` : "";
-    await sql`
+    writes.push(sql`
       insert into contacts (tenant_id, id${sql.raw(columns)}, created_by, modified_by)
       select ${tenantId}, t.id${sql.raw(values)}, ${options.actor}, ${options.actor}
-      from json_to_recordset(${JSON.stringify(rows)}::json) as t(id bigint${sql.raw(definitions)})`.execute(
-      trx,
-    );
+      from json_to_recordset(${rows}::json) as t(id bigint${sql.raw(definitions)})`);
   }
   if (updated.length > 0) {
     // Only fields some input of the batch changed are written; every row carries its merged value for each.
@@ -517,19 +526,22 @@ async function applyBatch(
     });
     const assignments = set.count > 0 ? `${set.assignments}, ` : "";
     const definitions = set.count > 0 ? `, ${set.definitions}` : "";
-    await sql`
+    writes.push(sql`
       update contacts c set ${sql.raw(assignments)}modified_at = now(), modified_by = ${options.actor}
       from json_to_recordset(${JSON.stringify(rows)}::json) as t(id bigint${sql.raw(definitions)})
-      where c.tenant_id = ${tenantId} and c.id = t.id`.execute(trx);
+      where c.tenant_id = ${tenantId} and c.id = t.id`);
   }
   if (newIdentifiers.length > 0) {
-    await sql`
+    writes.push(sql`
       insert into contact_identifiers (tenant_id, scheme, value, contact_id)
-      select ${tenantId}, * from unnest(${newIdentifiers.map((i) => i.scheme)}::text[], ${newIdentifiers.map((i) => i.value)}::text[], ${newIdentifiers.map((i) => i.contactId)}::bigint[])`.execute(
-      trx,
-    );
+      select ${tenantId}, * from unnest(${newIdentifiers.map((i) => i.scheme)}::text[], ${newIdentifiers.map((i) => i.value)}::text[], ${newIdentifiers.map((i) => i.contactId)}::bigint[])`);
   }
-  await writeHistory(trx, tenantId, options.actor, history);
+  writes.push(...historyWrites(tenantId, options.actor, history));
+  if (writes.length === 1) await writes[0].execute(trx);
+  else if (writes.length > 1) {
+    const parts = writes.map((w, i) => sql`${sql.raw(`w${i}`)} as (${w})`);
+    await sql`with ${sql.join(parts, sql`, `)} select 1`.execute(trx);
+  }
   if (children.length > 0) {
     const touched = await writeChildren(trx, tenantId, options.actor, children);
     for (const { index, contactId } of children) {
@@ -598,8 +610,8 @@ function statusHistory(
   return rows;
 }
 
-async function writeHistory(
-  trx: Transaction<Database>,
+/** The inserts of a batch's heat-status and contact-status history rows (none, one or two statements). */
+function historyWrites(
   tenantId: number,
   actor: string,
   history: Array<{
@@ -609,7 +621,8 @@ async function writeHistory(
     reason: string;
     at: string | null;
   }>,
-) {
+): Array<RawBuilder<unknown>> {
+  const writes: Array<RawBuilder<unknown>> = [];
   for (const table of ["heat", "status"] as const) {
     const rows = history.filter((h) => h.table === table);
     if (rows.length === 0) continue;
@@ -621,13 +634,12 @@ async function writeHistory(
         : sql.raw(
             "contact_status_history (tenant_id, contact_id, contact_status_id, reason, changed_at, actor)",
           );
-    await sql`
+    writes.push(sql`
       insert into ${target}
       select ${tenantId}, c, s, r, coalesce(a, now()), ${actor}
-      from unnest(${rows.map((h) => h.contactId)}::bigint[], ${rows.map((h) => h.statusId)}::bigint[], ${rows.map((h) => h.reason)}::text[], ${rows.map((h) => h.at)}::timestamptz[]) as u(c, s, r, a)`.execute(
-      trx,
-    );
+      from unnest(${rows.map((h) => h.contactId)}::bigint[], ${rows.map((h) => h.statusId)}::bigint[], ${rows.map((h) => h.reason)}::text[], ${rows.map((h) => h.at)}::timestamptz[]) as u(c, s, r, a)`);
   }
+  return writes;
 }
 
 function hasChildren(input: ContactInput): boolean {
@@ -906,6 +918,20 @@ export function normaliseStoredRow(
     else fields[spec.name] = value as ScalarValue;
   }
   return fields;
+}
+
+/** A new contact's first values: the input's fields without the nulls (a new contact has nothing to clear). */
+function newContactFields(fields: Record<string, ScalarValue>): Record<string, ScalarValue> {
+  // One spread (a clone of the object's layout) instead of a keyed store per field; the rare input that
+  // names a null takes the field-by-field path.
+  for (const name in fields) {
+    if (fields[name] === null || fields[name] === undefined) {
+      const out: Record<string, ScalarValue> = {};
+      for (const key in fields) if (fields[key] !== null && fields[key] !== undefined) out[key] = fields[key];
+      return out;
+    }
+  }
+  return { ...fields };
 }
 
 function sameValue(a: ScalarValue | undefined, b: ScalarValue): boolean {
