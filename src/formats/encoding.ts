@@ -99,7 +99,7 @@ export function sequenceLength(lead: number): number {
 }
 
 /** The length of the well-formed sequence at `i` (Unicode 15, table 3-7), or 0 when it is ill-formed. */
-export function wellFormedLength(buf: Buffer, i: number, end: number): number {
+function wellFormedLength(buf: Buffer, i: number, end: number): number {
   const b = buf[i];
   const n = sequenceLength(b);
   if (n === 1 || i + n > end) return 0;
@@ -111,20 +111,21 @@ export function wellFormedLength(buf: Buffer, i: number, end: number): number {
   return n;
 }
 
-/** Records the offset of every byte that starts an ill-formed sequence. */
-function scanInvalid(buf: Buffer, end: number, base: number, out: number[]): void {
-  let i = 0;
+/** The offset of the first byte from `i` on that starts an ill-formed sequence, or `end` when none does. */
+export function nextIllFormed(buf: Buffer, i: number, end: number): number {
   while (i < end) {
     if (buf[i] < 0x80) {
       i++;
       continue;
     }
     const n = wellFormedLength(buf, i, end);
-    if (n > 0) {
-      i += n;
-    } else {
-      out.push(base + i);
-      i++;
-    }
+    if (n === 0) return i;
+    i += n;
   }
+  return end;
+}
+
+/** Records the offset of every byte that starts an ill-formed sequence. */
+function scanInvalid(buf: Buffer, end: number, base: number, out: number[]): void {
+  for (let i = nextIllFormed(buf, 0, end); i < end; i = nextIllFormed(buf, i + 1, end)) out.push(base + i);
 }

@@ -1,5 +1,5 @@
 import { isUtf8 } from "node:buffer";
-import { completeCharactersEnd, wellFormedLength } from "../encoding.js";
+import { completeCharactersEnd, nextIllFormed } from "../encoding.js";
 
 /** One CSV record: its cells, the line where it starts and its first byte that is not UTF-8. */
 export interface CsvRecord {
@@ -156,17 +156,7 @@ export class CsvTokenizer {
     const parts: string[] = [];
     let chars = this.charsOut;
     let run = start;
-    let i = start;
-    while (i < end) {
-      if (buf[i] < 0x80) {
-        i++;
-        continue;
-      }
-      const n = wellFormedLength(buf, i, end);
-      if (n > 0) {
-        i += n;
-        continue;
-      }
+    for (let i = nextIllFormed(buf, start, end); i < end; i = nextIllFormed(buf, i + 1, end)) {
       if (run < i) {
         const text = buf.toString("utf8", run, i);
         parts.push(text);
@@ -176,8 +166,7 @@ export class CsvTokenizer {
       this.badBytes.push(base + i);
       parts.push(String.fromCharCode(ESCAPE_BASE + buf[i]));
       chars++;
-      i++;
-      run = i;
+      run = i + 1;
     }
     if (run < end) {
       const text = buf.toString("utf8", run, end);
