@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { parse } from "csv-parse";
 import { readCsvRecords } from "../src/formats/csv/read-csv.js";
+import { legacyCsvParseOptions } from "../test/helpers/csv-parse-oracle.js";
 
 const { values } = parseArgs({
   options: {
@@ -114,21 +115,7 @@ try {
     return records;
   });
   const csvParse = await timed(async () => {
-    const parser = createReadStream(file).pipe(
-      parse({
-        delimiter: ",",
-        bom: true,
-        cast: false,
-        columns: false,
-        info: true,
-        relax_quotes: true,
-        relax_column_count: true,
-        skip_empty_lines: true,
-        record_delimiter: ["\r\n", "\n"],
-        max_record_size: 1 << 20,
-        skip_records_with_error: true,
-      }),
-    );
+    const parser = createReadStream(file).pipe(parse(legacyCsvParseOptions(",", 1 << 20)));
     let records = 0;
     for await (const _ of parser) {
       records++;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { assertNotUtf16, FileEncodingError, Utf8Validator } from "./encoding.js";
+import { Utf8Validator } from "../../test/helpers/csv-parse-oracle.js";
+import { assertNotUtf16, FileEncodingError } from "./encoding.js";
 
 function invalidOffsets(bytes: number[], chunkSize: number): number[] {
   const validator = new Utf8Validator();

@@ -1,4 +1,3 @@
-import { isUtf8 } from "node:buffer";
 import { FileRejectedError } from "./records.js";
 
 /**
@@ -28,57 +27,6 @@ export function assertNotUtf16(start: Buffer): void {
   }
 }
 
-/**
- * Remembers the absolute byte offsets of invalid UTF-8 in a stream fed chunk by chunk, so a parser that
- * knows each record's byte range can tell which records are bad. A character split across chunks is held
- * back (at most 3 bytes) until the next chunk completes it. The happy path is one native isUtf8 per chunk.
- */
-export class Utf8Validator {
-  private carry: Buffer | null = null;
-  private offset = 0;
-  private head: Buffer = Buffer.alloc(0);
-  private readonly invalid: number[] = [];
-  private next = 0;
-
-  /** Validates the next chunk; the chunk itself is not changed or kept. */
-  push(chunk: Buffer): void {
-    if (this.head.length < 2) {
-      this.head = Buffer.concat([this.head, chunk.subarray(0, 2)]).subarray(0, 2);
-      assertNotUtf16(this.head);
-    }
-    const buf = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
-    const base = this.offset - (this.carry ? this.carry.length : 0);
-    this.offset += chunk.length;
-    const cut = completeCharactersEnd(buf);
-    if (!isUtf8(buf.subarray(0, cut))) scanInvalid(buf, cut, base, this.invalid);
-    this.carry = cut < buf.length ? Buffer.from(buf.subarray(cut)) : null;
-  }
-
-  /** Call once after the last chunk: a character cut off by the end of the file is invalid. */
-  end(): void {
-    if (this.carry) this.invalid.push(this.offset - this.carry.length);
-    this.carry = null;
-  }
-
-  /**
-   * The first invalid offset below `end` (exclusive), or -1. Forgets every offset below `end`, so calls
-   * must come in increasing order of `end`, as records do.
-   */
-  takeInvalidBefore(end: number): number {
-    const list = this.invalid;
-    let first = -1;
-    while (this.next < list.length && list[this.next] < end) {
-      if (first < 0) first = list[this.next];
-      this.next++;
-    }
-    if (this.next > 1024 && this.next * 2 > list.length) {
-      list.splice(0, this.next);
-      this.next = 0;
-    }
-    return first;
-  }
-}
-
 /** Where a trailing incomplete multi-byte character starts, or the buffer's length when there is none. */
 export function completeCharactersEnd(buf: Buffer): number {
   const len = buf.length;
@@ -91,7 +39,7 @@ export function completeCharactersEnd(buf: Buffer): number {
 }
 
 /** How many bytes a UTF-8 sequence with this lead byte has (1 for ASCII and for bytes that lead nothing). */
-export function sequenceLength(lead: number): number {
+function sequenceLength(lead: number): number {
   if (lead >= 0xc2 && lead <= 0xdf) return 2;
   if (lead >= 0xe0 && lead <= 0xef) return 3;
   if (lead >= 0xf0 && lead <= 0xf4) return 4;
@@ -123,9 +71,4 @@ export function nextIllFormed(buf: Buffer, i: number, end: number): number {
     i += n;
   }
   return end;
-}
-
-/** Records the offset of every byte that starts an ill-formed sequence. */
-function scanInvalid(buf: Buffer, end: number, base: number, out: number[]): void {
-  for (let i = nextIllFormed(buf, 0, end); i < end; i = nextIllFormed(buf, i + 1, end)) out.push(base + i);
 }

@@ -1,7 +1,7 @@
 import { type CsvError, type Info, parse } from "csv-parse";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Utf8Validator } from "../encoding.js";
+import { legacyCsvParseOptions, Utf8Validator } from "../../../test/helpers/csv-parse-oracle.js";
 import { type CsvRecord, type CsvStop, CsvTokenizer } from "./csv-tokenizer.js";
 
 // The oracle is csv-parse 7 with the options readCsvRecords used before CsvTokenizer replaced it, and
@@ -15,17 +15,7 @@ async function csvParse(chunks: Buffer[], delimiter: string, maxRecordBytes: num
   const validator = new Utf8Validator();
   let fatal = null as { records: number; emptyLines: number; error: CsvError } | null;
   const parser = parse({
-    delimiter,
-    bom: true,
-    cast: false,
-    columns: false,
-    info: true,
-    relax_quotes: true,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    record_delimiter: ["\r\n", "\n"],
-    max_record_size: maxRecordBytes,
-    skip_records_with_error: true,
+    ...legacyCsvParseOptions(delimiter, maxRecordBytes),
     on_skip: (error) => {
       if (fatal === null && error) {
         fatal = { records: Number(error.records), emptyLines: Number(error.empty_lines), error };

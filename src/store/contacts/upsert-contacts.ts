@@ -85,6 +85,15 @@ interface Pending {
   dirty: boolean;
 }
 
+/** One heat-status or contact-status history row a batch writes. */
+interface StatusHistoryRow {
+  table: "heat" | "status";
+  contactId: number;
+  statusId: number | null;
+  reason: string;
+  at: string | null;
+}
+
 class BatchRejected extends Error {}
 
 // PostgreSQL's shared lock table holds max_locks_per_transaction × max_connections entries (6,400 by
@@ -334,13 +343,7 @@ async function applyBatch(
   const pendingByKey = new Map<string, number>();
   const pendingByFallbackKey = new Map<string, number>();
   const newIdentifiers: Array<{ scheme: string; value: string; contactId: number }> = [];
-  const history: Array<{
-    table: "heat" | "status";
-    contactId: number;
-    statusId: number | null;
-    reason: string;
-    at: string | null;
-  }> = [];
+  const history: StatusHistoryRow[] = [];
   const children: Array<{ contactId: number; input: ContactInput; index: number }> = [];
   const reasons = options.defaultReasons ?? defaultReasons;
   const newCount = live().filter(
@@ -571,13 +574,7 @@ function statusHistory(
   heatReason: string,
   statusReason: string,
 ) {
-  const rows: Array<{
-    table: "heat" | "status";
-    contactId: number;
-    statusId: number | null;
-    reason: string;
-    at: string | null;
-  }> = [];
+  const rows: StatusHistoryRow[] = [];
   const at = input.contactStatusDate ?? null;
   if (
     "heatStatusId" in input.fields &&
@@ -614,13 +611,7 @@ function statusHistory(
 function historyWrites(
   tenantId: number,
   actor: string,
-  history: Array<{
-    table: "heat" | "status";
-    contactId: number;
-    statusId: number | null;
-    reason: string;
-    at: string | null;
-  }>,
+  history: StatusHistoryRow[],
 ): Array<RawBuilder<unknown>> {
   const writes: Array<RawBuilder<unknown>> = [];
   for (const table of ["heat", "status"] as const) {
