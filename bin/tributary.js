@@ -1,2 +1,11 @@
 #!/usr/bin/env node
-import "../dist/cli/main.js";
+import { setFlagsFromString } from "node:v8";
+
+// V8 sizes its heap by how fast a process allocates, not by what it keeps: an import on PostgreSQL
+// allocates ~150 MB/s of short-lived rows, and V8 let the heap reach 400+ MiB around a live set of 40-50 MiB.
+// A growing factor of 1.5 keeps the server near 250 MiB for 5-8% of its import speed (measured, see
+// docs/benchmarks-import.md); unlike a heap cap it never makes a large request fail. On PGlite the
+// process's memory is PGlite's WebAssembly heap (~500 MiB) whatever the JS heap does, so the trade buys
+// nothing there. Set before the program allocates, hence the dynamic import.
+if (process.env.DATABASE_URL) setFlagsFromString("--heap-growing-percent=50");
+await import("../dist/cli/main.js");

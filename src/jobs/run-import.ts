@@ -37,7 +37,7 @@ export type RunEnd = "completed" | "failed" | "cancelled" | "stopped" | "superse
 
 export const defaultChunkRows = 2000;
 
-/** Prepared chunks that may wait for the database at once (memory: about 20 MB each at 45 columns). */
+/** Prepared chunks that may wait for the database at once (each holds its shaped inputs, not its raw cells). */
 const chunksAhead = 2;
 
 class ChunkRefused extends Error {
@@ -80,9 +80,9 @@ export async function runImport(
   const prepare = (chunk: RecordOutcome[]) => prepareChunk(shape, mapper, chunk, context);
 
   const writeChunk = async (prepared: PreparedChunk, bytesRead: number) => {
-    const { chunk, statuses, contactIds, errors, inputs } = prepared;
-    const firstRow = chunk[0].row;
-    const lastRow = chunk[chunk.length - 1].row;
+    const { rows, statuses, contactIds, errors, inputs } = prepared;
+    const firstRow = rows[0];
+    const lastRow = rows[rows.length - 1];
     const written = await store.db.transaction().execute(async (trx) => {
       const locked = await lockImportJob(trx, tenantId, jobId);
       if (!locked || locked.state === "cancelled") throw new ChunkRefused("cancelled");
@@ -102,7 +102,7 @@ export async function runImport(
       const counts = {
         lastRow,
         bytesRead,
-        read: chunk.length,
+        read: rows.length,
         created: count("created"),
         updated: count("updated"),
         unchanged: count("unchanged") + count("skipped"),

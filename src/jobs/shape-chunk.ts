@@ -7,7 +7,9 @@ import type { ImportShape, ShapeContext, ShapedChunk } from "./import-shapes.js"
 
 /** A chunk of source rows made ready for the engine: reader and shape errors are settled already. */
 export interface PreparedChunk {
-  chunk: RecordOutcome[];
+  /** per slot, the source row number. The rows' cells are not kept: a prepared chunk waits for the database
+   * while later ones are read, and holding its raw records too doubled the import's live heap. */
+  rows: number[];
   /** per slot (position in the chunk): the row's outcome, `error` until the engine says otherwise */
   statuses: RowStatus[];
   contactIds: number[];
@@ -25,7 +27,7 @@ export function prepareChunk(
   context: ShapeContext,
 ): PreparedChunk {
   const prepared: PreparedChunk = {
-    chunk,
+    rows: chunk.map((outcome) => outcome.row),
     statuses: new Array<RowStatus>(chunk.length).fill("error"),
     contactIds: new Array<number>(chunk.length).fill(0),
     errors: [],
@@ -101,13 +103,13 @@ export function importUpsertOptions(
 
 /** Writes the engine's results back onto the chunk's rows (every row of a grouped input shares its outcome). */
 export function settleChunk(prepared: PreparedChunk, results: readonly UpsertResult[]): void {
-  const { chunk, statuses, contactIds, errors, inputSlots } = prepared;
+  const { rows, statuses, contactIds, errors, inputSlots } = prepared;
   for (const result of results) {
     for (const slot of inputSlots[result.index]) {
       statuses[slot] = result.status;
       contactIds[slot] = result.id ?? 0;
       for (const e of result.errors)
-        errors.push({ row: chunk[slot].row, code: e.code, field: e.field ?? null, message: e.message });
+        errors.push({ row: rows[slot], code: e.code, field: e.field ?? null, message: e.message });
     }
   }
   errors.sort((a, b) => a.row - b.row);

@@ -50,6 +50,20 @@ describe.each(testEngines)("upsertContacts on %s", (engine) => {
     expect(stored?.identifiers).toEqual({ external_id: input.identifiers?.external_id });
   });
 
+  it("reads back every field type exactly: the same values again are unchanged", async () => {
+    const input = contact({
+      sourceModifiedAt: "2026-11-30T08:15:30.250Z",
+      dateOfBirth: "1990-02-03",
+      isPermanentResident: true,
+      spouseIsMainContact: false,
+      middleName: "quote \" comma , brace { tab \t",
+    });
+    const first = await upsertContacts(store.db, [structuredClone(input)], opts());
+    expect(first.results[0]).toMatchObject({ status: "created" });
+    const again = await upsertContacts(store.db, [structuredClone(input)], opts());
+    expect(again.results[0]).toMatchObject({ status: "unchanged", id: first.results[0].id });
+  });
+
   it("applies two inputs for one contact in order", async () => {
     const a = contact({ surname: "First" });
     const b = { ...structuredClone(a), fields: { ...a.fields, surname: "Second" } };
