@@ -3,15 +3,14 @@ import { requireIdProperty } from "../core/match-key.js";
 import { FileRejectedError, type RecordOutcome } from "../formats/records.js";
 import type { Store } from "../store/database.js";
 import {
-  addUploadPiece,
   createImportJob,
   deleteImportJob,
   finishUpload,
   getImportJob,
   type ImportFormat,
   type ImportJob,
-  readUploadPieces,
 } from "../store/imports/import-jobs.js";
+import { openUploadWriter, readUpload, removeUploadFile } from "../store/imports/upload-storage.js";
 import { ColumnMapper, unknownMappingTargets } from "./header-mapping.js";
 import { type ImportShape, importShapeNamed, importShapes } from "./import-shapes.js";
 import { readUploadRecords } from "./read-upload-records.js";
@@ -93,10 +92,10 @@ export async function createImport(
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let total = 0;
-    let seq = 0;
+    const upload = openUploadWriter(store, job.tenantId, job.id);
     const flush = async () => {
       if (pendingBytes === 0) return;
-      await addUploadPiece(store.db, job.tenantId, job.id, seq++, Buffer.concat(pending, pendingBytes));
+      await upload.add(Buffer.concat(pending, pendingBytes));
       pending = [];
       pendingBytes = 0;
     };
@@ -111,10 +110,12 @@ export async function createImport(
       if (pendingBytes >= pieceBytes) await flush();
     }
     await flush();
+    const pieces = await upload.finish();
     if (total === 0) throw new TributaryError("REQUEST_BODY_INVALID", "the upload is empty");
     await probeUpload(store, job, shape, request.mapping ?? null);
-    await finishUpload(store.db, job.tenantId, job.id, total, seq);
+    await finishUpload(store.db, job.tenantId, job.id, total, pieces);
   } catch (error) {
+    await removeUploadFile(store, job.tenantId, job.id);
     await deleteImportJob(store.db, job.tenantId, job.id);
     throw error;
   }
@@ -128,7 +129,7 @@ async function probeUpload(
   shape: ImportShape,
   mapping: Record<string, string> | null,
 ): Promise<void> {
-  const outcomes = readUploadRecords(readUploadPieces(store.db, job.tenantId, job.id, 1), job.format);
+  const outcomes = readUploadRecords(readUpload(store, job.tenantId, job.id, 1), job.format);
   let first: RecordOutcome | undefined;
   try {
     const next = await outcomes.next();

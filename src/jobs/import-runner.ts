@@ -1,6 +1,7 @@
 import { PgBoss } from "pg-boss";
 import type { Store } from "../store/database.js";
-import { finishImportJob, listUnfinishedImportJobs } from "../store/imports/import-jobs.js";
+import { listUnfinishedImportJobs } from "../store/imports/import-jobs.js";
+import { endImportJob } from "../store/imports/upload-storage.js";
 import { type RunEnd, runImport } from "./run-import.js";
 
 /** Runs import jobs in the background: pg-boss on PostgreSQL, an in-process queue on the embedded engine. */
@@ -70,7 +71,7 @@ function inProcessRunner(store: Store, options: ImportRunnerOptions): ImportRunn
         options.log?.("import run failed", { tenantId, jobId, attempt, error: String(error) });
         if (executor.stopping) return;
         if (attempt + 1 >= maxInProcessAttempts) {
-          await finishImportJob(store.db, tenantId, jobId, "failed", {
+          await endImportJob(store, tenantId, jobId, "failed", {
             code: "INTERNAL",
             message: "the import stopped on an internal error; rows already committed stay",
           }).catch(() => {});

@@ -6,14 +6,13 @@ import { upsertContactsInTransaction } from "../store/contacts/upsert-contacts.j
 import type { Store } from "../store/database.js";
 import {
   advanceCheckpoint,
-  finishImportJob,
   getImportJob,
   type ImportJob,
   lockImportJob,
-  readUploadPieces,
   startImportRun,
 } from "../store/imports/import-jobs.js";
 import { type RowStatus, writeChunkResults } from "../store/imports/import-results.js";
+import { endImportJob, readUpload } from "../store/imports/upload-storage.js";
 import { ColumnMapper } from "./header-mapping.js";
 import { importShapeNamed } from "./import-shapes.js";
 import { ByteCounter, readUploadRecords } from "./read-upload-records.js";
@@ -64,7 +63,7 @@ export async function runImport(
   const shape = importShapeNamed(job.shape);
   const idProperty = parseIdProperty(job.idProperty);
   if (!shape || !idProperty) {
-    await finishImportJob(store.db, tenantId, jobId, "failed", {
+    await endImportJob(store, tenantId, jobId, "failed", {
       code: "IMPORT_OPTIONS_INVALID",
       message: `unknown shape '${job.shape}' or idProperty '${job.idProperty}'`,
     });
@@ -73,7 +72,7 @@ export async function runImport(
   const context = await loadShapeContext(store, tenantId);
   const mapper = new ColumnMapper(shape, job.mapping);
   const counter = new ByteCounter();
-  const outcomes = readUploadRecords(counter.count(readUploadPieces(store.db, tenantId, jobId)), job.format);
+  const outcomes = readUploadRecords(counter.count(readUpload(store, tenantId, jobId)), job.format);
 
   let checkpoint = job.checkpointRow;
 
@@ -155,7 +154,7 @@ export async function runImport(
     if (error instanceof FileRejectedError) {
       // The chunks before the unreadable part commit first; the job then fails after them.
       await lastWrite.catch(() => {});
-      await finishImportJob(store.db, tenantId, jobId, "failed", {
+      await endImportJob(store, tenantId, jobId, "failed", {
         code: error.code,
         message: error.message,
       });
@@ -166,7 +165,7 @@ export async function runImport(
     await lastWrite.catch(() => {});
     await outcomes.return(undefined);
   }
-  await finishImportJob(store.db, tenantId, jobId, "completed");
+  await endImportJob(store, tenantId, jobId, "completed");
   const done = await getImportJob(store.db, tenantId, jobId);
   if (done) options.onChunk?.(done);
   return done?.state === "completed" ? "completed" : ((done?.state ?? "not-runnable") as RunEnd);

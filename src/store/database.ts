@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { CamelCasePlugin, Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import { Migrator } from "kysely/migration";
@@ -19,6 +20,8 @@ export interface StoreConfig {
 export interface Store {
   db: Kysely<Database>;
   engine: EngineName;
+  /** PGlite with a data folder: where import uploads wait for their jobs, as files (upload-storage.ts) */
+  uploadDir?: string;
   /** raw SQL for pg-boss: parameterless multi-statement scripts answer every statement's rows */
   executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
   close(): Promise<void>;
@@ -80,6 +83,7 @@ async function openPglite(dataDir: string | undefined): Promise<Store> {
   return {
     db,
     engine: "pglite",
+    uploadDir: dataDir ? join(dataDir, "tributary-uploads") : undefined,
     async executeSql(text, values) {
       if (values && values.length > 0) {
         const result = await pglite.query(text, values);

@@ -18,8 +18,9 @@ import { createImportRunner } from "../../jobs/import-runner.js";
 import { previewImport } from "../../jobs/preview-import.js";
 import { formatOf } from "../../jobs/read-upload-records.js";
 import type { Store } from "../../store/database.js";
-import { finishImportJob, getImportJob, type ImportFormat } from "../../store/imports/import-jobs.js";
+import { getImportJob, type ImportFormat } from "../../store/imports/import-jobs.js";
 import { type RowOutcome, readRowOutcomes } from "../../store/imports/import-results.js";
+import { endImportJob } from "../../store/imports/upload-storage.js";
 
 const OptionsQuery = Type.Object(
   {
@@ -200,7 +201,7 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
     },
     async (request) => {
       const job = await jobOf(request);
-      await finishImportJob(store.db, job.tenantId, job.id, "cancelled");
+      await endImportJob(store, job.tenantId, job.id, "cancelled");
       return describeImportJob((await getImportJob(store.db, job.tenantId, job.id)) ?? job);
     },
   );

@@ -56,7 +56,7 @@ describe.each(testEngines)("upsertContacts on %s", (engine) => {
       dateOfBirth: "1990-02-03",
       isPermanentResident: true,
       spouseIsMainContact: false,
-      middleName: "quote \" comma , brace { tab \t",
+      middleName: 'quote " comma , brace { tab \t',
     });
     const first = await upsertContacts(store.db, [structuredClone(input)], opts());
     expect(first.results[0]).toMatchObject({ status: "created" });
