@@ -7,8 +7,8 @@ import type { ImportShape, ShapeContext, ShapedChunk } from "./import-shapes.js"
 
 /** A chunk of source rows made ready for the engine: reader and shape errors are settled already. */
 export interface PreparedChunk {
-  /** per slot, the source row number. The rows' cells are not kept: a prepared chunk waits for the database
-   * while later ones are read, and holding its raw records too doubled the import's live heap. */
+  /** per slot, the source row number. The raw cells are not kept: a prepared chunk waits for the database
+   * while later ones are read, and its shaped inputs already hold every value it will write. */
   rows: number[];
   /** per slot (position in the chunk): the row's outcome, `error` until the engine says otherwise */
   statuses: RowStatus[];
