@@ -34,6 +34,12 @@ export function recordsetFragments(fieldNames: ReadonlySet<string>) {
 const cellSeparator = "\x1f";
 const nullCell = "\x1e";
 
+/** A cell's text as PostgreSQL reads it back into the column's type; null for SQL NULL. */
+function cellText(value: ScalarValue | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === "string" ? value : String(value);
+}
+
 /**
  * `unnest(…) as t(id, "name", …)`: the rows as a recordset sent column by column, each column one text
  * parameter that PostgreSQL splits with string_to_array. Measured against json_to_recordset on 2,000 rows
@@ -51,12 +57,11 @@ export function columnarRecordset(
   for (const field of fields) {
     let splittable = true;
     for (let i = 0; i < rows.length; i++) {
-      const value = rows[i][field.name];
-      if (value === null || value === undefined) {
+      const text = cellText(rows[i][field.name]);
+      if (text === null) {
         cells[i] = nullCell;
         continue;
       }
-      const text = typeof value === "string" ? value : String(value);
       if (text.includes(cellSeparator) || text === nullCell || (text === "" && rows.length === 1))
         splittable = false;
       cells[i] = text;
@@ -65,12 +70,9 @@ export function columnarRecordset(
     if (splittable) {
       columns.push(sql`string_to_array(${cells.join(cellSeparator)}, E'\\x1f', E'\\x1e')::${type}`);
     } else {
-      const values = rows.map((row) => {
-        const value = row[field.name];
-        return value === null || value === undefined ? null : String(value);
-      });
+      const values = JSON.stringify(rows.map((row) => cellText(row[field.name])));
       columns.push(
-        sql`array(select v from json_array_elements_text(${JSON.stringify(values)}::json) with ordinality as j(v, n) order by n)::${type}`,
+        sql`array(select v from json_array_elements_text(${values}::json) with ordinality as j(v, n) order by n)::${type}`,
       );
     }
   }

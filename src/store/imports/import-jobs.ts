@@ -170,13 +170,22 @@ export async function startImportRun(
   return result.rows[0] ? toJob(result.rows[0]) : undefined;
 }
 
+/** How a job ends. */
+export type ImportJobEnd = "completed" | "failed" | "cancelled";
+
+/** Why a failed job failed, as its status shows it. */
+export interface ImportJobError {
+  code: string;
+  message: string;
+}
+
 /** Ends a job (completed, failed or cancelled) unless it already ended. */
 export async function finishImportJob(
   db: Db,
   tenantId: number,
   jobId: number,
-  state: "completed" | "failed" | "cancelled",
-  error?: { code: string; message: string },
+  state: ImportJobEnd,
+  error?: ImportJobError,
 ): Promise<boolean> {
   // An ended job never reads its upload again; the results stay. A million-row CSV is half a GiB.
   await sql`delete from import_upload_pieces where tenant_id = ${tenantId} and job_id = ${jobId}`.execute(db);

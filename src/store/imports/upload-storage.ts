@@ -7,7 +7,13 @@ import { createReadStream } from "node:fs";
 import { mkdir, open, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Store } from "../database.js";
-import { addUploadPiece, finishImportJob, readUploadPieces } from "./import-jobs.js";
+import {
+  addUploadPiece,
+  finishImportJob,
+  type ImportJobEnd,
+  type ImportJobError,
+  readUploadPieces,
+} from "./import-jobs.js";
 
 /** Receives an upload's pieces in order; `finish` makes them durable and answers how many there were. */
 export interface UploadWriter {
@@ -79,8 +85,8 @@ export async function endImportJob(
   store: Store,
   tenantId: number,
   jobId: number,
-  state: "completed" | "failed" | "cancelled",
-  error?: { code: string; message: string },
+  state: ImportJobEnd,
+  error?: ImportJobError,
 ): Promise<boolean> {
   const ended = await finishImportJob(store.db, tenantId, jobId, state, error);
   // A reader still streaming the file (a cancelled running job) keeps its open handle; a file left behind
