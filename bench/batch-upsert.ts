@@ -2,13 +2,20 @@
 // Posts N generated contacts in batches of 100 from 8 concurrent clients to a running server (after an
 // unmeasured warm-up of 3,000 other people), first as inserts, then as 50% updates; prints contacts/s,
 // p50/p99 batch latency and the server's peak RSS, and in the same run the rate of psql \copy of the same
-// rows into a staging table merged with INSERT … ON CONFLICT, and the ratio.
+// rows into a staging table merged with INSERT … ON CONFLICT, and the ratio; also the CPU time the server and
+// PostgreSQL spent per contact, steadier than a rate on a machine whose speed drifts.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { percentile, startBenchServer } from "./lib/bench-server.js";
+import {
+  type BenchServer,
+  percentile,
+  postgresCpuSeconds,
+  processCpuSeconds,
+  startBenchServer,
+} from "./lib/bench-server.js";
 
 const { values } = parseArgs({
   options: {
@@ -44,25 +51,32 @@ function contact(i: number, round: number) {
 const warmUpBase = 50_000_000;
 const warmUpContacts = 3_000;
 
-async function postAll(url: string, token: string, round: number, warmUp = false) {
+async function postAll(server: BenchServer, round: number, warmUp = false) {
+  const { url, token } = server;
   // Round 1 sends half the people again (changed) and half new ones: 50% updates.
   const ids = warmUp
     ? Array.from({ length: warmUpContacts }, (_, i) => warmUpBase + i)
     : Array.from({ length: total }, (_, i) => (round === 0 ? i : i % 2 === 0 ? i : total + i));
-  const batches: number[][] = [];
-  for (let i = 0; i < ids.length; i += batchSize) batches.push(ids.slice(i, i + batchSize));
+  // Bodies are built before the clock starts: the clients share the server's two cores, and the bench
+  // measures the server, not JSON.stringify.
+  const bodies: string[] = [];
+  for (let i = 0; i < ids.length; i += batchSize)
+    bodies.push(
+      JSON.stringify({
+        idProperty: "external_id",
+        inputs: ids.slice(i, i + batchSize).map((id) => contact(id, round)),
+      }),
+    );
   const latencies: number[] = [];
   let next = 0;
   let failures = 0;
+  const serverCpu0 = processCpuSeconds(server.pid);
+  const postgresCpu0 = postgresCpuSeconds();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async () => {
-      while (next < batches.length) {
-        const batch = batches[next++];
-        const body = JSON.stringify({
-          idProperty: "external_id",
-          inputs: batch.map((i) => contact(i, round)),
-        });
+      while (next < bodies.length) {
+        const body = bodies[next++];
         const t0 = performance.now();
         const res = await fetch(`${url}/api/v1/contacts/batch/upsert`, {
           method: "POST",
@@ -76,6 +90,8 @@ async function postAll(url: string, token: string, round: number, warmUp = false
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const serverCpu = processCpuSeconds(server.pid) - serverCpu0;
+  const postgresCpu = postgresCpuSeconds() - postgresCpu0;
   latencies.sort((a, b) => a - b);
   return {
     rate: ids.length / seconds,
@@ -83,6 +99,8 @@ async function postAll(url: string, token: string, round: number, warmUp = false
     p99: percentile(latencies, 99),
     failures,
     seconds,
+    serverCpuMicros: (serverCpu * 1e6) / ids.length,
+    postgresCpuMicros: (postgresCpu * 1e6) / ids.length,
   };
 }
 
@@ -154,9 +172,9 @@ for (const engine of values.engine === "both" ? ["postgres", "pglite"] : [values
   try {
     // A warm-up of other people first, not measured: without it the p99 of a short run is the server's
     // first requests (JIT compilation, empty caches and statistics), not its steady state.
-    await postAll(server.url, server.token, 0, true);
-    const inserts = await postAll(server.url, server.token, 0);
-    const updates = await postAll(server.url, server.token, 1);
+    await postAll(server, 0, true);
+    const inserts = await postAll(server, 0);
+    const updates = await postAll(server, 1);
     const rss = server.peakRssMiB();
     const copyRate =
       engine === "postgres" && server.databaseUrl ? copyBaseline(server.databaseUrl) : undefined;
@@ -165,7 +183,7 @@ for (const engine of values.engine === "both" ? ["postgres", "pglite"] : [values
       ["50% updates", updates],
     ] as const) {
       const ratio = copyRate ? (r.rate / copyRate).toFixed(2) : "n/a";
-      const line = `| ${engine} | ${phase} | ${fmt(r.rate)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${rss.toFixed(0)} | ${copyRate ? fmt(copyRate) : "n/a"} | ${ratio} | ${r.failures} |`;
+      const line = `| ${engine} | ${phase} | ${fmt(r.rate)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${rss.toFixed(0)} | ${copyRate ? fmt(copyRate) : "n/a"} | ${ratio} | ${r.serverCpuMicros.toFixed(0)} | ${engine === "postgres" ? r.postgresCpuMicros.toFixed(0) : "n/a"} | ${r.failures} |`;
       rows.push(line);
       console.log(line);
     }
@@ -177,7 +195,7 @@ console.log(
   `\nbatch-upsert: ${fmt(total)} contacts, batches of ${batchSize}, ${clients} clients, after a warm-up of ${fmt(warmUpContacts)} others`,
 );
 console.log(
-  "| engine | phase | contacts/s | p50 ms | p99 ms | server peak RSS MiB | \\copy+merge rows/s | ratio | failed batches |",
+  "| engine | phase | contacts/s | p50 ms | p99 ms | server peak RSS MiB | \\copy+merge rows/s | ratio | server CPU µs/contact | PostgreSQL CPU µs/contact | failed batches |",
 );
-console.log("|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) console.log(r);

@@ -2,14 +2,15 @@
 // Writes an N-row CSV of 45 columns, imports it through a running server with the CLI (`tributary import
 // --server`), first as inserts and then as a file of 50% updates and 50% new people; prints rows/s, and the
 // peak RSS of the server and of the CLI. On PostgreSQL the same run times psql \copy of the same files into
-// a staging table merged with INSERT … ON CONFLICT into a 45-column table, and prints the ratio.
+// a staging table merged with INSERT … ON CONFLICT into a 45-column table, and prints the ratio; and the CPU
+// time per row of the server, of PostgreSQL (all its processes) and of the CLI.
 import { execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { csvLine } from "../src/formats/csv/write-csv.js";
-import { startBenchServer } from "./lib/bench-server.js";
+import { postgresCpuSeconds, processCpuSeconds, startBenchServer } from "./lib/bench-server.js";
 
 const { values } = parseArgs({
   options: {
@@ -108,8 +109,11 @@ function peakRssMiB(pid: number): number {
   }
 }
 
-/** Runs the CLI against the server; answers the seconds it took and the CLI's peak RSS. */
-async function cliImport(url: string, token: string, file: string) {
+/** Runs the CLI against the server; answers the seconds it took, the CLI's peak RSS and the CPU time per row. */
+async function cliImport(server: { url: string; token: string; pid: number }, file: string) {
+  const { url, token } = server;
+  const serverCpu0 = processCpuSeconds(server.pid);
+  const postgresCpu0 = postgresCpuSeconds();
   const started = performance.now();
   const child = spawn(
     process.execPath,
@@ -117,8 +121,10 @@ async function cliImport(url: string, token: string, file: string) {
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   let peak = 0;
+  let cliCpu = 0;
   const timer = setInterval(() => {
     peak = Math.max(peak, peakRssMiB(child.pid as number));
+    cliCpu = Math.max(cliCpu, processCpuSeconds(child.pid as number));
   }, 100);
   let stdout = "";
   child.stdout?.on("data", (d) => {
@@ -127,8 +133,14 @@ async function cliImport(url: string, token: string, file: string) {
   const code = await new Promise((r) => child.once("exit", r));
   clearInterval(timer);
   if (code !== 0) throw new Error(`import failed: ${stdout}`);
+  const micros = (seconds: number) => (seconds * 1e6) / rows;
   return {
     seconds: (performance.now() - started) / 1000,
+    cpu: {
+      server: micros(processCpuSeconds(server.pid) - serverCpu0),
+      postgres: micros(postgresCpuSeconds() - postgresCpu0),
+      cli: micros(cliCpu),
+    },
     cliRss: peak,
     summary: stdout.trim().split("\n")[1],
   };
@@ -181,8 +193,8 @@ for (const engine of values.engine === "both" ? ["postgres", "pglite"] : [values
     nodeFlags: process.env.BENCH_SERVER_NODE_FLAGS?.split(" ").filter(Boolean),
   });
   try {
-    const inserts = await cliImport(server.url, server.token, files[0]);
-    const updates = await cliImport(server.url, server.token, files[1]);
+    const inserts = await cliImport(server, files[0]);
+    const updates = await cliImport(server, files[1]);
     const serverRss = server.peakRssMiB();
     let baseline = "";
     if (engine === "postgres" && server.databaseUrl) {
@@ -190,8 +202,10 @@ for (const engine of values.engine === "both" ? ["postgres", "pglite"] : [values
       baseline = ` | ${fmt(copyInsert)} / ${fmt(copyUpdate)} | ${((rows / inserts.seconds / copyInsert) * 100).toFixed(0)}% / ${((rows / updates.seconds / copyUpdate) * 100).toFixed(0)}%`;
     } else baseline = " | – | –";
     console.error(`${engine}: ${inserts.summary} | ${updates.summary}`);
+    const cpu = (c: typeof inserts.cpu) =>
+      `${c.server.toFixed(0)} / ${engine === "postgres" ? c.postgres.toFixed(0) : "–"} / ${c.cli.toFixed(0)}`;
     table.push(
-      `| ${engine} | ${fmt(rows)} | ${fmt(rows / inserts.seconds)} | ${fmt(rows / updates.seconds)}${baseline} | ${serverRss.toFixed(0)} | ${Math.max(inserts.cliRss, updates.cliRss).toFixed(0)} |`,
+      `| ${engine} | ${fmt(rows)} | ${fmt(rows / inserts.seconds)} | ${fmt(rows / updates.seconds)}${baseline} | ${serverRss.toFixed(0)} | ${Math.max(inserts.cliRss, updates.cliRss).toFixed(0)} | ${cpu(inserts.cpu)} | ${cpu(updates.cpu)} |`,
     );
   } finally {
     await server.stop();
@@ -199,7 +213,7 @@ for (const engine of values.engine === "both" ? ["postgres", "pglite"] : [values
 }
 rmSync(dir, { recursive: true, force: true });
 console.log(
-  "| engine | rows × 45 columns | inserts rows/s | 50% updates rows/s | psql \\copy + merge rows/s (inserts / updates) | import ÷ copy | server peak RSS MiB | CLI peak RSS MiB |",
+  "| engine | rows × 45 columns | inserts rows/s | 50% updates rows/s | psql \\copy + merge rows/s (inserts / updates) | import ÷ copy | server peak RSS MiB | CLI peak RSS MiB | CPU µs/row server / PostgreSQL / CLI (inserts) | (updates) |",
 );
-console.log("|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const line of table) console.log(line);

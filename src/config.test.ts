@@ -10,7 +10,16 @@ describe("readConfig", () => {
       bodyLimit: 10 * 1024 * 1024,
       serviceStackBodyLimit: 64 * 1024 * 1024,
       samSessionIdleSeconds: 1800,
+      preparedStatements: true,
     });
+  });
+
+  it("turns prepared statements off with 'off' and refuses any other word", () => {
+    expect(readConfig({ TRIBUTARY_PREPARED_STATEMENTS: "off" }).preparedStatements).toBe(false);
+    expect(readConfig({ TRIBUTARY_PREPARED_STATEMENTS: "on" }).preparedStatements).toBe(true);
+    expect(() => readConfig({ TRIBUTARY_PREPARED_STATEMENTS: "no" })).toThrow(
+      /TRIBUTARY_PREPARED_STATEMENTS must be 'on' or 'off'/,
+    );
   });
 
   it("reads numbers from the environment and refuses what is no number", () => {

@@ -7,6 +7,8 @@ export interface Config {
   databaseUrl?: string;
   /** PGlite data folder */
   dataDir: string;
+  /** PostgreSQL: run repeated statements as named prepared statements (off behind a pooler that drops them) */
+  preparedStatements: boolean;
   /** largest request body, bytes */
   bodyLimit: number;
   /** largest body of the ServiceStack upsert routes, bytes: its contacts may each carry a 5 MiB image */
@@ -29,6 +31,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       throw new Error(`${name} must be a non-negative number, got '${raw}'`);
     return value;
   };
+  const onOff = (name: string, fallback: boolean) => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    if (raw === "on") return true;
+    if (raw === "off") return false;
+    throw new Error(`${name} must be 'on' or 'off', got '${raw}'`);
+  };
   // Session lifetimes are stored as whole seconds: 90.5 would make every login fail at the database.
   const wholeSeconds = (value: number) => {
     if (!Number.isSafeInteger(value) || value < 1 || value > 2 ** 31 - 1)
@@ -40,6 +49,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     port: number("PORT", 8080),
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: resolve(env.TRIBUTARY_DATA || "./data"),
+    preparedStatements: onOff("TRIBUTARY_PREPARED_STATEMENTS", true),
     bodyLimit: number("TRIBUTARY_BODY_LIMIT", 10 * mib),
     serviceStackBodyLimit: number("TRIBUTARY_SERVICESTACK_BODY_LIMIT", 64 * mib),
     logLevel: env.LOG_LEVEL || "info",

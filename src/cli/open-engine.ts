@@ -8,6 +8,7 @@ export async function openEngine(config: Config): Promise<Store> {
   const store = await openStore({
     databaseUrl: config.databaseUrl,
     dataDir: config.databaseUrl ? undefined : config.dataDir,
+    preparedStatements: config.preparedStatements,
   });
   await migrateToLatest(store);
   return store;

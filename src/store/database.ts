@@ -4,6 +4,7 @@ import { CamelCasePlugin, Kysely, PGliteDialect, PostgresDialect } from "kysely"
 import { Migrator } from "kysely/migration";
 import pg from "pg";
 import { latestSchemaVersion, migrationProvider } from "./migrations/index.js";
+import { PreparingClient } from "./prepared-client.js";
 import type { Database } from "./schema.js";
 
 export type EngineName = "pglite" | "postgres";
@@ -15,6 +16,8 @@ export interface StoreConfig {
   dataDir?: string;
   /** pg pool size */
   poolSize?: number;
+  /** PostgreSQL: repeated parameterised statements run prepared (prepared-client.ts); default true */
+  preparedStatements?: boolean;
 }
 
 export interface Store {
@@ -38,11 +41,12 @@ const keepText = (v: string) => v;
 
 /** Opens the engine the config names: PostgreSQL when a URL is given, PGlite otherwise. */
 export async function openStore(config: StoreConfig): Promise<Store> {
-  if (config.databaseUrl) return openPostgres(config.databaseUrl, config.poolSize ?? 10);
+  if (config.databaseUrl)
+    return openPostgres(config.databaseUrl, config.poolSize ?? 10, config.preparedStatements ?? true);
   return openPglite(config.dataDir);
 }
 
-async function openPostgres(url: string, max: number): Promise<Store> {
+async function openPostgres(url: string, max: number, prepare: boolean): Promise<Store> {
   const types = {
     getTypeParser: (oid: number, format?: "text" | "binary") => {
       if (oid === INT8) return parseInt8;
@@ -51,7 +55,12 @@ async function openPostgres(url: string, max: number): Promise<Store> {
       return pg.types.getTypeParser(oid, format);
     },
   };
-  const pool = new pg.Pool({ connectionString: url, max, types });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    types,
+    ...(prepare ? { Client: PreparingClient } : {}),
+  });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});
   const db = new Kysely<Database>({
