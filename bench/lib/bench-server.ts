@@ -109,19 +109,24 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** CPU seconds (user + system) a process has used so far; 0 when it is gone. */
-export function processCpuSeconds(pid: number): number {
+/** CPU seconds (user + system) a process has used so far, with its reaped children's when asked; 0 when it is gone. */
+export function processCpuSeconds(pid: number, withReapedChildren = false): number {
   try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    // Fields after the command name (which may hold spaces): utime, stime, cutime, cstime are the 12th to 15th.
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+    const own = Number(fields[11]) + Number(fields[12]);
+    const children = withReapedChildren ? Number(fields[13]) + Number(fields[14]) : 0;
+    return (own + children) / clockTicksPerSecond;
   } catch {
     return 0;
   }
 }
 
-/** CPU seconds used so far by every PostgreSQL process of this machine (backends, walwriter, autovacuum). */
+/**
+ * CPU seconds used so far by every PostgreSQL process of this machine (backends, walwriter, autovacuum),
+ * those that have exited included: the postmaster has reaped them, and counts their time as its children's.
+ */
 export function postgresCpuSeconds(): number {
   let total = 0;
   for (const entry of readdirSync("/proc")) {
@@ -131,7 +136,7 @@ export function postgresCpuSeconds(): number {
     } catch {
       continue;
     }
-    total += processCpuSeconds(Number(entry));
+    total += processCpuSeconds(Number(entry), true);
   }
   return total;
 }

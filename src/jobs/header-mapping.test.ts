@@ -78,6 +78,38 @@ describe("native shape cells", () => {
     });
   });
 
+  it("gives the same input from a compiled layout as cell by cell, row after row", () => {
+    // The same rows shaped many times: the first ones cell by cell, later ones by the compiled builder.
+    const rows = Array.from({ length: 60 }, (_, i) => ({
+      "identifiers.external_id": i % 7 === 0 ? "" : `X-${i}`,
+      givenName: i % 3 === 0 ? "" : `Ada${i}`,
+      surname: i % 4 === 0 ? "#N/A" : `Lovelace "${i}"`,
+      email: i % 5 === 0 ? 42 : `a${i}@b.org`,
+      inactive: ["yes", "no", "perhaps", ""][i % 4],
+      dateOfBirth: i % 6 === 0 ? "1990-02-30" : "1990-02-03",
+      correspondenceCountryId: i % 2 ? "Australia" : "Atlantis",
+      tags: i % 2 ? "a; b" : "",
+      id: i % 9 === 0 ? "x" : "",
+    }));
+    // A key no shape target has, unique per row, gives each row a layout of its own: never compiled.
+    const cellByCell = rows.map((r, i) => shape({ ...r, [`unmapped ${i}`]: "ignored" }));
+    expect(cellByCell.filter((x) => "errors" in x).length).toBeGreaterThan(10);
+    expect(cellByCell.filter((x) => "input" in x).length).toBeGreaterThan(10);
+    // The shared layout is compiled after it repeats; every pass after that runs compiled.
+    for (let pass = 0; pass < 3; pass++) {
+      rows.forEach((r, i) => {
+        const result = shape({ ...r });
+        expect(result).toEqual(cellByCell[i]);
+        const reference = cellByCell[i];
+        if ("input" in result && "input" in reference) {
+          expect(result.input.fields).toStrictEqual(reference.input.fields);
+          expect(Object.keys(result.input.fields)).toEqual(Object.keys(reference.input.fields));
+          expect(Object.getPrototypeOf(result.input.fields)).toBe(Object.prototype);
+        }
+      });
+    }
+  });
+
   it("reports every bad cell of a row", () => {
     expect(shape({ inactive: "perhaps", salutationId: "Sir", id: "x" })).toEqual({
       errors: [
@@ -128,7 +160,9 @@ describe("a column list that repeats is mapped by a compiled plan", () => {
       expect(mapped).toEqual(byColumn(r));
       expect(Object.keys(mapped)).toEqual(Object.keys(byColumn(r) as object));
     }
-    expect((compiled as unknown as { plan: unknown }).plan).toBeTypeOf("function");
+    const planFor = (r: Record<string, unknown>) =>
+      (compiled as unknown as { planFor(r: Record<string, unknown>): unknown }).planFor(r);
+    expect(planFor(row(0))).toBeTypeOf("function");
     // Another column order, then fewer columns: no stale plan applies.
     const reordered = Object.fromEntries(Object.entries(row(7)).reverse());
     const fewer = { Email: "x@b.org", junk: "1" };

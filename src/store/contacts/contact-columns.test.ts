@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestStore, type TestStore, testEngines } from "../../../test/helpers/test-store.js";
 import type { ScalarValue } from "../../core/contact.js";
 import type { ContactFieldSpec } from "../../core/contact-fields.js";
-import { columnarRecordset } from "./contact-columns.js";
+import { arrayParameter, columnarRecordset } from "./contact-columns.js";
 
 const field = (name: string, type: ContactFieldSpec["type"]) =>
   ({ name, column: name, type }) as ContactFieldSpec;
@@ -69,5 +69,36 @@ describe.each(testEngines)("columnarRecordset on %s", (engine) => {
 
   it("ids alone when no field is written", async () => {
     expect(await read([{}, {}], [])).toEqual([{ id: 1 }, { id: 2 }]);
+  });
+});
+
+describe.each(testEngines)("arrayParameter on %s", (engine) => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await openTestStore(engine, "arrays");
+  });
+  afterAll(() => store.dispose());
+
+  const roundTrip = async (values: Array<string | number | null>, type: "text" | "bigint") => {
+    const result = await sql<{ v: string | null; n: number }>`
+      select v::text as v, n::int as n from unnest(${arrayParameter(values, type)}) with ordinality as u(v, n) order by n`.execute(
+      store.db,
+    );
+    return result.rows.map((r) => r.v);
+  };
+
+  it.each([
+    {
+      label: "plain text and nulls",
+      values: ["a", null, "", "b c", 'q"uote', "back\\slash", "{brace},"],
+      type: "text",
+    },
+    { label: "the separator and the null marker", values: ["a\u001fb", "\u001e", "x"], type: "text" },
+    { label: "one empty string", values: [""], type: "text" },
+    { label: "no value at all", values: [], type: "text" },
+    { label: "ids", values: [1, 2, 9007199254740991, null], type: "bigint" },
+  ] as const)("gives back $label as sent", async ({ values, type }) => {
+    const expected = values.map((v) => (v === null ? null : String(v)));
+    expect(await roundTrip([...values], type)).toEqual(expected);
   });
 });

@@ -75,6 +75,18 @@ describe.each(testEngines)("upsertContacts on %s", (engine) => {
     );
   });
 
+  it("leaves the first input as it was sent when a later input of the batch changes the contact it created", async () => {
+    const a = contact({ surname: "First", company: "Acme" });
+    const sent = structuredClone(a);
+    const b = { ...structuredClone(a), fields: { ...a.fields, surname: "Second" } };
+    const c = { identifiers: { ...a.identifiers }, fields: { company: "Initech" } };
+    const out = await upsertContacts(store.db, [a, b, c], opts());
+    expect(out.results.map((r) => r.status)).toEqual(["created", "updated", "updated"]);
+    expect(a).toEqual(sent);
+    const stored = await getContact(store.db, tenant.id, out.results[0].id as number);
+    expect(stored?.fields).toMatchObject({ surname: "Second", company: "Initech" });
+  });
+
   it("allOrNone: one bad input writes nothing and every error is listed", async () => {
     const good = contact();
     const bad = contact({ givenName: "x".repeat(121), email: "not-an-email" });

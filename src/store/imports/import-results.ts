@@ -1,4 +1,5 @@
 import { type Kysely, sql, type Transaction } from "kysely";
+import { arrayParameter } from "../contacts/contact-columns.js";
 import type { Database } from "../schema.js";
 
 export type RowStatus = "created" | "updated" | "unchanged" | "error" | "skipped";
@@ -52,7 +53,7 @@ export async function writeChunkResults(
 ) {
   if (statuses.length > 0) {
     await sql`insert into import_result_chunks (tenant_id, job_id, first_row, statuses, contact_ids)
-      values (${tenantId}, ${jobId}, ${firstRow}, ${statuses.map((s) => letterOf[s]).join("")}, ${contactIds}::bigint[])`.execute(
+      values (${tenantId}, ${jobId}, ${firstRow}, ${statuses.map((s) => letterOf[s]).join("")}, ${arrayParameter(contactIds, "bigint")})`.execute(
       trx,
     );
   }
