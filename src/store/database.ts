@@ -31,6 +31,7 @@ export interface Store {
 }
 
 const INT8 = 20;
+const TEXT = 25;
 const DATE = 1082;
 const NUMERIC = 1700;
 
@@ -38,6 +39,17 @@ const NUMERIC = 1700;
 // Dates stay strings: a date has no time zone, and JS Date would shift it.
 const parseInt8 = (v: string) => Number(v);
 const keepText = (v: string) => v;
+
+// PGlite sends a string parameter by measuring its UTF-8 length in a JavaScript loop, character by
+// character, then encoding it: for an import chunk's column texts (about 1.3 KB per row) that was 13% of a
+// PGlite job. A parameter given as bytes travels in binary format instead, which for text is its UTF-8
+// bytes as they are, so a long text goes as one native TextEncoder pass. Short ones stay strings.
+const textEncoder = new TextEncoder();
+const longText = 4096;
+function serializePgliteText(value: unknown): string | Uint8Array {
+  const text = value instanceof Date ? value.toISOString() : String(value);
+  return text.length > longText ? textEncoder.encode(text) : text;
+}
 
 /** Opens the engine the config names: PostgreSQL when a URL is given, PGlite otherwise. */
 export async function openStore(config: StoreConfig): Promise<Store> {
@@ -84,6 +96,7 @@ async function openPglite(dataDir: string | undefined): Promise<Store> {
   const pglite = await PGlite.create({
     dataDir,
     parsers: { [INT8]: parseInt8, [DATE]: keepText, [NUMERIC]: Number },
+    serializers: { [TEXT]: serializePgliteText as (value: unknown) => string },
   });
   const db = new Kysely<Database>({
     dialect: new PGliteDialect({ pglite }),

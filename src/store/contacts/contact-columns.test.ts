@@ -67,6 +67,12 @@ describe.each(testEngines)("columnarRecordset on %s", (engine) => {
     expect(await read([{ note: null }], [text])).toEqual([{ id: 1, note: null }]);
   });
 
+  it("round-trips columns far longer than a page, with characters of every UTF-8 length", async () => {
+    // Long texts travel to PGlite as UTF-8 bytes in binary format (database.ts); short ones as strings.
+    const cells = Array.from({ length: 600 }, (_, i) => ({ note: `${i} é ü 漢字 😀 ${"x".repeat(i % 7)}` }));
+    expect((await read(cells, [text])).map((r) => r.note)).toEqual(cells.map((c) => c.note));
+  });
+
   it("ids alone when no field is written", async () => {
     expect(await read([{}, {}], [])).toEqual([{ id: 1 }, { id: 2 }]);
   });
@@ -86,6 +92,15 @@ describe.each(testEngines)("arrayParameter on %s", (engine) => {
     );
     return result.rows.map((r) => r.v);
   };
+
+  it("gives back a long plain text parameter, character for character", async () => {
+    const long = `${"Añø 漢 😀 ".repeat(2000)}end`;
+    const result = await sql<{
+      v: string;
+      n: number;
+    }>`select ${long}::text as v, length(${long}::text)::int as n`.execute(store.db);
+    expect(result.rows[0]).toEqual({ v: long, n: [...long].length });
+  });
 
   it.each([
     {
