@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 
-// A connection answers a statement it has prepared without parsing and planning it again: the batch
-// writes' big statement of CTEs took longer to plan than to run at 100 contacts. The SQL text of a
-// batch does not depend on its row count (rows travel as array parameters), so a few texts repeat.
-// Only a text seen twice on the connection is prepared, and at most this many per connection, so one-off
-// statements (an ad-hoc search) never pile up on the server.
+// A connection answers a statement it has prepared without parsing and planning it again (measured in the
+// batch-upsert bench: PostgreSQL's CPU per contact fell from 47-55 to 39-44 µs). The SQL text of a batch
+// does not depend on its row count (rows travel as array or joined-text parameters), so a few texts
+// repeat. Only a text seen twice on the connection is prepared, and at most this many per connection, so
+// one-off statements (an ad-hoc search) never pile up on the server.
 const maxPreparedPerConnection = 200;
 
 type QueryArgs = Parameters<pg.Client["query"]>;
@@ -13,7 +13,9 @@ const unpreparable = "";
 
 /** A pg client that runs repeated parameterised statements as named prepared statements. */
 export class PreparingClient extends pg.Client {
+  /** SQL text → its statement name; null when seen once; `unpreparable` when it must run unprepared */
   readonly #seen = new Map<string, string | null>();
+  #prepared = 0;
 
   // biome-ignore lint/suspicious/noExplicitAny: pg's query is heavily overloaded; this forwards every form.
   override query(...args: any[]): any {
@@ -44,11 +46,9 @@ export class PreparingClient extends pg.Client {
     }
     // Texts seen once are remembered up to a bound, then forgotten; their count starts again.
     if (this.#seen.size >= maxPreparedPerConnection * 4) {
-      for (const [t, n] of this.#seen) if (n === null || n === unpreparable) this.#seen.delete(t);
+      for (const [t, n] of this.#seen) if (n === null) this.#seen.delete(t);
     }
     this.#seen.set(text, null);
     return null;
   }
-
-  #prepared = 0;
 }
