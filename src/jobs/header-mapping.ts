@@ -1,5 +1,5 @@
+import { LayoutCache } from "../core/record-layouts.js";
 import type { ImportShape } from "./import-shapes.js";
-import { LayoutCache } from "./record-layouts.js";
 
 /** Header spellings compare equal when they differ only in case, spaces, underscores, hyphens or dots. */
 export function normaliseHeader(header: string): string {

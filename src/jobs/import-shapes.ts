@@ -1,10 +1,10 @@
 import type { ContactInput, ScalarValue } from "../core/contact.js";
 import { contactFields, contactFieldsByName, identifierSchemePattern } from "../core/contact-fields.js";
+import { LayoutCache } from "../core/record-layouts.js";
 import { hobsonsFlatImportShape } from "../dialects/hobsons/import-shape.js";
 import { samImportShape } from "../dialects/sam/import-shape.js";
 import { serviceStackImportShape } from "../dialects/servicestack/import-shape.js";
 import type { UpsertOptions } from "../store/contacts/upsert-contacts.js";
-import { LayoutCache } from "./record-layouts.js";
 import type { ReferenceLookup } from "./reference-lookup.js";
 
 /** One problem with one source row, before or after the engine saw it. */

@@ -64,6 +64,34 @@ describe.each(testEngines)("upsertContacts on %s", (engine) => {
     expect(again.results[0]).toMatchObject({ status: "unchanged", id: first.results[0].id });
   });
 
+  it("reads back every field type exactly in batches big enough for the compiled stored-row reader", async () => {
+    // 40 stored rows of one layout: past the repeats after which the reader is compiled (record-layouts.ts).
+    const inputs = Array.from({ length: 40 }, (_, i) =>
+      contact({
+        sourceModifiedAt: `2026-11-30T08:15:${String(i).padStart(2, "0")}.250Z`,
+        dateOfBirth: "1990-02-03",
+        isPermanentResident: i % 2 === 0,
+        middleName: i % 3 === 0 ? null : `M${i}`,
+      }),
+    );
+    const first = await upsertContacts(store.db, structuredClone(inputs), opts());
+    expect(first.results.every((r) => r.status === "created")).toBe(true);
+    for (let round = 0; round < 2; round++) {
+      const again = await upsertContacts(store.db, structuredClone(inputs), opts());
+      expect(again.results.map((r) => r.status)).toEqual(Array(40).fill("unchanged"));
+    }
+    const changed = structuredClone(inputs);
+    changed[7].fields.middleName = "Changed";
+    changed[8].fields.isPermanentResident = !changed[8].fields.isPermanentResident;
+    const third = await upsertContacts(store.db, changed, opts());
+    expect(third.results.filter((r) => r.status === "updated").map((r) => r.index)).toEqual([7, 8]);
+    const stored = await getContact(store.db, tenant.id, third.results[7].id as number);
+    expect(stored?.fields).toMatchObject({
+      middleName: "Changed",
+      sourceModifiedAt: "2026-11-30T08:15:07.250Z",
+    });
+  });
+
   it("applies two inputs for one contact in order", async () => {
     const a = contact({ surname: "First" });
     const b = { ...structuredClone(a), fields: { ...a.fields, surname: "Second" } };
