@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LayoutCache } from "./record-layouts.js";
+import { compilePlainConstructor, LayoutCache, thisProperty } from "./record-layouts.js";
 
 describe("LayoutCache", () => {
   const compiledLayouts: string[][] = [];
@@ -36,5 +36,20 @@ describe("LayoutCache", () => {
     const layouts = cache();
     for (let i = 0; i < 40; i++) expect(layouts.compiledFor({ refuse: 1 })).toBeNull();
     expect(compiledLayouts).toEqual([["refuse"]]);
+  });
+});
+
+describe("compilePlainConstructor", () => {
+  it("builds plain objects, storing names that are no identifiers by their JSON spelling", () => {
+    const names = ["givenName", "a-b", 'say "hi"', "line\u2028two"];
+    const Row = compilePlainConstructor<Record<string, unknown>, [Record<string, unknown>]>(
+      ["r"],
+      names.map((n) => `${thisProperty(n)} = twice(r[${JSON.stringify(n)}]);`),
+      { twice: (v: unknown) => `${v}${v}` },
+    );
+    const row = new Row({ givenName: "A", "a-b": "B", 'say "hi"': "C", "line\u2028two": "D" });
+    expect(row).toStrictEqual({ givenName: "AA", "a-b": "BB", 'say "hi"': "CC", "line\u2028two": "DD" });
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
+    expect(Object.keys(row)).toEqual(names);
   });
 });

@@ -47,3 +47,27 @@ function hasKeys(record: Record<string, unknown>, keys: readonly string[]): bool
   for (const key in record) if (keys[i++] !== key) return false;
   return i === keys.length;
 }
+
+/** `this.name` for a plain identifier, else `this["name"]`: a property store of a compiled constructor. */
+export function thisProperty(name: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? `this.${name}` : `this[${JSON.stringify(name)}]`;
+}
+
+/**
+ * A constructor compiled from `body` (which stores by `thisProperty`), with `bindings` in its scope. V8 sizes
+ * its objects for every property the body names, where a field-by-field build regrows the property store
+ * a dozen times for 45 fields; they are plain objects to their readers (Object.prototype, as a literal's).
+ */
+export function compilePlainConstructor<T extends object, A extends unknown[]>(
+  params: readonly string[],
+  body: readonly string[],
+  bindings: Readonly<Record<string, unknown>> = {},
+): new (
+  ...args: A
+) => T {
+  const names = Object.keys(bindings);
+  const make = new Function(...names, `return function (${params.join(", ")}) {\n${body.join("\n")}\n};`);
+  const Plain = make(...names.map((n) => bindings[n]));
+  Plain.prototype = Object.prototype;
+  return Plain;
+}

@@ -9,7 +9,7 @@ import {
 } from "../../core/contact-fields.js";
 import { type ErrorCode, type FieldError, fieldError } from "../../core/errors.js";
 import { type IdProperty, idPropertyName, matchKeyOf } from "../../core/match-key.js";
-import { LayoutCache } from "../../core/record-layouts.js";
+import { compilePlainConstructor, LayoutCache, thisProperty } from "../../core/record-layouts.js";
 import { validateContactInput } from "../../core/validate-contact.js";
 import type { Database } from "../schema.js";
 import { arrayParameter, columnarRecordset, recordsetFragments } from "./contact-columns.js";
@@ -973,23 +973,21 @@ type StoredRowReader = new (row: Record<string, unknown>) => Record<string, Scal
 
 /**
  * `normaliseStoredRow` compiled for one layout of stored rows (`id` and the fields a batch reads, by field
- * name): a constructor that stores each field by its constant name, so the stored fields (and the copy a
- * change makes of them) are fast-mode objects sized once, not hash tables grown field by field.
+ * name) as a constructor (`compilePlainConstructor`): the stored fields, and the copy a change makes of
+ * them, are fast-mode objects sized once, not hash tables grown field by field.
  */
 function compileStoredRowReader(keys: readonly string[]): StoredRowReader | null {
   const lines = ["let v;"];
   for (const key of keys) {
     if (key === "id") continue;
     const spec = contactFieldsByName.get(key);
-    if (!spec || !/^[A-Za-z_$][\w$]*$/.test(key)) return null;
+    if (!spec) return null;
     const value = spec.type === "reference" ? "Number(v)" : "v";
     lines.push(
-      `v = row.${key}; this.${key} = v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : ${value};`,
+      `v = row[${JSON.stringify(key)}]; ${thisProperty(key)} = v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : ${value};`,
     );
   }
-  const Stored = new Function(`return function StoredFields(row) {\n${lines.join("\n")}\n};`)();
-  Stored.prototype = Object.prototype;
-  return Stored as StoredRowReader;
+  return compilePlainConstructor<Record<string, ScalarValue>, [Record<string, unknown>]>(["row"], lines);
 }
 
 const storedRowReaders = new LayoutCache(compileStoredRowReader);
