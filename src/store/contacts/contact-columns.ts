@@ -45,6 +45,11 @@ function splitsBack(text: string, count: number): boolean {
   return !text.includes(cellSeparator) && text !== nullCell && !(text === "" && count === 1);
 }
 
+/** The SQL that splits cells joined by the separator back into an array of the type (null marker → NULL). */
+function splitCells(cells: readonly string[], arrayType: string): RawBuilder<unknown> {
+  return sql`string_to_array(${cells.join(cellSeparator)}, E'\\x1f', E'\\x1e')::${sql.raw(arrayType)}`;
+}
+
 /**
  * `string_to_array(…)::type[]`: an array parameter as one joined text. pg writes an array parameter as
  * a literal element by element, quoting and escaping each (for a 2,000-row chunk's ids, identifiers and
@@ -62,7 +67,7 @@ export function arrayParameter(
     else if (splitsBack(value, values.length)) cells[i] = value;
     else return sql`${values}::${sql.raw(type)}[]`;
   }
-  return sql`string_to_array(${cells.join(cellSeparator)}, E'\\x1f', E'\\x1e')::${sql.raw(type)}[]`;
+  return splitCells(cells, `${type}[]`);
 }
 
 /**
@@ -90,13 +95,13 @@ export function columnarRecordset(
       if (!splitsBack(text, rows.length)) splittable = false;
       cells[i] = text;
     }
-    const type = sql.raw(`${sqlTypes[field.type]}[]`);
+    const type = `${sqlTypes[field.type]}[]`;
     if (splittable) {
-      columns.push(sql`string_to_array(${cells.join(cellSeparator)}, E'\\x1f', E'\\x1e')::${type}`);
+      columns.push(splitCells(cells, type));
     } else {
       const values = JSON.stringify(rows.map((row) => cellText(row[field.name])));
       columns.push(
-        sql`array(select v from json_array_elements_text(${values}::json) with ordinality as j(v, n) order by n)::${type}`,
+        sql`array(select v from json_array_elements_text(${values}::json) with ordinality as j(v, n) order by n)::${sql.raw(type)}`,
       );
     }
   }
