@@ -24,14 +24,16 @@ describe.each(testEngines)("noteContactRowsWritten on %s", (engine) => {
     (
       await sql<{ nullFrac: number; mostCommonVals: string | null }>`
         select null_frac, most_common_vals::text from pg_stats
-        where schemaname = current_schema() and tablename = 'contacts' and attname = ${attname}`.execute(store.db)
+        where schemaname = current_schema() and tablename = 'contacts' and attname = ${attname}`.execute(
+        store.db,
+      )
     ).rows[0];
   const estimatedRows = async () =>
     Number(
       (
-        await sql<{ reltuples: number }>`select reltuples from pg_class where oid = 'contacts'::regclass`.execute(
-          store.db,
-        )
+        await sql<{
+          reltuples: number;
+        }>`select reltuples from pg_class where oid = 'contacts'::regclass`.execute(store.db)
       ).rows[0].reltuples,
     );
 

@@ -16,7 +16,8 @@ import { type Kysely, sql } from "kysely";
 // of 100,000 rows ran seven of them. A column list skips the index expressions (lower(email),
 // lower(surname)...), so the first, full one gives them their statistics; an expression's distinct count
 // is kept as a share of the rows, so it stays true while the table grows, and autovacuum refreshes it.
-const plannedColumns = "tenant_id, id, email, given_name, surname, preferred_name, date_of_birth, modified_at";
+const plannedColumns =
+  "tenant_id, id, email, given_name, surname, preferred_name, date_of_birth, modified_at";
 
 interface Counter {
   written: number;
