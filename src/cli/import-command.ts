@@ -115,6 +115,13 @@ export function registerImportCommand(program: Command, fail: (message: string) 
     });
 }
 
+/** How long to wait before asking again: half a second, less when the job is about to start or end. */
+function pollDelayMs(job: ImportJobView): number {
+  if (job.state === "queued") return 200;
+  if (job.etaSeconds !== null && job.etaSeconds <= 1) return 100;
+  return 500;
+}
+
 async function importOnServer(
   file: string,
   format: ImportFormat,
@@ -148,7 +155,7 @@ async function importOnServer(
   for (;;) {
     progress.show(job);
     if (["completed", "failed", "cancelled"].includes(job.state)) break;
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, pollDelayMs(job)));
     job = (await (await fetch(`${base}/api/v1/imports/${created.id}`, { headers })).json()) as ImportJobView;
   }
   if (job.failed > 0) {

@@ -88,11 +88,11 @@ export async function createImport(
     fileName: request.fileName ?? null,
     actor: request.actor,
   });
+  const upload = openUploadWriter(store, job.tenantId, job.id);
   try {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let total = 0;
-    const upload = openUploadWriter(store, job.tenantId, job.id);
     const flush = async () => {
       if (pendingBytes === 0) return;
       await upload.add(Buffer.concat(pending, pendingBytes));
@@ -115,6 +115,8 @@ export async function createImport(
     await probeUpload(store, job, shape, request.mapping ?? null);
     await finishUpload(store.db, job.tenantId, job.id, total, pieces);
   } catch (error) {
+    // A piece still being written would land after the delete below and stay behind.
+    await upload.finish().catch(() => {});
     await removeUploadFile(store, job.tenantId, job.id);
     await deleteImportJob(store.db, job.tenantId, job.id);
     throw error;

@@ -111,6 +111,7 @@ function pgBossRunner(store: Store, options: ImportRunnerOptions): ImportRunner 
   });
   boss.on("error", (error) => options.log?.("pg-boss error", { error: String(error) }));
   let started = false;
+  let workerId: string | undefined;
   return {
     async start() {
       await boss.start();
@@ -122,7 +123,7 @@ function pgBossRunner(store: Store, options: ImportRunnerOptions): ImportRunner 
         retryLimit: 10,
         retryDelay: 5,
       });
-      await boss.work<{ tenantId: number; jobId: number }>(
+      workerId = await boss.work<{ tenantId: number; jobId: number }>(
         queueName,
         { pollingIntervalSeconds: 0.5, localConcurrency: 2 },
         async ([job]) => {
@@ -133,6 +134,9 @@ function pgBossRunner(store: Store, options: ImportRunnerOptions): ImportRunner 
     },
     async enqueue(tenantId, jobId) {
       await boss.send(queueName, { tenantId, jobId });
+      // The upload was received here: this process's worker takes the job now instead of at its next poll
+      // (half a second at most, a noticeable share of a small import's time). Other processes still poll.
+      if (workerId) boss.notifyWorker(workerId);
     },
     async stop() {
       await executor.stop();

@@ -1,5 +1,7 @@
 import { sql } from "kysely";
+import type { FieldError } from "../core/errors.js";
 import { parseIdProperty } from "../core/match-key.js";
+import { validateContactInput } from "../core/validate-contact.js";
 import { FileRejectedError, type RecordOutcome } from "../formats/records.js";
 import { noteContactRowsWritten } from "../store/contacts/keep-statistics.js";
 import { upsertContactsInTransaction } from "../store/contacts/upsert-contacts.js";
@@ -35,6 +37,9 @@ export interface RunImportOptions {
 export type RunEnd = "completed" | "failed" | "cancelled" | "stopped" | "superseded" | "not-runnable";
 
 export const defaultChunkRows = 2000;
+
+/** A prepared chunk with each input's validation errors (none for a valid input). */
+type ValidatedChunk = PreparedChunk & { validated: FieldError[][] };
 
 /** Prepared chunks that may wait for the database at once (each holds its shaped inputs, not its raw cells). */
 const chunksAhead = 2;
@@ -76,9 +81,17 @@ export async function runImport(
 
   let checkpoint = job.checkpointRow;
 
-  const prepare = (chunk: RecordOutcome[]) => prepareChunk(shape, mapper, chunk, context);
+  // Validation needs no database: it runs here, ahead, while the previous chunk's transaction is open,
+  // instead of inside this chunk's (on PostgreSQL the chunks' transactions are the job's critical path).
+  const prepare = (chunk: RecordOutcome[]): ValidatedChunk => {
+    const prepared = prepareChunk(shape, mapper, chunk, context);
+    return {
+      ...prepared,
+      validated: prepared.inputs.map((input, index) => validateContactInput(input, index)),
+    };
+  };
 
-  const writeChunk = async (prepared: PreparedChunk, bytesRead: number) => {
+  const writeChunk = async (prepared: ValidatedChunk, bytesRead: number) => {
     const { rows, statuses, contactIds, errors, inputs } = prepared;
     const firstRow = rows[0];
     const lastRow = rows[rows.length - 1];
@@ -90,11 +103,10 @@ export async function runImport(
       // A dry run writes the contacts under a savepoint and rolls them back, so every check the engine
       // makes against stored data (references, identifier owners, matches) still runs.
       if (job.dryRun) await sql`savepoint import_dry_run`.execute(trx);
-      const upserted = await upsertContactsInTransaction(
-        trx,
-        inputs,
-        importUpsertOptions(shape, mapper, { tenantId, idProperty, actor: job.actor }),
-      );
+      const upserted = await upsertContactsInTransaction(trx, inputs, {
+        ...importUpsertOptions(shape, mapper, { tenantId, idProperty, actor: job.actor }),
+        validated: prepared.validated,
+      });
       if (job.dryRun) await sql`rollback to savepoint import_dry_run`.execute(trx);
       settleChunk(prepared, upserted.results);
       const count = (s: RowStatus) => statuses.filter((x) => x === s).length;
@@ -127,7 +139,7 @@ export async function runImport(
   let chunk: RecordOutcome[] = [];
   let lastWrite: Promise<void> = Promise.resolve();
   const waiting: Array<Promise<void>> = [];
-  const enqueue = (prepared: PreparedChunk, bytesRead: number) => {
+  const enqueue = (prepared: ValidatedChunk, bytesRead: number) => {
     lastWrite = lastWrite.then(() => {
       if (options.shouldStop?.()) throw new ChunkRefused("stopped");
       return writeChunk(prepared, bytesRead);

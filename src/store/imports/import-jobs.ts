@@ -113,8 +113,18 @@ export async function listUnfinishedImportJobs(db: Db): Promise<Array<{ tenantId
 /** Stores the next piece of a job's upload. */
 // Pieces travel as base64 text: PGlite moves a bytea parameter or column at 4-10 MB/s and base64 at 28-110
 // MB/s (measured, 1 MiB pieces); on PostgreSQL the two are about even (65-105 against 54-87 MB/s).
-export async function addUploadPiece(db: Db, tenantId: number, jobId: number, seq: number, data: Buffer) {
-  await sql`insert into import_upload_pieces (tenant_id, job_id, seq, data) values (${tenantId}, ${jobId}, ${seq}, decode(${data.toString("base64")}, 'base64'))`.execute(
+export async function addUploadPiece(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  seq: number,
+  data: Buffer,
+  binary: boolean,
+) {
+  // pg sends a Buffer parameter in binary; PGlite encodes bytea as hex text in JavaScript, several times slower
+  // than base64 (docs/benchmarks-import.md), so there the piece travels as base64 text.
+  const value = binary ? sql`${data}` : sql`decode(${data.toString("base64")}, 'base64')`;
+  await sql`insert into import_upload_pieces (tenant_id, job_id, seq, data) values (${tenantId}, ${jobId}, ${seq}, ${value})`.execute(
     db,
   );
 }

@@ -30,9 +30,20 @@ export function openUploadWriter(store: Store, tenantId: number, jobId: number):
   let pieces = 0;
   const { uploadDir } = store;
   if (!uploadDir) {
+    const binary = store.engine === "postgres";
+    // One piece is written while the next is received: the upload's reading and PostgreSQL's writing overlap
+    // instead of taking turns. A failed write is rethrown by the next add or by finish.
+    let writing: Promise<void> = Promise.resolve();
     return {
-      add: (piece) => addUploadPiece(store.db, tenantId, jobId, pieces++, piece),
-      finish: async () => pieces,
+      async add(piece) {
+        await writing;
+        writing = addUploadPiece(store.db, tenantId, jobId, pieces++, piece, binary);
+        writing.catch(() => {});
+      },
+      finish: async () => {
+        await writing;
+        return pieces;
+      },
     };
   }
   const path = uploadFile(uploadDir, tenantId, jobId);
