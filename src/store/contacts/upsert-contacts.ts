@@ -256,7 +256,8 @@ async function applyBatch(
       lockNames.add(`${tenantId}\u001femail\u001f${email.trim().toLowerCase()}`);
   }
   if (lockNames.size > 0) {
-    await sql`select pg_advisory_xact_lock(hashtextextended(k, 0)) from (select unnest(${lockList(tenantId, lockNames)}::text[]) as k order by 1) s`.execute(
+    // One row back, not one per lock: PGlite decodes every result row in JavaScript.
+    await sql`select count(pg_advisory_xact_lock(hashtextextended(k, 0))) from (select unnest(${lockList(tenantId, lockNames)}::text[]) as k order by 1) s`.execute(
       trx,
     );
   }
@@ -841,10 +842,13 @@ async function writeChildren(
 }
 
 async function allocateContactIds(trx: Transaction<Database>, count: number): Promise<number[]> {
+  // One text of ids, not a row per id: a 2,000-row chunk's ids were 2,000 rows for the driver to decode.
   const rows = await sql<{
-    id: number;
-  }>`select nextval('contact_id_seq') as id from generate_series(1, ${count})`.execute(trx);
-  return rows.rows.map((r) => Number(r.id));
+    ids: string;
+  }>`select array_to_string(array(select nextval('contact_id_seq') from generate_series(1, ${count})), ',') as ids`.execute(
+    trx,
+  );
+  return rows.rows[0].ids.split(",").map(Number);
 }
 
 /** Stored contacts of a tenant by normalised match keys (as `matchKeyOf` builds them); the oldest wins a tie. */
