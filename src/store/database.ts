@@ -3,6 +3,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { CamelCasePlugin, Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
+import { CopyingClient } from "./copy-in.js";
 import { latestSchemaVersion, migrationProvider } from "./migrations/index.js";
 import { PreparingClient } from "./prepared-client.js";
 import type { Database } from "./schema.js";
@@ -71,7 +72,7 @@ async function openPostgres(url: string, max: number, prepare: boolean): Promise
     connectionString: url,
     max,
     types,
-    ...(prepare ? { Client: PreparingClient } : {}),
+    Client: prepare ? PreparingClient : CopyingClient,
   });
   // A broken idle connection must not crash the process; the pool replaces it.
   pool.on("error", () => {});

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
+import { CopyingClient, isCopyFromStdin } from "./copy-in.js";
 
 // A connection answers a statement it has prepared without parsing and planning it again (measured in the
 // batch-upsert bench: PostgreSQL's CPU per contact fell from 47-55 to 39-44 µs). The SQL text of a batch
@@ -12,7 +13,7 @@ type QueryArgs = Parameters<pg.Client["query"]>;
 const unpreparable = "";
 
 /** A pg client that runs repeated parameterised statements as named prepared statements. */
-export class PreparingClient extends pg.Client {
+export class PreparingClient extends CopyingClient {
   /** SQL text → its statement name; null when seen once; `unpreparable` when it must run unprepared */
   readonly #seen = new Map<string, string | null>();
   #prepared = 0;
@@ -20,7 +21,13 @@ export class PreparingClient extends pg.Client {
   // biome-ignore lint/suspicious/noExplicitAny: pg's query is heavily overloaded; this forwards every form.
   override query(...args: any[]): any {
     const [text, values] = args as [unknown, unknown];
-    if (typeof text === "string" && Array.isArray(values) && values.length > 0 && args.length === 2) {
+    if (
+      typeof text === "string" &&
+      Array.isArray(values) &&
+      values.length > 0 &&
+      args.length === 2 &&
+      !isCopyFromStdin(text)
+    ) {
       const name = this.#nameFor(text);
       if (name !== null)
         return (super.query({ name, text, values }) as Promise<pg.QueryResult>).catch((error: unknown) => {

@@ -92,6 +92,43 @@ describe.each(testEngines)("upsertContacts on %s", (engine) => {
     });
   });
 
+  it("a batch of 250 new contacts (COPY on PostgreSQL) keeps every character and type exactly", async () => {
+    const tricky = [
+      "tab\there",
+      "line\nbreak",
+      "cr\rhere",
+      "back\\slash",
+      "\\N",
+      "\\.",
+      "",
+      "ünï €𝄞",
+      "a\\tb",
+    ];
+    const inputs = Array.from({ length: 250 }, (_, i) =>
+      contact({
+        middleName: tricky[i % tricky.length],
+        company: i % 5 === 0 ? null : `Co ${i}`,
+        dateOfBirth: i % 4 === 0 ? null : "1990-02-03",
+        isPermanentResident: i % 2 === 0,
+        sourceModifiedAt: `2026-11-30T08:15:${String(i % 60).padStart(2, "0")}.250Z`,
+      }),
+    );
+    const first = await upsertContacts(store.db, structuredClone(inputs), opts());
+    expect(first.results.map((r) => r.status)).toEqual(Array(250).fill("created"));
+    const again = await upsertContacts(store.db, structuredClone(inputs), opts());
+    expect(again.results.map((r) => r.status)).toEqual(Array(250).fill("unchanged"));
+    for (const i of [0, 1, 2, 3, 4, 5, 6, 7, 8, 10]) {
+      const stored = await getContact(store.db, tenant.id, first.results[i].id as number);
+      expect(stored?.fields).toMatchObject({
+        middleName: inputs[i].fields.middleName,
+        company: inputs[i].fields.company,
+        dateOfBirth: inputs[i].fields.dateOfBirth,
+        isPermanentResident: inputs[i].fields.isPermanentResident,
+      });
+      expect(stored?.identifiers).toEqual(inputs[i].identifiers);
+    }
+  });
+
   it("applies two inputs for one contact in order", async () => {
     const a = contact({ surname: "First" });
     const b = { ...structuredClone(a), fields: { ...a.fields, surname: "Second" } };

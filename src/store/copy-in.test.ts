@@ -1,0 +1,60 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTestStore, type TestStore, testDatabaseUrl } from "../../test/helpers/test-store.js";
+import { copyCell, copyFromStdin } from "./copy-in.js";
+
+describe("copyCell", () => {
+  it("escapes what ends a cell or a row, and writes NULL as \\N", () => {
+    expect(copyCell(null)).toBe("\\N");
+    expect(copyCell("plain")).toBe("plain");
+    expect(copyCell("a\tb\nc\rd\\e")).toBe("a\\tb\\nc\\rd\\\\e");
+    expect(copyCell("\\N")).toBe("\\\\N");
+    expect(copyCell("\\.")).toBe("\\\\.");
+  });
+});
+
+// COPY FROM STDIN needs the pg client; PGlite's writes keep the insert statement.
+describe.runIf(testDatabaseUrl)("copyFromStdin on PostgreSQL", () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await openTestStore("postgres", "copy-in");
+    await sql`create table copy_target (n bigint not null primary key, t text)`.execute(store.db);
+  });
+  afterAll(() => store.dispose());
+
+  const values = ["tab\there", "line\nbreak", "back\\slash", "\\N", "\\.", "", "ünï €𝄞", null];
+  const data = (from: number) => values.map((v, i) => `${from + i}\t${copyCell(v)}\n`).join("");
+
+  it("writes every row inside the caller's transaction, each cell as it was", async () => {
+    await store.db.transaction().execute(async (trx) => {
+      // Three times on one connection: a text seen twice is prepared, and a COPY never may be.
+      for (const from of [0, 100, 200]) {
+        await copyFromStdin("copy_target (n, t)", data(from)).execute(trx);
+      }
+    });
+    const rows = await sql<{ n: number; t: string | null }>`select n, t from copy_target order by n`.execute(
+      store.db,
+    );
+    expect(rows.rows).toHaveLength(values.length * 3);
+    expect(rows.rows.slice(0, values.length).map((r) => r.t)).toEqual(values);
+  });
+
+  it("rejects with PostgreSQL's error, rolls back with the transaction, and leaves the connection usable", async () => {
+    const before = (await sql<{ n: number }>`select count(*)::int as n from copy_target`.execute(store.db))
+      .rows[0].n;
+    await expect(
+      store.db.transaction().execute(async (trx) => {
+        await copyFromStdin("copy_target (n, t)", data(1000)).execute(trx);
+        await copyFromStdin("copy_target (n, t)", "not a number\tx\n").execute(trx);
+      }),
+    ).rejects.toThrow(/invalid input syntax for type bigint/);
+    const after = (await sql<{ n: number }>`select count(*)::int as n from copy_target`.execute(store.db))
+      .rows[0].n;
+    expect(after).toBe(before);
+    // Every pooled connection still answers.
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () => sql<{ one: number }>`select 1 as one`.execute(store.db)),
+    );
+    expect(answers.every((a) => a.rows[0].one === 1)).toBe(true);
+  });
+});
