@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestStore, type TestStore, testDatabaseUrl } from "../../test/helpers/test-store.js";
 import { copyCell, copyFromStdin } from "./copy-in.js";
+import { openStore } from "./database.js";
 
 describe("copyCell", () => {
   it("escapes what ends a cell or a row, and writes NULL as \\N", () => {
@@ -37,6 +38,21 @@ describe.runIf(testDatabaseUrl)("copyFromStdin on PostgreSQL", () => {
     );
     expect(rows.rows).toHaveLength(values.length * 3);
     expect(rows.rows.slice(0, values.length).map((r) => r.t)).toEqual(values);
+  });
+
+  it("works with prepared statements off (TRIBUTARY_PREPARED_STATEMENTS=off) as well", async () => {
+    const plain = await openStore({ databaseUrl: store.url, preparedStatements: false, poolSize: 2 });
+    try {
+      await plain.db.transaction().execute(async (trx) => {
+        await copyFromStdin("copy_target (n, t)", data(500)).execute(trx);
+      });
+      const rows = await sql<{
+        t: string | null;
+      }>`select t from copy_target where n >= 500 and n < 600 order by n`.execute(plain.db);
+      expect(rows.rows.map((r) => r.t)).toEqual(values);
+    } finally {
+      await plain.close();
+    }
   });
 
   it("rejects with PostgreSQL's error, rolls back with the transaction, and leaves the connection usable", async () => {
