@@ -144,11 +144,15 @@ const alwaysLoaded = [
 ];
 
 const referenceFields = contactFields.filter((f) => f.type === "reference");
+const referenceFieldNames = referenceFields.map((f) => f.name);
 
 // From this many new contacts in a batch, PostgreSQL gets them by COPY (one more round trip, a cheaper
 // read); smaller batches keep the insert inside the batch's one statement of writes.
 const copyFromRows = 200;
-const referenceFieldNames = referenceFields.map((f) => f.name);
+
+function onPglite(trx: Transaction<Database>): boolean {
+  return trx.getExecutor().adapter instanceof PGliteAdapter;
+}
 
 /**
  * Creates or updates a batch of contacts in one transaction: validate, lock the match keys, match,
@@ -525,21 +529,19 @@ async function applyBatch(
   // data-modifying CTEs: each statement is a round trip and a parse and plan, and a batch of 100 made up to
   // six of them. The CTEs write disjoint rows and no constraint ties them, so their order does not matter.
   const writes: Array<RawBuilder<unknown>> = [];
-  if (created.length >= copyFromRows && !(trx.getExecutor().adapter instanceof PGliteAdapter)) {
+  const createdFields = new Set<string>();
+  for (const p of created) for (const name in p.fields) createdFields.add(name);
+  if (created.length >= copyFromRows && !onPglite(trx)) {
     // Before the statement below: its identifiers and history rows refer to these contacts.
-    const names = new Set<string>();
-    for (const p of created) for (const name in p.fields) names.add(name);
     await copyNewContacts(
       tenantId,
       options.actor,
       created.map((p) => p.id),
       created.map((p) => p.fields),
-      recordsetFragments(names).fields,
+      recordsetFragments(createdFields).fields,
     ).execute(trx);
   } else if (created.length > 0) {
-    const names = new Set<string>();
-    for (const p of created) for (const name in p.fields) names.add(name);
-    const set = recordsetFragments(names);
+    const set = recordsetFragments(createdFields);
     const columns = set.count > 0 ? `, ${set.columns}` : "";
     const values = set.count > 0 ? `, ${set.values}` : "";
     const recordset = columnarRecordset(
@@ -955,7 +957,7 @@ async function readStoredRows(
 ): Promise<Array<Record<string, unknown>>> {
   // Columns come back under their field names. On PostgreSQL the rows skip the camel-case plugin, which
   // would build every row again (a third of the garbage of an import's update chunks).
-  const pglite = trx.getExecutor().adapter instanceof PGliteAdapter;
+  const pglite = onPglite(trx);
   const select = fields.map((f) =>
     // json writes a timestamp with microseconds and an offset; toISOString's form keeps "unchanged" exact.
     pglite && f.type === "timestamp"
