@@ -122,20 +122,28 @@ export function copyNewContacts(
   fields: readonly ContactFieldSpec[],
 ): RawBuilder<unknown> {
   const columns = ["tenant_id", "id", ...fields.map((f) => f.column), "created_by", "modified_by"];
-  const tail = `\t${copyCell(actor)}\t${copyCell(actor)}\n`;
-  // Pieces of 100 rows (≈ 50 KB): young-generation strings, not one buffer of the whole batch.
+  // Each piece of 100 rows (≈ 50 KB) is one join of its cells, made once: cell after cell added to a string
+  // made a rope node per cell (5.3 KB of garbage per 45-column row), and a join per row a copy per row.
+  // Rows end inside that join: the cell between two rows is "actor\ntenant" (the last cell of one, the
+  // first of the next), both the same for the whole batch.
+  const actorCell = copyCell(actor);
+  const tenant = String(tenantId);
+  const between = `${actorCell}\n${tenant}`;
   const pieces: string[] = [];
-  let piece = "";
-  for (let i = 0; i < rows.length; i++) {
-    let line = `${tenantId}\t${ids[i]}`;
-    const row = rows[i];
-    for (const field of fields) line += `\t${copyCell(cellText(row[field.name]))}`;
-    piece += line + tail;
-    if ((i + 1) % 100 === 0) {
-      pieces.push(piece);
-      piece = "";
+  const perRow = fields.length + 3;
+  for (let first = 0; first < rows.length; first += 100) {
+    const last = Math.min(rows.length, first + 100);
+    const parts = new Array<string>((last - first) * perRow + 1);
+    parts[0] = tenant;
+    let at = 1;
+    for (let i = first; i < last; i++) {
+      const row = rows[i];
+      parts[at++] = String(ids[i]);
+      for (let f = 0; f < fields.length; f++) parts[at++] = copyCell(cellText(row[fields[f].name]));
+      parts[at++] = actorCell;
+      parts[at++] = i === last - 1 ? `${actorCell}\n` : between;
     }
+    pieces.push(parts.join("\t"));
   }
-  if (piece !== "") pieces.push(piece);
   return copyFromStdin(`contacts (${columns.join(", ")})`, pieces);
 }
