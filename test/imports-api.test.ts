@@ -240,6 +240,83 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     expect(peek.json().error.code).toBe("REQUEST_NOT_FOUND");
   });
 
+  it("lists a tenant's jobs newest first, by state, page by page; another tenant sees none of them", async () => {
+    const { createTenant } = await import("../src/store/tenants.js");
+    const tenant = await createTenant(t.store.db, `Lister ${engine}`);
+    const own = await t.token(["contacts:write"], tenant.id);
+    const headers = { authorization: `Bearer ${own}` };
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await t.app.inject({
+        method: "POST",
+        url: "/api/v1/imports?idProperty=external_id",
+        headers: { ...headers, "content-type": "text/csv" },
+        payload: peopleCsv(2, { start: 20_000 + i * 10 }),
+      });
+      expect(res.statusCode).toBe(202);
+      ids.push(res.json().id);
+      await waitForImport(t.app, own, res.json().id);
+    }
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor === null ? "limit=2" : `limit=2&cursor=${cursor}`;
+      const page = await t.app.inject({ url: `/api/v1/imports?${query}`, headers });
+      expect(page.statusCode).toBe(200);
+      const body = page.json();
+      expect(body.data.length).toBeLessThanOrEqual(2);
+      for (const job of body.data) expect(job).toMatchObject({ state: "completed", rowsRead: 2, created: 2 });
+      seen.push(...body.data.map((job: { id: number }) => job.id));
+      cursor = body.nextCursor;
+    } while (cursor !== null);
+    expect(seen).toEqual([...ids].reverse());
+
+    const completed = await t.app.inject({ url: "/api/v1/imports?state=completed", headers });
+    expect(completed.json().data.map((job: { id: number }) => job.id)).toEqual([...ids].reverse());
+    const running = await t.app.inject({ url: "/api/v1/imports?state=running", headers });
+    expect(running.json()).toEqual({ data: [], nextCursor: null });
+    // The suite's own tenant has jobs of its own, none of them this tenant's.
+    await waitForImport(t.app, token, (await upload(peopleCsv(1, { start: 30_000 }), "text/csv")).json().id);
+    const others = (await t.app.inject({ url: "/api/v1/imports?limit=200", headers: auth() })).json();
+    expect(others.data.length).toBeGreaterThan(0);
+    expect(others.data.some((job: { id: number }) => ids.includes(job.id))).toBe(false);
+
+    const refused = async (query: string) => {
+      const res = await t.app.inject({ url: `/api/v1/imports?${query}`, headers });
+      expect(res.statusCode).toBe(400);
+      return res.json();
+    };
+    const states = '"uploading" or "queued" or "running" or "completed" or "failed" or "cancelled"';
+    expect(await refused("state=done")).toEqual({
+      error: {
+        code: "REQUEST_BODY_INVALID",
+        message: `state: must be ${states}`,
+        details: [{ code: "REQUEST_BODY_INVALID", field: "state", message: `must be ${states}` }],
+      },
+    });
+    expect(await refused("cursor=zzz")).toEqual({
+      error: {
+        code: "REQUEST_BODY_INVALID",
+        message: "cursor is not one this API gave out",
+        details: [{ code: "REQUEST_BODY_INVALID", field: "cursor", message: "unknown cursor" }],
+      },
+    });
+    expect(await refused("limit=0")).toEqual({
+      error: {
+        code: "REQUEST_BODY_INVALID",
+        message: "limit: must be >= 1",
+        details: [{ code: "REQUEST_BODY_INVALID", field: "limit", message: "must be >= 1" }],
+      },
+    });
+    expect(await refused("sort=asc")).toEqual({
+      error: {
+        code: "REQUEST_UNKNOWN_FIELD",
+        message: "sort: Unknown field 'sort'",
+        details: [{ code: "REQUEST_UNKNOWN_FIELD", field: "sort", message: "Unknown field 'sort'" }],
+      },
+    });
+  });
+
   it("takes SAM ContactJSON rows through the SAM shape, with its own field names in errors", async () => {
     const csv = [
       "externalId,firstname,lastname,email1,countryCode,contactModified",

@@ -18,9 +18,16 @@ import { createImportRunner } from "../../jobs/import-runner.js";
 import { previewImport } from "../../jobs/preview-import.js";
 import { formatOf } from "../../jobs/read-upload-records.js";
 import type { Store } from "../../store/database.js";
-import { getImportJob, type ImportFormat } from "../../store/imports/import-jobs.js";
+import {
+  getImportJob,
+  type ImportFormat,
+  type ImportState,
+  importStates,
+  listImportJobs,
+} from "../../store/imports/import-jobs.js";
 import { type RowOutcome, readRowOutcomes } from "../../store/imports/import-results.js";
 import { endImportJob } from "../../store/imports/upload-storage.js";
+import { decodeCursor, encodeCursor } from "./cursor.js";
 
 const OptionsQuery = Type.Object(
   {
@@ -183,6 +190,45 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
     if (!job) throw new TributaryError("REQUEST_NOT_FOUND", `No import job ${id}`);
     return job;
   }
+
+  app.get(
+    "/",
+    {
+      schema: {
+        tags: ["imports"],
+        summary: "The tenant's import jobs, newest first, in one state or all; cursor paging",
+        querystring: Type.Object(
+          {
+            state: Type.Optional(Type.Union(importStates.map((state) => Type.Literal(state)))),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+            cursor: Type.Optional(Type.String({ maxLength: 100 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const {
+        state,
+        limit = 50,
+        cursor,
+      } = request.query as {
+        state?: ImportState;
+        limit?: number;
+        cursor?: string;
+      };
+      const jobs = await listImportJobs(store.db, principalOf(request).tenantId, {
+        limit: limit + 1,
+        beforeId: cursor === undefined ? undefined : decodeCursor(cursor),
+        state,
+      });
+      const page = jobs.slice(0, limit);
+      return {
+        data: page.map((job) => describeImportJob(job)),
+        nextCursor: jobs.length > limit ? encodeCursor(page[page.length - 1].id) : null,
+      };
+    },
+  );
 
   app.get(
     "/:id",

@@ -21,6 +21,7 @@ import {
   referenceKinds,
   updateReferenceItem,
 } from "../../store/reference-items.js";
+import { decodeCursor, encodeCursor } from "./cursor.js";
 import { importRoutes } from "./import-routes.js";
 import { fromCanonical, historyToWire, toCanonical } from "./mapping.js";
 import { contactPhotoRoute } from "./photo-route.js";
@@ -300,17 +301,4 @@ function referenceKindOf(raw: string): ReferenceKind {
     );
   }
   return kind;
-}
-
-function encodeCursor(id: number): string {
-  return Buffer.from(`c:${id}`).toString("base64url");
-}
-
-function decodeCursor(cursor: string): number {
-  const m = /^c:(\d{1,15})$/.exec(Buffer.from(cursor, "base64url").toString());
-  if (!m)
-    throw new TributaryError("REQUEST_BODY_INVALID", "cursor is not one this API gave out", [
-      { code: "REQUEST_BODY_INVALID", field: "cursor", message: "unknown cursor" },
-    ]);
-  return Number(m[1]);
 }

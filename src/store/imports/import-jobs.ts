@@ -2,7 +2,9 @@ import { type Kysely, sql, type Transaction } from "kysely";
 import type { Database } from "../schema.js";
 
 /** The states a client sees; `uploading` only while the POST that creates the job is still streaming. */
-export type ImportState = "uploading" | "queued" | "running" | "completed" | "failed" | "cancelled";
+/** Every state a job can be in, in the order a job goes through them. */
+export const importStates = ["uploading", "queued", "running", "completed", "failed", "cancelled"] as const;
+export type ImportState = (typeof importStates)[number];
 
 export type ImportFormat = "csv" | "ndjson" | "json";
 
@@ -88,6 +90,20 @@ export async function getImportJob(db: Db, tenantId: number, id: number): Promis
   const result = await sql<Record<string, unknown>>`
     select ${columns} from import_jobs where tenant_id = ${tenantId} and id = ${id}`.execute(db);
   return result.rows[0] ? toJob(result.rows[0]) : undefined;
+}
+
+/** A tenant's jobs, newest first: `limit` of them with an id below `beforeId`, in one state or any. */
+export async function listImportJobs(
+  db: Db,
+  tenantId: number,
+  options: { limit: number; beforeId?: number; state?: ImportState },
+): Promise<ImportJob[]> {
+  const before = options.beforeId === undefined ? sql`` : sql` and id < ${options.beforeId}`;
+  const state = options.state === undefined ? sql`` : sql` and state = ${options.state}`;
+  const result = await sql<Record<string, unknown>>`
+    select ${columns} from import_jobs where tenant_id = ${tenantId}${before}${state}
+    order by id desc limit ${options.limit}`.execute(db);
+  return result.rows.map(toJob);
 }
 
 /** The job row locked for the rest of the caller's transaction (each chunk takes it before it writes). */
