@@ -30,7 +30,7 @@ describe.runIf(testDatabaseUrl)("copyFromStdin on PostgreSQL", () => {
     await store.db.transaction().execute(async (trx) => {
       // Three times on one connection: a text seen twice is prepared, and a COPY never may be.
       for (const from of [0, 100, 200]) {
-        await copyFromStdin("copy_target (n, t)", data(from)).execute(trx);
+        await copyFromStdin("copy_target (n, t)", [data(from)]).execute(trx);
       }
     });
     const rows = await sql<{ n: number; t: string | null }>`select n, t from copy_target order by n`.execute(
@@ -44,7 +44,7 @@ describe.runIf(testDatabaseUrl)("copyFromStdin on PostgreSQL", () => {
     const plain = await openStore({ databaseUrl: store.url, preparedStatements: false, poolSize: 2 });
     try {
       await plain.db.transaction().execute(async (trx) => {
-        await copyFromStdin("copy_target (n, t)", data(500)).execute(trx);
+        await copyFromStdin("copy_target (n, t)", [data(500)]).execute(trx);
       });
       const rows = await sql<{
         t: string | null;
@@ -60,8 +60,8 @@ describe.runIf(testDatabaseUrl)("copyFromStdin on PostgreSQL", () => {
       .rows[0].n;
     await expect(
       store.db.transaction().execute(async (trx) => {
-        await copyFromStdin("copy_target (n, t)", data(1000)).execute(trx);
-        await copyFromStdin("copy_target (n, t)", "not a number\tx\n").execute(trx);
+        await copyFromStdin("copy_target (n, t)", [data(1000)]).execute(trx);
+        await copyFromStdin("copy_target (n, t)", ["not a number\tx\n"]).execute(trx);
       }),
     ).rejects.toThrow(/invalid input syntax for type bigint/);
     const after = (await sql<{ n: number }>`select count(*)::int as n from copy_target`.execute(store.db))

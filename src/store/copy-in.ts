@@ -2,17 +2,17 @@ import { type RawBuilder, sql } from "kysely";
 import pg from "pg";
 
 // Kysely hands a statement to the pg client as text and parameters, and keeps the transaction's connection
-// to itself. A COPY travels the same way: its text ends with this marker and its one parameter is the data,
+// to itself. A COPY travels the same way: its text ends with this marker and its one parameter is the data (in pieces),
 // which CopyingClient streams as COPY FROM STDIN on the connection the statement was given to. No statement
 // PostgreSQL accepts has that form (COPY takes no parameters), so the marker cannot change a real query.
 const dataMarker = " /* copy data: */ $1";
 
 /**
- * A `COPY target FROM STDIN` (text format) of the given data, for `execute(trx)` on PostgreSQL. The data may
- * come in pieces: each is encoded and sent on its own, so no single buffer holds all of it.
+ * A `COPY target FROM STDIN` (text format) of the given data, for `execute(trx)` on PostgreSQL. The data
+ * comes in pieces, each encoded and sent on its own, so no single buffer holds all of it.
  */
-export function copyFromStdin(target: string, data: string | readonly string[]): RawBuilder<unknown> {
-  return sql`${sql.raw(`copy ${target} from stdin`)} /* copy data: */ ${data}`;
+export function copyFromStdin(target: string, pieces: readonly string[]): RawBuilder<unknown> {
+  return sql`${sql.raw(`copy ${target} from stdin`)} /* copy data: */ ${pieces}`;
 }
 
 // Module constants: a regular expression literal in a function is a new object at every call (46 per row).
@@ -38,9 +38,8 @@ export function isCopyFromStdin(text: unknown): boolean {
 function copyStatement(text: unknown, values: unknown): string | undefined {
   if (typeof text !== "string" || !isCopyFromStdin(text)) return undefined;
   if (!Array.isArray(values) || values.length !== 1) return undefined;
-  const data = values[0];
-  if (typeof data !== "string" && !(Array.isArray(data) && data.every((p) => typeof p === "string")))
-    return undefined;
+  const pieces = values[0];
+  if (!Array.isArray(pieces) || !pieces.every((p) => typeof p === "string")) return undefined;
   return text.slice(0, -dataMarker.length);
 }
 
@@ -55,7 +54,7 @@ class CopyIn {
 
   constructor(
     readonly text: string,
-    readonly data: string | readonly string[],
+    readonly pieces: readonly string[],
   ) {
     this.done = new Promise((resolve, reject) => {
       this.#settle = (error) =>
@@ -70,8 +69,7 @@ class CopyIn {
   }
 
   handleCopyInResponse(connection: { sendCopyFromChunk(chunk: Buffer): void; endCopyFrom(): void }): void {
-    if (typeof this.data === "string") connection.sendCopyFromChunk(Buffer.from(this.data));
-    else for (const piece of this.data) connection.sendCopyFromChunk(Buffer.from(piece));
+    for (const piece of this.pieces) connection.sendCopyFromChunk(Buffer.from(piece));
     connection.endCopyFrom();
   }
 
@@ -102,7 +100,7 @@ export class CopyingClient extends pg.Client {
   override query(...args: any[]): any {
     const copy = args.length === 2 ? copyStatement(args[0], args[1]) : undefined;
     if (copy === undefined) return super.query(...(args as Parameters<pg.Client["query"]>));
-    const submittable = new CopyIn(copy, (args[1] as Array<string | string[]>)[0]);
+    const submittable = new CopyIn(copy, (args[1] as string[][])[0]);
     super.query(submittable as never);
     return submittable.done;
   }
