@@ -2,9 +2,10 @@ import { type RawBuilder, sql } from "kysely";
 import pg from "pg";
 
 // Kysely hands a statement to the pg client as text and parameters, and keeps the transaction's connection
-// to itself. A COPY travels the same way: its text ends with this marker and its one parameter is the data (in pieces),
-// which CopyingClient streams as COPY FROM STDIN on the connection the statement was given to. No statement
-// PostgreSQL accepts has that form (COPY takes no parameters), so the marker cannot change a real query.
+// to itself. A COPY travels the same way: its text ends with this marker and its one parameter is the data
+// (in pieces), which CopyingClient streams as COPY FROM STDIN on the connection the statement was given to.
+// No statement PostgreSQL accepts has that form (COPY takes no parameters), so the marker cannot change a
+// real query.
 const dataMarker = " /* copy data: */ $1";
 
 /**
