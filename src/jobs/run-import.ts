@@ -44,6 +44,13 @@ type ValidatedChunk = PreparedChunk & { validated: FieldError[][] };
 /** Prepared chunks that may wait for the database at once (each holds its shaped inputs, not its raw cells). */
 const chunksAhead = 2;
 
+// Rows read (and inputs validated) between two turns of the event loop. Reading runs on microtasks as long
+// as the upload has bytes buffered: without a turn, a chunk's transaction waited for a whole upload piece
+// (about 2,000 rows) to be read before it saw its last statement's answer and sent the next. In process,
+// 100,000 rows on PostgreSQL, four A/B pairs in turns: 18,100 against 16,400 inserted rows/s.
+const yieldEveryRows = 250;
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 class ChunkRefused extends Error {
   constructor(readonly end: RunEnd) {
     super(end);
@@ -82,13 +89,16 @@ export async function runImport(
   let checkpoint = job.checkpointRow;
 
   // Validation needs no database: it runs here, ahead, while the previous chunk's transaction is open,
-  // instead of inside this chunk's (on PostgreSQL the chunks' transactions are the job's critical path).
-  const prepare = (chunk: RecordOutcome[]): ValidatedChunk => {
+  // instead of inside this chunk's (on PostgreSQL the chunks' transactions are the job's critical path),
+  // in slices, so that transaction's answers are not kept waiting either.
+  const prepare = async (chunk: RecordOutcome[]): Promise<ValidatedChunk> => {
     const prepared = prepareChunk(shape, mapper, chunk, context);
-    return {
-      ...prepared,
-      validated: prepared.inputs.map((input, index) => validateContactInput(input, index)),
-    };
+    const validated: FieldError[][] = [];
+    for (let index = 0; index < prepared.inputs.length; index++) {
+      validated.push(validateContactInput(prepared.inputs[index], index));
+      if (index % yieldEveryRows === yieldEveryRows - 1) await nextTurn();
+    }
+    return { ...prepared, validated };
   };
 
   const writeChunk = async (prepared: ValidatedChunk, bytesRead: number) => {
@@ -149,17 +159,22 @@ export async function runImport(
     waiting.push(lastWrite);
   };
   try {
+    let sinceYield = 0;
     for await (const outcome of outcomes) {
+      if (++sinceYield >= yieldEveryRows) {
+        sinceYield = 0;
+        await nextTurn();
+      }
       if (outcome.row <= checkpoint) continue;
       chunk.push(outcome);
       if (chunk.length >= chunkRows) {
-        const prepared = prepare(chunk);
+        const prepared = await prepare(chunk);
         chunk = [];
         while (waiting.length >= chunksAhead) await waiting.shift();
         enqueue(prepared, counter.bytes);
       }
     }
-    if (chunk.length > 0) enqueue(prepare(chunk), counter.bytes);
+    if (chunk.length > 0) enqueue(await prepare(chunk), counter.bytes);
     await lastWrite;
   } catch (error) {
     if (error instanceof ChunkRefused) return error.end;

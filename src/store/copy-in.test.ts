@@ -73,4 +73,40 @@ describe.runIf(testDatabaseUrl)("copyFromStdin on PostgreSQL", () => {
     );
     expect(answers.every((a) => a.rows[0].one === 1)).toBe(true);
   });
+
+  it("takes its pieces from a generator, each made after the one before it was sent", async () => {
+    const made: number[] = [];
+    function* pieces() {
+      for (const from of [2000, 2100, 2200]) {
+        made.push(from);
+        yield data(from);
+      }
+    }
+    await store.db.transaction().execute(async (trx) => {
+      await copyFromStdin("copy_target (n, t)", pieces()).execute(trx);
+    });
+    expect(made).toEqual([2000, 2100, 2200]);
+    const rows = await sql<{ t: string | null }>`
+      select t from copy_target where n >= 2000 and n < 2300 order by n`.execute(store.db);
+    expect(rows.rows.map((r) => r.t)).toEqual([...values, ...values, ...values]);
+  });
+
+  it("fails with the generator's own error when making a piece throws, and writes none of it", async () => {
+    function* pieces() {
+      yield data(3000);
+      throw new Error("the row builder broke");
+    }
+    await expect(
+      store.db.transaction().execute(async (trx) => {
+        await copyFromStdin("copy_target (n, t)", pieces()).execute(trx);
+      }),
+    ).rejects.toThrow("the row builder broke");
+    const written = await sql<{ n: number }>`
+      select count(*)::int as n from copy_target where n >= 3000 and n < 3100`.execute(store.db);
+    expect(written.rows[0].n).toBe(0);
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, () => sql<{ one: number }>`select 1 as one`.execute(store.db)),
+    );
+    expect(answers.every((a) => a.rows[0].one === 1)).toBe(true);
+  });
 });

@@ -10,9 +10,11 @@ const dataMarker = " /* copy data: */ $1";
 
 /**
  * A `COPY target FROM STDIN` (text format) of the given data, for `execute(trx)` on PostgreSQL. The data
- * comes in pieces, each encoded and sent on its own, so no single buffer holds all of it.
+ * comes in pieces, each encoded and sent on its own, so no single buffer holds all of it. The pieces may be
+ * a generator: each is then made only when the one before it is on its way, so PostgreSQL reads the first
+ * while the next is built, instead of waiting for all of them.
  */
-export function copyFromStdin(target: string, pieces: readonly string[]): RawBuilder<unknown> {
+export function copyFromStdin(target: string, pieces: Iterable<string>): RawBuilder<unknown> {
   return sql`${sql.raw(`copy ${target} from stdin`)} /* copy data: */ ${pieces}`;
 }
 
@@ -40,7 +42,7 @@ function copyStatement(text: unknown, values: unknown): string | undefined {
   if (typeof text !== "string" || !isCopyFromStdin(text)) return undefined;
   if (!Array.isArray(values) || values.length !== 1) return undefined;
   const pieces = values[0];
-  if (!Array.isArray(pieces) || !pieces.every((p) => typeof p === "string")) return undefined;
+  if (typeof pieces !== "object" || pieces === null || !(Symbol.iterator in pieces)) return undefined;
   return text.slice(0, -dataMarker.length);
 }
 
@@ -50,12 +52,14 @@ function copyStatement(text: unknown, values: unknown): string | undefined {
  */
 class CopyIn {
   #rowCount = 0;
+  /** what went wrong making the data on this side, reported instead of the server's "COPY failed" */
+  #failure: Error | undefined;
   readonly done: Promise<pg.QueryResult>;
   #settle!: (error: Error | undefined) => void;
 
   constructor(
     readonly text: string,
-    readonly pieces: readonly string[],
+    readonly pieces: Iterable<string>,
   ) {
     this.done = new Promise((resolve, reject) => {
       this.#settle = (error) =>
@@ -69,8 +73,22 @@ class CopyIn {
     connection.query(this.text);
   }
 
-  handleCopyInResponse(connection: { sendCopyFromChunk(chunk: Buffer): void; endCopyFrom(): void }): void {
-    for (const piece of this.pieces) connection.sendCopyFromChunk(Buffer.from(piece));
+  handleCopyInResponse(connection: {
+    sendCopyFromChunk(chunk: Buffer): void;
+    endCopyFrom(): void;
+    sendCopyFail(message: string): void;
+  }): void {
+    try {
+      for (const piece of this.pieces) {
+        if (typeof piece !== "string") throw new TypeError("a COPY data piece is not a string");
+        connection.sendCopyFromChunk(Buffer.from(piece));
+      }
+    } catch (error) {
+      // The server ends the COPY with an error of its own and the connection stays usable.
+      this.#failure = error instanceof Error ? error : new Error(String(error));
+      connection.sendCopyFail(this.#failure.message);
+      return;
+    }
     connection.endCopyFrom();
   }
 
@@ -80,7 +98,7 @@ class CopyIn {
 
   // pg forgets the active query when the server reports an error (or the socket dies): the answer is now.
   handleError(error: Error): void {
-    this.#settle(error);
+    this.#settle(this.#failure ?? error);
   }
 
   handleReadyForQuery(): void {
@@ -101,7 +119,7 @@ export class CopyingClient extends pg.Client {
   override query(...args: any[]): any {
     const copy = args.length === 2 ? copyStatement(args[0], args[1]) : undefined;
     if (copy === undefined) return super.query(...(args as Parameters<pg.Client["query"]>));
-    const submittable = new CopyIn(copy, (args[1] as string[][])[0]);
+    const submittable = new CopyIn(copy, (args[1] as Array<Iterable<string>>)[0]);
     super.query(submittable as never);
     return submittable.done;
   }

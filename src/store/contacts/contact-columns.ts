@@ -129,21 +129,22 @@ export function copyNewContacts(
   const actorCell = copyCell(actor);
   const tenant = String(tenantId);
   const between = `${actorCell}\n${tenant}`;
-  const pieces: string[] = [];
   const perRow = fields.length + 3;
-  for (let first = 0; first < rows.length; first += 100) {
-    const last = Math.min(rows.length, first + 100);
-    const parts = new Array<string>((last - first) * perRow + 1);
-    parts[0] = tenant;
-    let at = 1;
-    for (let i = first; i < last; i++) {
-      const row = rows[i];
-      parts[at++] = String(ids[i]);
-      for (let f = 0; f < fields.length; f++) parts[at++] = copyCell(cellText(row[fields[f].name]));
-      parts[at++] = actorCell;
-      parts[at++] = i === last - 1 ? `${actorCell}\n` : between;
+  function* pieces(): Generator<string> {
+    for (let first = 0; first < rows.length; first += 100) {
+      const last = Math.min(rows.length, first + 100);
+      const parts = new Array<string>((last - first) * perRow + 1);
+      parts[0] = tenant;
+      let at = 1;
+      for (let i = first; i < last; i++) {
+        const row = rows[i];
+        parts[at++] = String(ids[i]);
+        for (let f = 0; f < fields.length; f++) parts[at++] = copyCell(cellText(row[fields[f].name]));
+        parts[at++] = actorCell;
+        parts[at++] = i === last - 1 ? `${actorCell}\n` : between;
+      }
+      yield parts.join("\t");
     }
-    pieces.push(parts.join("\t"));
   }
-  return copyFromStdin(`contacts (${columns.join(", ")})`, pieces);
+  return copyFromStdin(`contacts (${columns.join(", ")})`, pieces());
 }
