@@ -153,22 +153,27 @@ export async function finishUpload(db: Db, tenantId: number, jobId: number, byte
 
 /**
  * The upload's bytes in order, a few pieces per query, so a reader never holds more than a few MiB and
- * any process on the database can read what another one received.
+ * any process on the database can read what another one received. `binary` (PostgreSQL) reads the bytea
+ * as it is: `encode(…, 'base64')` cost PostgreSQL 1.6–1.8 s of a core per 54 MB, against 0.3 s for the
+ * column's own hex form, which pg turns into a Buffer natively. PGlite decodes a bytea result in JavaScript
+ * and keeps the base64 text.
  */
 export async function* readUploadPieces(
   db: Db,
   tenantId: number,
   jobId: number,
   piecesPerQuery = 4,
+  binary = false,
 ): AsyncGenerator<Buffer> {
   let next = 0;
   for (;;) {
-    const result = await sql<{ seq: number; data: string }>`
-      select seq, encode(data, 'base64') as data from import_upload_pieces where tenant_id = ${tenantId}
+    const data = binary ? sql`data` : sql`encode(data, 'base64')`;
+    const result = await sql<{ seq: number; data: string | Buffer }>`
+      select seq, ${data} as data from import_upload_pieces where tenant_id = ${tenantId}
         and job_id = ${jobId} and seq >= ${next} order by seq limit ${piecesPerQuery}`.execute(db);
     if (result.rows.length === 0) return;
     for (const row of result.rows) {
-      yield Buffer.from(row.data, "base64");
+      yield typeof row.data === "string" ? Buffer.from(row.data, "base64") : row.data;
       next = Number(row.seq) + 1;
     }
   }

@@ -80,7 +80,7 @@ export async function* readUpload(
   const path = store.uploadDir ? uploadFile(store.uploadDir, tenantId, jobId) : undefined;
   // A job queued before uploads moved to files still has its pieces in the database.
   if (!path || !(await stat(path).catch(() => undefined))) {
-    yield* readUploadPieces(store.db, tenantId, jobId, piecesPerQuery);
+    yield* readUploadPieces(store.db, tenantId, jobId, piecesPerQuery, store.engine === "postgres");
     return;
   }
   for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) yield chunk as Buffer;
