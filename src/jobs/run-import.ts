@@ -137,7 +137,7 @@ export async function runImport(
     // PGlite runs each query inside this thread and settles its promise as a microtask: a job would go
     // from chunk to chunk without the event loop ever reaching I/O, and the server would answer no request
     // (not even the job's own progress) until the import ended. One macrotask turn per chunk lets them in.
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     if (!job.dryRun) noteContactRowsWritten(store.db, written);
     if (options.onChunk) options.onChunk((await getImportJob(store.db, tenantId, jobId)) as ImportJob);
   };
