@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -89,5 +89,25 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
     writeFileSync(file, peopleCsv(1));
     const noTenant = await cli(["import", file, "--tenant", "Nobody"]).catch((e) => e);
     expect(noTenant.stderr).toContain("no tenant named 'Nobody'");
+  });
+
+  it("writes nothing, neither a header nor a file, when an export is refused", async () => {
+    const output = join(dir, "refused.csv");
+    const noTenant = await cli(["export", "--tenant", "Nobody", "--output", output]).catch((e) => e);
+    expect(noTenant.code).toBe(1);
+    expect(noTenant.stderr).toContain("no tenant named 'Nobody'");
+    expect(existsSync(output)).toBe(false);
+    const toStdout = await cli(["export", "--tenant", "Nobody"]).catch((e) => e);
+    expect(toStdout.code).toBe(1);
+    expect(toStdout.stdout).toBe("");
+    const noToken = await cli(["export", "--server", "http://127.0.0.1:9"]).catch((e) => e);
+    expect(noToken.stderr).toContain("--server needs --token");
+    expect(noToken.stdout).toBe("");
+  });
+
+  it("exports a header alone when no contact matches", async () => {
+    const empty = await cli(["export", "--tenant", "Riverside", "--query", "nobody-matches-this"]);
+    expect(empty.stdout.trim().split("\r\n")).toHaveLength(1);
+    expect(empty.stdout.startsWith("id,identifiers.external_id,")).toBe(true);
   });
 });

@@ -52,12 +52,21 @@ export function registerExportCommand(program: Command, fail: (message: string) 
     .option("--output <file>", "write here instead of standard output")
     .action(async (options: ExportCliOptions) => {
       if (options.format !== "csv" && options.format !== "ndjson") fail("--format is csv or ndjson");
-      const out: Writable = options.output ? createWriteStream(options.output) : process.stdout;
+      if (options.server && !options.token) fail("--server needs --token");
+      if (!options.server && !options.tenant)
+        fail("the local engine needs --tenant NAME (or use --server and --token)");
+      // Opened at the first contact (or the end of an empty export), once the tenant or the server's first
+      // page is known good: an export refused with an error leaves no header on stdout and no file behind.
+      let out: Writable | undefined;
+      const opened = async (): Promise<Writable> => {
+        if (out) return out;
+        out = options.output ? createWriteStream(options.output) : process.stdout;
+        if (options.format === "csv") await write(out, csvLine(csvColumns));
+        return out;
+      };
       const emit = async (contact: Record<string, unknown>) =>
-        write(out, options.format === "csv" ? csvLine(csvRecord(contact)) : ndjsonLine(contact));
-      if (options.format === "csv") await write(out, csvLine(csvColumns));
+        write(await opened(), options.format === "csv" ? csvLine(csvRecord(contact)) : ndjsonLine(contact));
       if (options.server) {
-        if (!options.token) fail("--server needs --token");
         const base = options.server.replace(/\/$/, "");
         let cursor: string | null = null;
         do {
@@ -77,7 +86,6 @@ export function registerExportCommand(program: Command, fail: (message: string) 
           cursor = page.nextCursor;
         } while (cursor);
       } else {
-        if (!options.tenant) fail("the local engine needs --tenant NAME (or use --server and --token)");
         const store = await openEngine(readConfig());
         try {
           const tenant = await findTenantByName(store.db, options.tenant as string);
@@ -97,6 +105,7 @@ export function registerExportCommand(program: Command, fail: (message: string) 
           await store.close();
         }
       }
-      if (options.output) await new Promise<void>((r) => out.end(() => r()));
+      const written = await opened();
+      if (options.output) await new Promise<void>((r) => written.end(() => r()));
     });
 }
