@@ -180,6 +180,112 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     expect(await waitForImport(t.app, token, mp.json().id)).toMatchObject({ state: "completed", created: 1 });
   });
 
+  /** A multipart/form-data body of the given parts, in order: fields as name → value, the file as a part. */
+  function formBody(parts: Array<[string, string] | { file: string; type?: string; name?: string }>) {
+    const boundary = "----tributary-late";
+    const body = parts
+      .map((part) =>
+        Array.isArray(part)
+          ? `--${boundary}\r\nContent-Disposition: form-data; name="${part[0]}"\r\n\r\n${part[1]}`
+          : `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${part.name ?? "people.csv"}"\r\nContent-Type: ${part.type ?? "text/csv"}\r\n\r\n${part.file}`,
+      )
+      .concat(`--${boundary}--\r\n`)
+      .join("\r\n");
+    return { body, contentType: `multipart/form-data; boundary=${boundary}` };
+  }
+
+  it("takes a form's fields after its file part as well as before it: none is silently dropped", async () => {
+    const before = (await t.app.inject({ url: "/api/v1/contacts?q=late", headers: auth() })).json().data
+      .length;
+    const csv = "Ref,Mail\nLATE-1,late1@example.org\nLATE-2,late2@example.org\n";
+    const dry = formBody([
+      { file: csv },
+      ["idProperty", "external_id"],
+      ["dryRun", "true"],
+      ["mapping", JSON.stringify({ Ref: "identifiers.external_id", Mail: "email" })],
+    ]);
+    const res = await upload(dry.body, dry.contentType);
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({
+      idProperty: "external_id",
+      dryRun: true,
+      mapping: { Ref: "identifiers.external_id" },
+    });
+    expect(await waitForImport(t.app, token, res.json().id)).toMatchObject({
+      state: "completed",
+      dryRun: true,
+      created: 2,
+    });
+    const after = (await t.app.inject({ url: "/api/v1/contacts?q=late", headers: auth() })).json().data
+      .length;
+    expect(after).toBe(before);
+
+    // A file part whose type names no format, and the format in a later field.
+    const typed = formBody([
+      {
+        file: "External ID,Email\nLATE-3,late3@example.org\nLATE-4,late4@example.org\n",
+        type: "application/octet-stream",
+        name: "people.dat",
+      },
+      ["format", "csv"],
+      ["idProperty", "external_id"],
+    ]);
+    const written = await upload(typed.body, typed.contentType);
+    expect(written.statusCode).toBe(202);
+    expect(written.json()).toMatchObject({ format: "csv", idProperty: "external_id", dryRun: false });
+    expect(await waitForImport(t.app, token, written.json().id)).toMatchObject({
+      state: "completed",
+      created: 2,
+    });
+
+    const previewForm = formBody([
+      { file: csv },
+      ["idProperty", "external_id"],
+      ["mapping", JSON.stringify({ Ref: "identifiers.external_id", Mail: "email" })],
+    ]);
+    const preview = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/imports/preview",
+      headers: { ...auth(), "content-type": previewForm.contentType },
+      payload: previewForm.body,
+    });
+    expect(preview.statusCode).toBe(200);
+    expect(preview.json()).toMatchObject({
+      idProperty: "external_id",
+      rows: [
+        { row: 1, status: "created" },
+        { row: 2, status: "created" },
+      ],
+    });
+  });
+
+  it("refuses a bad form field after the file part, and keeps no job or upload of it", async () => {
+    const jobsBefore = (await t.app.inject({ url: "/api/v1/imports?limit=200", headers: auth() })).json().data
+      .length;
+    const cases: Array<
+      [Array<[string, string] | { file: string; type?: string; name?: string }>, number, string]
+    > = [
+      [[{ file: "email\nx@example.org\n" }, ["colour", "blue"]], 400, "REQUEST_UNKNOWN_FIELD"],
+      [[{ file: "email\nx@example.org\n" }, ["dryRun", "yes"]], 400, "REQUEST_BODY_INVALID"],
+      [[["format", "xml"], { file: "email\nx@example.org\n" }], 400, "REQUEST_BODY_INVALID"],
+      [[{ file: "email\nx@example.org\n" }, ["shape", "nonsense"]], 400, "REQUEST_BODY_INVALID"],
+      [
+        [{ file: "email\nx@example.org\n", type: "application/octet-stream", name: "x.dat" }],
+        415,
+        "REQUEST_UNSUPPORTED_MEDIA_TYPE",
+      ],
+    ];
+    for (const [parts, status, code] of cases) {
+      const form = formBody(parts);
+      const res = await upload(form.body, form.contentType);
+      expect(res.statusCode, JSON.stringify(parts)).toBe(status);
+      expect(JSON.stringify(res.json()), JSON.stringify(parts)).toContain(code);
+    }
+    const jobsAfter = (await t.app.inject({ url: "/api/v1/imports?limit=200", headers: auth() })).json().data
+      .length;
+    expect(jobsAfter).toBe(jobsBefore);
+  });
+
   it("previews the first rows: mapping, would-be outcomes, nothing written", async () => {
     const csv = [
       "Email Address,First Name,Favourite Colour",

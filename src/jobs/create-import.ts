@@ -9,6 +9,7 @@ import {
   getImportJob,
   type ImportFormat,
   type ImportJob,
+  setUploadingJobOptions,
 } from "../store/imports/import-jobs.js";
 import { openUploadWriter, readUpload, removeUploadFile } from "../store/imports/upload-storage.js";
 import { ColumnMapper, unknownMappingTargets } from "./header-mapping.js";
@@ -66,19 +67,25 @@ export function checkImportRequest(request: ImportRequest): { shape: ImportShape
   return { shape, idProperty };
 }
 
+/** Options that arrive after the upload's bytes (a form's fields after its file part), merged over the first. */
+export type LateImportOptions = () => Promise<Partial<Omit<ImportRequest, "tenantId" | "actor">>>;
+
 /**
  * Stores an upload as it streams (1 MiB pieces, never the whole file in memory), then reads its first row
  * to refuse a file that is unusable as a whole (no header, UTF-16, not a JSON array, nothing mapped). The
- * job comes back queued; the caller hands it to a runner (or runs it).
+ * job comes back queued; the caller hands it to a runner (or runs it). `lateOptions`, asked once the bytes
+ * are stored, may change the job's options before it is queued: nothing has read the upload yet.
  */
 export async function createImport(
   store: Store,
-  request: ImportRequest,
+  firstRequest: ImportRequest,
   body: AsyncIterable<Buffer | string>,
   maxBytes = importMaxBytes(),
+  lateOptions?: LateImportOptions,
 ): Promise<ImportJob> {
-  const { shape, idProperty } = checkImportRequest(request);
-  const job = await createImportJob(store.db, {
+  let request = firstRequest;
+  let { shape, idProperty } = checkImportRequest(request);
+  let job = await createImportJob(store.db, {
     tenantId: request.tenantId,
     shape: shape.name,
     format: request.format,
@@ -112,6 +119,20 @@ export async function createImport(
     await flush();
     const pieces = await upload.finish();
     if (total === 0) throw new TributaryError("REQUEST_BODY_INVALID", "the upload is empty");
+    const late = lateOptions ? await lateOptions() : {};
+    if (Object.keys(late).length > 0) {
+      request = { ...request, ...late };
+      ({ shape, idProperty } = checkImportRequest(request));
+      const options = {
+        shape: shape.name,
+        format: request.format,
+        idProperty,
+        mapping: request.mapping ?? null,
+        dryRun: request.dryRun ?? false,
+      };
+      await setUploadingJobOptions(store.db, job.tenantId, job.id, options);
+      job = { ...job, ...options };
+    }
     await probeUpload(store, job, shape, request.mapping ?? null);
     await finishUpload(store.db, job.tenantId, job.id, total, pieces);
   } catch (error) {

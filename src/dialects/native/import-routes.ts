@@ -83,66 +83,86 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
   // onRequest, not preHandler: a caller without a token hears 401 before its query or body is looked at.
   app.addHook("onRequest", requireToken(store, ["contacts:write"]));
 
-  /** The upload's options and byte stream, from the query string plus a raw or multipart body. */
-  async function readUpload(request: FastifyRequest): Promise<{
-    options: OptionsQuery;
-    body: AsyncIterable<Buffer>;
-    format: ImportFormat;
-    fileName: string | null;
-  }> {
+  /**
+   * The upload's options and byte stream, from the query string plus a raw or multipart body. A form's
+   * fields may come before or after its file part: those after it can only be read once the file's bytes
+   * have been (`late`), so the format may still be unknown when the bytes start.
+   */
+  async function readUpload(request: FastifyRequest): Promise<Upload> {
     const options: OptionsQuery = { ...(request.query as OptionsQuery) };
     const declared = Number(request.headers["content-length"]);
     if (Number.isFinite(declared) && declared > maxBytes + 64 * 1024)
       throw new TributaryError("REQUEST_TOO_LARGE", `the upload is over the limit of ${maxBytes} bytes`);
     const contentType = request.headers["content-type"] ?? "";
     if (request.isMultipart()) {
-      for await (const part of request.parts()) {
+      const parts = request.parts();
+      for (;;) {
+        const next = await parts.next();
+        if (next.done) throw new TributaryError("REQUEST_BODY_INVALID", "the form has no file part");
+        const part = next.value;
         if (part.type === "field") {
-          const value = String(part.value);
-          if (part.fieldname === "dryRun") options.dryRun = value === "true" || value === "1";
-          else if (["shape", "idProperty", "mapping", "format"].includes(part.fieldname))
-            (options as Record<string, string>)[part.fieldname] = value;
-          else throw new TributaryError("REQUEST_UNKNOWN_FIELD", `Unknown form field '${part.fieldname}'`);
+          takeFormField(part.fieldname, part.value, options);
           continue;
         }
-        const format = options.format ?? formatOf(part.mimetype) ?? formatOf(part.filename);
-        if (!format)
-          throw new TributaryError(
-            "REQUEST_UNSUPPORTED_MEDIA_TYPE",
-            `the file part is ${part.mimetype}; send text/csv, application/x-ndjson or application/json (or set format)`,
-          );
-        // The file part must be consumed before the next part can arrive, so options come first in the form.
-        return { options, body: part.file, format, fileName: part.filename || null };
+        const late = async (): Promise<OptionsQuery> => {
+          const more: OptionsQuery = {};
+          for (;;) {
+            const after = await parts.next();
+            if (after.done) return more;
+            if (after.value.type === "file")
+              throw new TributaryError("REQUEST_BODY_INVALID", "the form has more than one file part");
+            takeFormField(after.value.fieldname, after.value.value, more);
+          }
+        };
+        return {
+          options,
+          body: part.file,
+          format: options.format ?? formatOf(part.mimetype) ?? formatOf(part.filename),
+          described: `the file part is ${part.mimetype}`,
+          fileName: part.filename || null,
+          late,
+        };
       }
-      throw new TributaryError("REQUEST_BODY_INVALID", "the form has no file part");
     }
     const format =
       options.format ?? formatOf(contentType) ?? (options.fileName ? formatOf(options.fileName) : undefined);
-    if (!format)
-      throw new TributaryError(
-        "REQUEST_UNSUPPORTED_MEDIA_TYPE",
-        `${contentType || "no content type"}: send text/csv, application/x-ndjson or application/json, gzip allowed (or set format)`,
-      );
-    return { options, body: request.body as Readable, format, fileName: options.fileName ?? null };
+    if (!format) throw unknownFormat(contentType || "no content type");
+    return {
+      options,
+      body: request.body as Readable,
+      format,
+      described: contentType,
+      fileName: options.fileName ?? null,
+    };
   }
 
-  function importRequest(
-    request: FastifyRequest,
-    upload: Awaited<ReturnType<typeof readUpload>>,
-  ): ImportRequest {
+  /** The import request the options name; `format` as the upload's, once known. */
+  function importRequest(request: FastifyRequest, options: OptionsQuery, upload: Upload): ImportRequest {
     const principal = principalOf(request);
-    let mapping: Record<string, string> | null = null;
-    if (upload.options.mapping !== undefined) mapping = parseMapping(upload.options.mapping);
     return {
       tenantId: principal.tenantId,
       actor: actorOf(principal),
-      format: upload.format,
-      shape: upload.options.shape,
-      idProperty: upload.options.idProperty,
-      mapping,
-      dryRun: upload.options.dryRun ?? false,
+      format: upload.format ?? "csv",
+      shape: options.shape,
+      idProperty: options.idProperty,
+      mapping: options.mapping === undefined ? null : parseMapping(options.mapping),
+      dryRun: options.dryRun ?? false,
       fileName: upload.fileName,
     };
+  }
+
+  /** The options of a form's fields after its file part, over the ones before it; the format settled. */
+  async function lateRequest(upload: Upload): Promise<Partial<ImportRequest>> {
+    const more = upload.late ? await upload.late() : {};
+    const format = more.format ?? upload.format;
+    if (!format) throw unknownFormat(upload.described);
+    const late: Partial<ImportRequest> = {};
+    if (format !== upload.format) late.format = format;
+    if (more.shape !== undefined) late.shape = more.shape;
+    if (more.idProperty !== undefined) late.idProperty = more.idProperty;
+    if (more.mapping !== undefined) late.mapping = parseMapping(more.mapping);
+    if (more.dryRun !== undefined) late.dryRun = more.dryRun;
+    return late;
   }
 
   app.post(
@@ -156,9 +176,9 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
     },
     async (request, reply) => {
       const upload = await readUpload(request);
-      const importOptions = importRequest(request, upload);
+      const importOptions = importRequest(request, upload.options, upload);
       checkImportRequest(importOptions);
-      const job = await createImport(store, importOptions, upload.body, maxBytes);
+      const job = await createImport(store, importOptions, upload.body, maxBytes, () => lateRequest(upload));
       await runner.enqueue(job.tenantId, job.id);
       return reply.status(202).header("location", `/api/v1/imports/${job.id}`).send(describeImportJob(job));
     },
@@ -175,10 +195,24 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
     },
     async (request) => {
       const upload = await readUpload(request);
-      const result = await previewImport(store, importRequest(request, upload), upload.body);
-      // What is left of the body is not needed; reading it to the end lets the connection be reused.
-      if (upload.body instanceof Readable) upload.body.resume();
-      return result;
+      if (!upload.late) {
+        const result = await previewImport(
+          store,
+          importRequest(request, upload.options, upload),
+          upload.body,
+        );
+        // What is left of the body is not needed; reading it to the end lets the connection be reused.
+        if (upload.body instanceof Readable) upload.body.resume();
+        return result;
+      }
+      // A form's later fields come only after its file: its head is kept, the rest read past, then previewed.
+      const head = await readHead(upload.body, previewHeadBytes);
+      const late = await lateRequest(upload);
+      return previewImport(
+        store,
+        { ...importRequest(request, upload.options, upload), ...late },
+        Readable.from([head]),
+      );
     },
   );
 
@@ -318,6 +352,69 @@ async function* batched<T>(
     }
   }
   if (text.length > 0) yield text;
+}
+
+interface Upload {
+  options: OptionsQuery;
+  body: AsyncIterable<Buffer>;
+  /** undefined while a form's file part names no format its fields before it did not give */
+  format: ImportFormat | undefined;
+  /** the content type as sent, for the error when no format is known */
+  described: string;
+  fileName: string | null;
+  /** a form's fields after its file part, readable once the file part's bytes are */
+  late?: () => Promise<OptionsQuery>;
+}
+
+// A preview reads 50 rows; a form that gives its options after the file is previewed from this much of it.
+const previewHeadBytes = 8 * 1024 * 1024;
+
+async function readHead(body: AsyncIterable<Buffer>, limit: number): Promise<Buffer> {
+  const kept: Buffer[] = [];
+  let size = 0;
+  for await (const piece of body) {
+    if (size >= limit) continue;
+    const part = piece.length > limit - size ? piece.subarray(0, limit - size) : piece;
+    kept.push(part);
+    size += part.length;
+  }
+  return Buffer.concat(kept, size);
+}
+
+function unknownFormat(described: string): TributaryError {
+  return new TributaryError(
+    "REQUEST_UNSUPPORTED_MEDIA_TYPE",
+    `${described}: send text/csv, application/x-ndjson or application/json, gzip allowed (or set format)`,
+  );
+}
+
+const formFields = ["shape", "idProperty", "mapping", "format", "dryRun"];
+const formats: readonly string[] = ["csv", "ndjson", "json"];
+
+/** One form field into the options, checked as the query string's schema checks the same option. */
+function takeFormField(name: string, raw: unknown, into: OptionsQuery) {
+  if (!formFields.includes(name))
+    throw new TributaryError("REQUEST_UNKNOWN_FIELD", `Unknown form field '${name}'`, [
+      { code: "REQUEST_UNKNOWN_FIELD", field: name, message: `not one of ${formFields.join(", ")}` },
+    ]);
+  const value = String(raw);
+  const refuse = (message: string) =>
+    new TributaryError("REQUEST_BODY_INVALID", `form field ${name}: ${message}`, [
+      { code: "REQUEST_BODY_INVALID", field: name, message },
+    ]);
+  if (name === "dryRun") {
+    if (!["true", "false", "1", "0"].includes(value)) throw refuse("must be true or false");
+    into.dryRun = value === "true" || value === "1";
+  } else if (name === "format") {
+    if (!formats.includes(value)) throw refuse(`must be one of ${formats.join(", ")}`);
+    into.format = value as ImportFormat;
+  } else if (name === "mapping") {
+    if (value.length > 100_000) throw refuse("is longer than 100000 characters");
+    into.mapping = value;
+  } else {
+    if (value.length > 40) throw refuse("is longer than 40 characters");
+    into[name as "shape" | "idProperty"] = value;
+  }
 }
 
 function parseMapping(text: string): Record<string, string> {

@@ -145,6 +145,23 @@ export async function addUploadPiece(
   );
 }
 
+/** What a job reads its upload with; settable while it is still `uploading` (form fields after the file part). */
+export type ImportReadOptions = Pick<ImportJob, "shape" | "format" | "idProperty" | "mapping" | "dryRun">;
+
+/** Sets a job's read options while its upload is still arriving; a job past `uploading` keeps its own. */
+export async function setUploadingJobOptions(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  options: ImportReadOptions,
+) {
+  await sql`update import_jobs set shape = ${options.shape}, format = ${options.format},
+      id_property = ${options.idProperty},
+      mapping = ${options.mapping === null ? null : JSON.stringify(options.mapping)}::jsonb,
+      dry_run = ${options.dryRun}, updated_at = now()
+    where tenant_id = ${tenantId} and id = ${jobId} and state = 'uploading'`.execute(db);
+}
+
 /** Marks the upload complete: the job is queued with its size known. */
 export async function finishUpload(db: Db, tenantId: number, jobId: number, bytes: number, pieces: number) {
   await sql`update import_jobs set state = 'queued', upload_bytes = ${bytes}, upload_pieces = ${pieces}, updated_at = now()
