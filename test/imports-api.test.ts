@@ -195,7 +195,7 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
   }
 
   it("takes a form's fields after its file part as well as before it: none is silently dropped", async () => {
-    const before = (await t.app.inject({ url: "/api/v1/contacts?q=late", headers: auth() })).json().data
+    const before = (await t.app.inject({ url: "/api/v1/contacts?q=late1@example.org", headers: auth() })).json().data
       .length;
     const csv = "Ref,Mail\nLATE-1,late1@example.org\nLATE-2,late2@example.org\n";
     const dry = formBody([
@@ -216,7 +216,7 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
       dryRun: true,
       created: 2,
     });
-    const after = (await t.app.inject({ url: "/api/v1/contacts?q=late", headers: auth() })).json().data
+    const after = (await t.app.inject({ url: "/api/v1/contacts?q=late1@example.org", headers: auth() })).json().data
       .length;
     expect(after).toBe(before);
 

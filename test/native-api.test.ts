@@ -521,6 +521,30 @@ describe.each(testEngines)("native API on %s", (engine) => {
     ]);
   });
 
+  it("search finds a person by part of the email, by name in either order, not another's", async () => {
+    const stamp = Date.now();
+    const domain = `finder${stamp}.example.org`;
+    await upsert({
+      idProperty: "external_id",
+      inputs: [
+        nativeContact({ givenName: "Grace", surname: `Hopper${stamp}`, email: `grace@${domain}` }),
+        nativeContact({ givenName: "Alan", surname: `Turing${stamp}`, email: `alan@${domain}` }),
+      ],
+    });
+    const auth = { authorization: `Bearer ${token}` };
+    const names = async (q: string) =>
+      (await t.app.inject({ url: `/api/v1/contacts?q=${encodeURIComponent(q)}`, headers: auth }))
+        .json()
+        .data.map((c: { givenName: string }) => c.givenName)
+        .sort();
+    expect(await names(domain.toUpperCase())).toEqual(["Alan", "Grace"]);
+    expect(await names(`grace@${domain}`)).toEqual(["Grace"]);
+    expect(await names(`Hopper${stamp} Grace`)).toEqual(["Grace"]);
+    expect(await names(`grace hopper${stamp}`)).toEqual(["Grace"]);
+    // LIKE's wildcards in a query are literal characters.
+    expect(await names(`%${stamp}`)).toEqual([]);
+  });
+
   it("admins manage reference data; a deactivated row is refused for new writes", async () => {
     const admin = { authorization: `Bearer ${await t.token(["admin"])}`, "content-type": "application/json" };
     const added = await t.app.inject({

@@ -216,9 +216,12 @@ export async function searchContactIds(
     const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     query = query.where((eb) =>
       eb.or([
-        eb(sql`lower(email)`, "=", q.toLowerCase()),
+        // Part of an address finds it too: a domain ("example.org") or a mailbox ("ada@").
+        eb(sql`lower(email)`, "like", like),
         eb(sql`lower(concat_ws(' ', given_name, surname))`, "like", like),
         eb(sql`lower(concat_ws(' ', preferred_name, surname))`, "like", like),
+        // "Lovelace Ada", as a list sorted by surname shows a person.
+        eb(sql`lower(concat_ws(' ', surname, given_name))`, "like", like),
         eb.exists(
           eb
             .selectFrom("contactIdentifiers as i")
