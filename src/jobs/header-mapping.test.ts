@@ -38,6 +38,14 @@ describe("automatic header mapping (native shape)", () => {
   it("two columns for one field: a filled cell wins over an empty one", () => {
     const mapper = new ColumnMapper(nativeShape, null);
     expect(mapper.apply({ Email: "a@b.org", "E-mail": "" })).toEqual({ email: "a@b.org" });
+    // Both filled: the last one, as docs/imports.md says; both ways of mapping agree.
+    expect(mapper.apply({ Email: "old@b.org", "E-mail": "new@b.org" })).toEqual({ email: "new@b.org" });
+    const explicit = new ColumnMapper(nativeShape, { Mail: "email", Other: "email" });
+    for (let i = 0; i < 20; i++) {
+      expect(explicit.apply({ Mail: "", Other: "x@b.org" })).toEqual({ email: "x@b.org" });
+      expect(explicit.apply({ Mail: "m@b.org", Other: "" })).toEqual({ email: "m@b.org" });
+    }
+    expect(explicit.columnOf.get("email")).toBe("Mail");
   });
 
   it("names the unknown targets of a mapping", () => {
