@@ -21,7 +21,8 @@ export function readUploadRecords(source: ByteSource, format: ImportFormat): Asy
   const bytes = maybeGunzip(source);
   switch (format) {
     case "csv":
-      return readCsvRecords(bytes, { delimiter: "auto" });
+      // An export or results file of Tributary's (formulas neutralised) imports back as it was written.
+      return readCsvRecords(bytes, { delimiter: "auto", restoreFormulas: true });
     case "ndjson":
       return readNdjsonRecords(bytes);
     case "json":

@@ -7,6 +7,7 @@ import {
   toBuffers,
 } from "../records.js";
 import { type CsvRecord, type CsvStop, CsvTokenizer } from "./csv-tokenizer.js";
+import { restoreFormula } from "./formula-cells.js";
 
 export interface CsvReadOptions {
   /** A single character, or "auto" to pick `,` `;` tab or `|` from the header line. Default ",". */
@@ -16,9 +17,15 @@ export interface CsvReadOptions {
    * almost always an unclosed quote swallowing the rest of the file, and the cap keeps memory flat.
    */
   maxRecordBytes?: number;
+  /**
+   * Drop the `'` that a writer put before a formula's first character (`'+61 2…`, `'=SUM(…)`; see
+   * formula-cells.ts), so a file written with neutralised cells reads back as it was. Default false.
+   */
+  restoreFormulas?: boolean;
 }
 
 const DEFAULT_MAX_RECORD_BYTES = 1 << 20;
+const APOSTROPHE = 0x27;
 const CANDIDATE_DELIMITERS = [",", ";", "\t", "|"];
 
 /**
@@ -39,6 +46,7 @@ export async function* readCsvRecords(
     source = peeked.source;
   }
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const restoreFormulas = options.restoreFormulas ?? false;
   const tokenizer = new CsvTokenizer({ delimiter, maxRecordBytes });
 
   let header: string[] | null = null;
@@ -78,6 +86,9 @@ export async function* readCsvRecords(
         message: `expected ${header.length} cells as in the header, got ${cells.length}`,
       };
     }
+    if (restoreFormulas)
+      for (let i = 0; i < cells.length; i++)
+        if (cells[i].charCodeAt(0) === APOSTROPHE) cells[i] = restoreFormula(cells[i]);
     return { kind: "record", row, line, fields: fieldsOf(cells) };
   };
 

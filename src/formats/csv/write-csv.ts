@@ -1,3 +1,5 @@
+import { neutralizeFormula } from "./formula-cells.js";
+
 export interface CsvCellOptions {
   /**
    * Prefix `'` to text cells a spreadsheet would run as a formula (first character `=` `+` `-` `@` tab or
@@ -6,7 +8,6 @@ export interface CsvCellOptions {
   neutralizeFormulas?: boolean;
 }
 
-const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]|^[ \t]|[ \t]$/;
 
 /** One cell, quoted per RFC 4180 when needed. null and undefined are empty; objects are written as JSON. */
@@ -18,7 +19,7 @@ export function csvCell(value: unknown, options: CsvCellOptions = {}): string {
   if (typeof value === "string") text = value;
   else if (value instanceof Date) text = value.toISOString();
   else text = JSON.stringify(value);
-  if (options.neutralizeFormulas !== false && FORMULA_START.test(text)) text = `'${text}`;
+  if (options.neutralizeFormulas !== false) text = neutralizeFormula(text);
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
