@@ -1,5 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createImportJob } from "../src/store/imports/import-jobs.js";
+import { createTenant } from "../src/store/tenants.js";
 import { peopleCsv, waitForImport } from "./helpers/import-files.js";
 import { openTestApp, type TestApp } from "./helpers/test-app.js";
 import { testEngines } from "./helpers/test-store.js";
@@ -137,6 +139,107 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     expect(rows[6]).toMatch(/^6,created,\d+,,,$/);
   });
 
+  it("gives the failed rows back as the file had them, with their errors, ready to fix and import again", async () => {
+    const csv = [
+      "External ID,Email Address,First Name,Mobile",
+      "FR-1,fr1@example.org,Fine,+61 400 000 001",
+      'FR-2,not-an-email,"Bad, Email",+61 400 000 002',
+      "FR-3,fr3@example.org,Ragged,x,extra",
+      "FR-4,fr4@example.org,=Formula,",
+      "FR-5,also-bad,Two,",
+    ].join("\n");
+    const res = await upload(csv, "text/csv", "?idProperty=external_id");
+    const id = res.json().id;
+    expect(await waitForImport(t.app, token, id)).toMatchObject({
+      state: "completed",
+      created: 2,
+      failed: 3,
+    });
+    const failed = await t.app.inject({ url: `/api/v1/imports/${id}/failed-rows`, headers: auth() });
+    expect(failed.statusCode).toBe(200);
+    expect(failed.headers["content-type"]).toContain("text/csv");
+    expect(failed.headers["content-disposition"]).toContain(`import-${id}-failed-rows.csv`);
+    const lines = failed.body.trim().split("\r\n");
+    expect(lines).toEqual([
+      "tributary_row,tributary_error_code,tributary_error_field,tributary_error_message,External ID,Email Address,First Name,Mobile",
+      `2,CONTACT_EMAIL_INVALID,Email Address,email 'not-an-email' is not an email address,FR-2,not-an-email,"Bad, Email",'+61 400 000 002`,
+      '3,CSV_RAGGED_ROW,,"expected 4 cells as in the header, got 5",,,,',
+      "5,CONTACT_EMAIL_INVALID,Email Address,email 'also-bad' is not an email address,FR-5,also-bad,Two,",
+    ]);
+
+    // Fixed in place and sent back, the same file goes in whole: the tributary_ columns map to nothing.
+    const fixed = failed.body
+      .replace("not-an-email,", "fr2@example.org,")
+      .replace("also-bad,", "fr5@example.org,");
+    const again = await upload(
+      fixed
+        .split("\r\n")
+        .filter((l) => !l.startsWith("3,"))
+        .join("\r\n"),
+      "text/csv",
+      "?idProperty=external_id",
+    );
+    expect(await waitForImport(t.app, token, again.json().id)).toMatchObject({ created: 2, failed: 0 });
+    const person = (await t.app.inject({ url: "/api/v1/contacts?q=fr2@example.org", headers: auth() })).json()
+      .data;
+    expect(person).toMatchObject([{ givenName: "Bad, Email", phoneMobile: "+61 400 000 002" }]);
+
+    const none = await t.app.inject({
+      url: `/api/v1/imports/${again.json().id}/failed-rows`,
+      headers: auth(),
+    });
+    expect(none.body.trim()).toBe(
+      "tributary_row,tributary_error_code,tributary_error_field,tributary_error_message",
+    );
+
+    const nd = await upload(
+      [
+        JSON.stringify({ email: "nd-fr@example.org", tags: ["a"] }),
+        "{broken",
+        JSON.stringify({ email: "bad" }),
+      ].join("\n"),
+      "application/x-ndjson",
+    );
+    await waitForImport(t.app, token, nd.json().id);
+    const ndFailed = await t.app.inject({
+      url: `/api/v1/imports/${nd.json().id}/failed-rows`,
+      headers: auth(),
+    });
+    expect(ndFailed.headers["content-type"]).toContain("application/x-ndjson");
+    expect(
+      ndFailed.body
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l)),
+    ).toMatchObject([
+      { row: 2, errors: [{ code: "NDJSON_INVALID_LINE" }], source: null },
+      { row: 3, errors: [{ code: "CONTACT_EMAIL_INVALID", field: "email" }], source: { email: "bad" } },
+    ]);
+  });
+
+  it("answers 409 for the failed rows of a job that has not ended, 404 for another tenant's", async () => {
+    const job = await createImportJob(t.store.db, {
+      tenantId: t.tenant.id,
+      shape: "native",
+      format: "csv",
+      idProperty: "email",
+      mapping: null,
+      dryRun: false,
+      fileName: null,
+      actor: "test",
+    });
+    const early = await t.app.inject({ url: `/api/v1/imports/${job.id}/failed-rows`, headers: auth() });
+    expect(early.statusCode).toBe(409);
+    expect(early.json().error.code).toBe("IMPORT_NOT_ENDED");
+    const other = await createTenant(t.store.db, `Other failed rows ${engine}`);
+    const otherToken = await t.token(["contacts:write"], other.id);
+    const hidden = await t.app.inject({
+      url: `/api/v1/imports/${job.id}/failed-rows`,
+      headers: { authorization: `Bearer ${otherToken}` },
+    });
+    expect(hidden.statusCode).toBe(404);
+  });
+
   it("takes NDJSON and a JSON array, gzip or not, and multipart with options as form fields", async () => {
     const ndjson = [
       JSON.stringify({
@@ -195,8 +298,9 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
   }
 
   it("takes a form's fields after its file part as well as before it: none is silently dropped", async () => {
-    const before = (await t.app.inject({ url: "/api/v1/contacts?q=late1@example.org", headers: auth() })).json().data
-      .length;
+    const before = (
+      await t.app.inject({ url: "/api/v1/contacts?q=late1@example.org", headers: auth() })
+    ).json().data.length;
     const csv = "Ref,Mail\nLATE-1,late1@example.org\nLATE-2,late2@example.org\n";
     const dry = formBody([
       { file: csv },
@@ -216,8 +320,9 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
       dryRun: true,
       created: 2,
     });
-    const after = (await t.app.inject({ url: "/api/v1/contacts?q=late1@example.org", headers: auth() })).json().data
-      .length;
+    const after = (
+      await t.app.inject({ url: "/api/v1/contacts?q=late1@example.org", headers: auth() })
+    ).json().data.length;
     expect(after).toBe(before);
 
     // A file part whose type names no format, and the format in a later field.

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTenant } from "../src/store/tenants.js";
 import { peopleCsv } from "./helpers/import-files.js";
+import { openTestApp, type TestApp } from "./helpers/test-app.js";
 import { openTestStore, type TestStore, testEngines } from "./helpers/test-store.js";
 
 const run = promisify(execFile);
@@ -46,6 +47,12 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
     const errors = readFileSync(`${file}.errors.csv`, "utf8").trim().split("\r\n");
     expect(errors).toHaveLength(2);
     expect(errors[1]).toMatch(/^4,error,,CONTACT_EMAIL_INVALID,Email Address,/);
+    expect(imported.stdout).toContain(`failed rows file (fix and import again): ${file}.failed-rows.csv`);
+    const failedRows = readFileSync(`${file}.failed-rows.csv`, "utf8").trim().split("\r\n");
+    expect(failedRows).toEqual([
+      "tributary_row,tributary_error_code,tributary_error_field,tributary_error_message,External ID,First Name,last_name,Email Address,Company,DOB",
+      "4,CONTACT_EMAIL_INVALID,Email Address,email 'not-an-email' is not an email address,P-3,Given3,Surname3,not-an-email,Acme,1990-01-02",
+    ]);
 
     const again = await cli([
       "import",
@@ -140,5 +147,64 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
     const empty = await cli(["export", "--tenant", "Riverside", "--query", "nobody-matches-this"]);
     expect(empty.stdout.trim().split("\r\n")).toHaveLength(1);
     expect(empty.stdout.startsWith("id,identifiers.external_id,")).toBe(true);
+  });
+});
+
+describe.each(testEngines)("tributary import and export against a server on %s", (engine) => {
+  const dir = mkdtempSync(join(tmpdir(), "tributary-import-cli-server-"));
+  let t: TestApp;
+  let base: string;
+  let token: string;
+  const cli = (args: string[]) =>
+    run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+      env: { ...process.env, DATABASE_URL: "", TRIBUTARY_DATA: join(dir, "unused") },
+      timeout: 120_000,
+    });
+
+  beforeAll(async () => {
+    t = await openTestApp(engine, `import_cli_server_${engine}`);
+    token = await t.token(["contacts:write", "contacts:read"]);
+    base = await t.app.listen({ host: "127.0.0.1", port: 0 });
+  }, 60_000);
+  afterAll(async () => {
+    await t.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("uploads, follows the job, writes the errors and failed-rows files, exports what went in", async () => {
+    const file = join(dir, "people.csv");
+    writeFileSync(file, peopleCsv(40).replace("person5@example.org", "bad-address"));
+    const imported = await cli([
+      "import",
+      file,
+      "--server",
+      base,
+      "--token",
+      token,
+      "--id-property",
+      "external_id",
+    ]);
+    expect(imported.stdout).toContain("rows 40, created 39, updated 0, unchanged 0, failed 1");
+    expect(readFileSync(`${file}.errors.csv`, "utf8")).toMatch(
+      /\r\n6,error,,CONTACT_EMAIL_INVALID,Email Address,/,
+    );
+    const failedRows = readFileSync(`${file}.failed-rows.csv`, "utf8").trim().split("\r\n");
+    expect(failedRows).toHaveLength(2);
+    expect(failedRows[1]).toMatch(
+      /^6,CONTACT_EMAIL_INVALID,Email Address,.*,P-5,Given5,Surname5,bad-address,Acme,1990-01-02$/,
+    );
+
+    const exported = await cli(["export", "--server", base, "--token", token, "--format", "ndjson"]);
+    const people = exported.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(people).toHaveLength(39);
+    expect(people[0]).toMatchObject({ identifiers: { external_id: "P-0" }, email: "person0@example.org" });
+
+    const refused = await cli(["export", "--server", base, "--token", "not-a-token"]).catch((e) => e);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toContain("401");
   });
 });

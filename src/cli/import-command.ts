@@ -6,9 +6,11 @@ import type { Command } from "commander";
 import { readConfig } from "../config.js";
 import { csvLine } from "../formats/csv/write-csv.js";
 import { createImport } from "../jobs/create-import.js";
+import { failedRowsCsv, failedRowsNdjson } from "../jobs/failed-rows-file.js";
 import { describeImportJob, type ImportJobView } from "../jobs/import-progress.js";
 import { formatOf } from "../jobs/read-upload-records.js";
 import { runImport } from "../jobs/run-import.js";
+import { readFailedRows } from "../store/imports/failed-rows.js";
 import type { ImportFormat } from "../store/imports/import-jobs.js";
 import { readRowOutcomes } from "../store/imports/import-results.js";
 import { findTenantByName } from "../store/tenants.js";
@@ -25,6 +27,14 @@ interface ImportCliOptions {
   token?: string;
   tenant?: string;
   errors?: string;
+  failedRows?: string;
+}
+
+/** Where a run's two files go: the errors (one line per error) and the failed rows as the file had them. */
+interface ResultFiles {
+  errors: string;
+  /** null once a server answered no failed-rows file (one older than the endpoint) */
+  failedRows: string | null;
 }
 
 const contentTypes: Record<ImportFormat, string> = {
@@ -56,13 +66,16 @@ function progressPrinter() {
   };
 }
 
-function summary(job: ImportJobView, errorsFile: string | null): string {
+function summary(job: ImportJobView, files: ResultFiles | null): string {
   const lines = [
     `import ${job.id} ${job.state}${job.dryRun ? " (dry run: nothing written)" : ""}`,
     `rows ${job.rowsRead}, created ${job.created}, updated ${job.updated}, unchanged ${job.unchanged}, failed ${job.failed}`,
   ];
   if (job.error) lines.push(`error ${job.error.code}: ${job.error.message}`);
-  if (errorsFile) lines.push(`errors file: ${errorsFile}`);
+  if (files) {
+    lines.push(`errors file: ${files.errors}`);
+    if (files.failedRows) lines.push(`failed rows file (fix and import again): ${files.failedRows}`);
+  }
   return `${lines.join("\n")}\n`;
 }
 
@@ -85,6 +98,10 @@ export function registerImportCommand(program: Command, fail: (message: string) 
     .option("--token <token>", "API token for --server (contacts:write)")
     .option("--tenant <name>", "tenant, for the local engine")
     .option("--errors <file>", "where to write the errors file (default: FILE.errors.csv)")
+    .option(
+      "--failed-rows <file>",
+      "where to write the failed rows as the file had them (default: FILE.failed-rows.csv, .ndjson for NDJSON and JSON)",
+    )
     .action(async (file: string, options: ImportCliOptions) => {
       const format = options.format ?? formatOf(file.replace(/\.gz$/, ""));
       if (!format || !["csv", "ndjson", "json"].includes(format))
@@ -92,25 +109,20 @@ export function registerImportCommand(program: Command, fail: (message: string) 
       const mapping = options.mapping
         ? (JSON.parse(readFileSync(options.mapping, "utf8")) as Record<string, string>)
         : undefined;
-      const errorsPath = options.errors ?? `${file}.errors.csv`;
+      const files: ResultFiles = {
+        errors: options.errors ?? `${file}.errors.csv`,
+        failedRows: options.failedRows ?? `${file}.failed-rows.${format === "csv" ? "csv" : "ndjson"}`,
+      };
       const progress = progressPrinter();
       let final: ImportJobView;
       if (options.server) {
         if (!options.token) fail("--server needs --token");
-        final = await importOnServer(file, format as ImportFormat, mapping, options, progress, errorsPath);
+        final = await importOnServer(file, format as ImportFormat, mapping, options, progress, files);
       } else {
-        final = await importLocally(
-          file,
-          format as ImportFormat,
-          mapping,
-          options,
-          progress,
-          errorsPath,
-          fail,
-        );
+        final = await importLocally(file, format as ImportFormat, mapping, options, progress, files, fail);
       }
       progress.end();
-      process.stdout.write(summary(final, final.failed > 0 ? errorsPath : null));
+      process.stdout.write(summary(final, final.failed > 0 ? files : null));
       if (final.state !== "completed") process.exitCode = 1;
     });
 }
@@ -128,7 +140,7 @@ async function importOnServer(
   mapping: Record<string, string> | undefined,
   options: ImportCliOptions,
   progress: ReturnType<typeof progressPrinter>,
-  errorsPath: string,
+  files: ResultFiles,
 ): Promise<ImportJobView> {
   const base = (options.server as string).replace(/\/$/, "");
   const headers = { authorization: `Bearer ${options.token}` };
@@ -162,7 +174,14 @@ async function importOnServer(
     const errors = await fetch(`${base}/api/v1/imports/${job.id}/results?only=errors&format=csv`, {
       headers,
     });
-    await pipeline(Readable.fromWeb(errors.body as never), createWriteStream(errorsPath));
+    await pipeline(Readable.fromWeb(errors.body as never), createWriteStream(files.errors));
+    const failedRows = await fetch(`${base}/api/v1/imports/${job.id}/failed-rows`, { headers });
+    if (failedRows.ok && files.failedRows)
+      await pipeline(Readable.fromWeb(failedRows.body as never), createWriteStream(files.failedRows));
+    else {
+      await failedRows.body?.cancel();
+      files.failedRows = null;
+    }
   }
   return job;
 }
@@ -173,7 +192,7 @@ async function importLocally(
   mapping: Record<string, string> | undefined,
   options: ImportCliOptions,
   progress: ReturnType<typeof progressPrinter>,
-  errorsPath: string,
+  files: ResultFiles,
   fail: (message: string) => never,
 ): Promise<ImportJobView> {
   if (!options.tenant) fail("the local engine needs --tenant NAME (or use --server and --token)");
@@ -204,13 +223,18 @@ async function importLocally(
       },
     });
     if (last.failed > 0) {
-      const out = createWriteStream(errorsPath);
+      const out = createWriteStream(files.errors);
       out.write(csvLine(["row", "status", "contactId", "errorCode", "field", "message"]));
       for await (const o of readRowOutcomes(store.db, tenant.id, job.id, true)) {
         if (!out.write(csvLine([o.row, o.status, o.contactId, o.errorCode, o.field, o.message])))
           await new Promise<void>((r) => out.once("drain", () => r()));
       }
       await new Promise<void>((r) => out.end(() => r()));
+      const rows = readFailedRows(store.db, tenant.id, job.id);
+      await pipeline(
+        Readable.from(format === "csv" ? failedRowsCsv(rows) : failedRowsNdjson(rows)),
+        createWriteStream(files.failedRows as string),
+      );
     }
     return last;
   } finally {

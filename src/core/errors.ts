@@ -30,6 +30,7 @@ export const errorCatalog = {
   REFERENCE_NOT_FOUND: { status: 404, message: "No reference row with this id" },
   REFERENCE_NAME_TAKEN: { status: 409, message: "A reference row of this kind already has this name" },
   BATCH_REJECTED: { status: 422, message: "One or more inputs are invalid; nothing was written" },
+  IMPORT_NOT_ENDED: { status: 409, message: "The import job has not ended yet" },
   INTERNAL: { status: 500, message: "Internal error" },
   // Record-level (one input of a batch)
   CONTACT_FIELD_TOO_LONG: { status: 422, message: "The value is longer than allowed" },

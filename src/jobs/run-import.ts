@@ -17,6 +17,7 @@ import { type RowStatus, writeChunkResults } from "../store/imports/import-resul
 import { endImportJob, readUpload } from "../store/imports/upload-storage.js";
 import { ColumnMapper } from "./header-mapping.js";
 import { importShapeNamed } from "./import-shapes.js";
+import { keepFailedRows } from "./keep-failed-rows.js";
 import { ByteCounter, readUploadRecords } from "./read-upload-records.js";
 import { loadShapeContext } from "./reference-lookup.js";
 import { importUpsertOptions, type PreparedChunk, prepareChunk, settleChunk } from "./shape-chunk.js";
@@ -181,6 +182,7 @@ export async function runImport(
     if (error instanceof FileRejectedError) {
       // The chunks before the unreadable part commit first; the job then fails after them.
       await lastWrite.catch(() => {});
+      await keepFailedRows(store, tenantId, jobId, job.format);
       await endImportJob(store, tenantId, jobId, "failed", {
         code: error.code,
         message: error.message,
@@ -192,6 +194,7 @@ export async function runImport(
     await lastWrite.catch(() => {});
     await outcomes.return(undefined);
   }
+  await keepFailedRows(store, tenantId, jobId, job.format);
   await endImportJob(store, tenantId, jobId, "completed");
   const done = await getImportJob(store.db, tenantId, jobId);
   if (done) options.onChunk?.(done);

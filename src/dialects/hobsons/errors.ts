@@ -69,6 +69,7 @@ export function hobsonsMessage(error: FieldError, wireField: string, value: unkn
     case "REQUEST_NOT_FOUND":
     case "IDEMPOTENCY_KEY_REUSED":
     case "IDEMPOTENCY_KEY_IN_FLIGHT":
+    case "IMPORT_NOT_ENDED":
     case "AUTH_MISSING":
     case "AUTH_INVALID":
     case "AUTH_FORBIDDEN":

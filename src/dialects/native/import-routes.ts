@@ -13,11 +13,13 @@ import {
   type ImportRequest,
   importMaxBytes,
 } from "../../jobs/create-import.js";
+import { failedRowsCsv, failedRowsNdjson } from "../../jobs/failed-rows-file.js";
 import { describeImportJob } from "../../jobs/import-progress.js";
 import { createImportRunner } from "../../jobs/import-runner.js";
 import { previewImport } from "../../jobs/preview-import.js";
 import { formatOf } from "../../jobs/read-upload-records.js";
 import type { Store } from "../../store/database.js";
+import { readFailedRows } from "../../store/imports/failed-rows.js";
 import {
   getImportJob,
   type ImportFormat,
@@ -322,6 +324,38 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
           ),
         ),
       );
+    },
+  );
+
+  app.get(
+    "/:id/failed-rows",
+    {
+      schema: {
+        tags: ["imports"],
+        summary:
+          "The rows that failed, as the file had them, with their errors: a CSV to fix and import again (NDJSON for NDJSON and JSON files)",
+        params: IdParams,
+      },
+    },
+    async (request, reply) => {
+      const job = await jobOf(request);
+      if (!["completed", "failed", "cancelled"].includes(job.state))
+        throw new TributaryError(
+          "IMPORT_NOT_ENDED",
+          `import ${job.id} is ${job.state}: its failed rows are gathered when it ends`,
+        );
+      const rows = readFailedRows(store.db, job.tenantId, job.id);
+      const csv = job.format === "csv";
+      reply.header(
+        "content-disposition",
+        `attachment; filename="import-${job.id}-failed-rows.${csv ? "csv" : "ndjson"}"`,
+      );
+      if (!csv) {
+        reply.type("application/x-ndjson");
+        return reply.send(Readable.from(failedRowsNdjson(rows)));
+      }
+      reply.type("text/csv; charset=utf-8");
+      return reply.send(Readable.from(failedRowsCsv(rows)));
     },
   );
 }

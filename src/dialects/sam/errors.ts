@@ -59,6 +59,7 @@ export function samExceptionFor(code: ErrorCode): SamException {
     case "REQUEST_NOT_FOUND":
     case "IDEMPOTENCY_KEY_REUSED":
     case "IDEMPOTENCY_KEY_IN_FLIGHT":
+    case "IMPORT_NOT_ENDED":
     case "CONTACT_NOT_FOUND":
     case "REFERENCE_NOT_FOUND":
     case "REFERENCE_NAME_TAKEN":

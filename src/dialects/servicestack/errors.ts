@@ -37,6 +37,7 @@ export function serviceStackRendering(code: ErrorCode): Rendering {
       return { status: 404, errorCode: "NotFound" };
     case "IDEMPOTENCY_KEY_REUSED":
     case "IDEMPOTENCY_KEY_IN_FLIGHT":
+    case "IMPORT_NOT_ENDED":
     case "REFERENCE_NAME_TAKEN":
       return { status: 409, errorCode: "Conflict" };
     case "AUTH_MISSING":

@@ -198,7 +198,12 @@ export async function* readUploadPieces(
 
 /** Deletes a job and everything it stored (a refused upload). */
 export async function deleteImportJob(db: Db, tenantId: number, jobId: number) {
-  for (const table of ["import_row_errors", "import_result_chunks", "import_upload_pieces"]) {
+  for (const table of [
+    "import_row_errors",
+    "import_failed_rows",
+    "import_result_chunks",
+    "import_upload_pieces",
+  ]) {
     await sql`delete from ${sql.raw(table)} where tenant_id = ${tenantId} and job_id = ${jobId}`.execute(db);
   }
   await sql`delete from import_jobs where tenant_id = ${tenantId} and id = ${jobId}`.execute(db);
