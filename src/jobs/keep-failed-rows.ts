@@ -3,13 +3,13 @@ import type { Store } from "../store/database.js";
 import { failedRowsWithoutSource, keepFailedRowSources } from "../store/imports/failed-rows.js";
 import type { ImportFormat } from "../store/imports/import-jobs.js";
 import { readUpload } from "../store/imports/upload-storage.js";
+import { nextTurn } from "./next-turn.js";
 import { readUploadRecords } from "./read-upload-records.js";
 
 /** Failed rows whose source is kept per job: past them the failed-rows file lists the errors alone. */
 export const keptFailedRowsLimit = 100_000;
 
 const batchRows = 1000;
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Keeps the source of each failed row of a job that is about to end, so its failed-rows file can give

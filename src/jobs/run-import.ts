@@ -18,6 +18,7 @@ import { endImportJob, readUpload } from "../store/imports/upload-storage.js";
 import { ColumnMapper } from "./header-mapping.js";
 import { importShapeNamed } from "./import-shapes.js";
 import { keepFailedRows } from "./keep-failed-rows.js";
+import { nextTurn } from "./next-turn.js";
 import { ByteCounter, readUploadRecords } from "./read-upload-records.js";
 import { loadShapeContext } from "./reference-lookup.js";
 import { importUpsertOptions, type PreparedChunk, prepareChunk, settleChunk } from "./shape-chunk.js";
@@ -50,7 +51,6 @@ const chunksAhead = 2;
 // (about 2,000 rows) to be read before it saw its last statement's answer and sent the next. In process,
 // 100,000 rows on PostgreSQL, four A/B pairs in turns: 18,100 against 16,400 inserted rows/s.
 const yieldEveryRows = 250;
-const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 class ChunkRefused extends Error {
   constructor(readonly end: RunEnd) {
