@@ -10,7 +10,7 @@ import { failedRowsCsv, failedRowsNdjson } from "../jobs/failed-rows-file.js";
 import { describeImportJob, type ImportJobView } from "../jobs/import-progress.js";
 import { formatOf } from "../jobs/read-upload-records.js";
 import { runImport } from "../jobs/run-import.js";
-import { readFailedRows } from "../store/imports/failed-rows.js";
+import { firstKeptSourceColumns, readFailedRows } from "../store/imports/failed-rows.js";
 import type { ImportFormat } from "../store/imports/import-jobs.js";
 import { readRowOutcomes } from "../store/imports/import-results.js";
 import { findTenantByName } from "../store/tenants.js";
@@ -232,7 +232,11 @@ async function importLocally(
       await new Promise<void>((r) => out.end(() => r()));
       const rows = readFailedRows(store.db, tenant.id, job.id);
       await pipeline(
-        Readable.from(format === "csv" ? failedRowsCsv(rows) : failedRowsNdjson(rows)),
+        Readable.from(
+          format === "csv"
+            ? failedRowsCsv(rows, await firstKeptSourceColumns(store.db, tenant.id, job.id))
+            : failedRowsNdjson(rows),
+        ),
         createWriteStream(files.failedRows as string),
       );
     }

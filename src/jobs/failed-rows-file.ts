@@ -11,42 +11,27 @@ export const failedRowColumns = [
 ];
 
 /**
- * The failed-rows CSV: the four columns above, then the file's own columns, one line per failed row with
- * its errors joined by "; ". The columns come from the first kept source: a CSV's rows share its header.
+ * The failed-rows CSV: the four columns above, then the file's own `columns` (a CSV's rows share its
+ * header: `firstKeptSource` gives them), one line per failed row with its errors joined by "; ".
  */
-export async function* failedRowsCsv(rows: AsyncIterable<FailedRow>): AsyncGenerator<string> {
-  let columns: string[] | null = null;
-  let text = "";
-  const pending: FailedRow[] = [];
-  const line = (r: FailedRow, source: Record<string, unknown> | null) =>
-    csvLine([
+export async function* failedRowsCsv(
+  rows: AsyncIterable<FailedRow>,
+  columns: readonly string[],
+): AsyncGenerator<string> {
+  let text = csvLine([...failedRowColumns, ...columns]);
+  for await (const r of rows) {
+    const source = r.source === null ? null : (JSON.parse(r.source) as Record<string, unknown>);
+    text += csvLine([
       r.row,
       r.errors.map((e) => e.code).join("; "),
       r.errors.map((e) => e.field ?? "").join("; "),
       r.errors.map((e) => e.message).join("; "),
-      ...(columns ?? []).map((c) => source?.[c]),
+      ...columns.map((c) => source?.[c]),
     ]);
-  for await (const r of rows) {
-    const source = r.source === null ? null : (JSON.parse(r.source) as Record<string, unknown>);
-    if (columns === null) {
-      // Rows the file could not read have no source: they wait until the columns are known.
-      if (source === null) {
-        pending.push(r);
-        continue;
-      }
-      columns = Object.keys(source);
-      text = csvLine([...failedRowColumns, ...columns]);
-      for (const p of pending) text += line(p, null);
-    }
-    text += line(r, source);
     if (text.length >= 64 * 1024) {
       yield text;
       text = "";
     }
-  }
-  if (columns === null) {
-    text = csvLine(failedRowColumns);
-    for (const p of pending) text += line(p, null);
   }
   if (text.length > 0) yield text;
 }

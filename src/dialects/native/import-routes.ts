@@ -19,7 +19,7 @@ import { createImportRunner } from "../../jobs/import-runner.js";
 import { previewImport } from "../../jobs/preview-import.js";
 import { formatOf } from "../../jobs/read-upload-records.js";
 import type { Store } from "../../store/database.js";
-import { readFailedRows } from "../../store/imports/failed-rows.js";
+import { firstKeptSourceColumns, readFailedRows } from "../../store/imports/failed-rows.js";
 import {
   getImportJob,
   type ImportFormat,
@@ -355,7 +355,8 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
         return reply.send(Readable.from(failedRowsNdjson(rows)));
       }
       reply.type("text/csv; charset=utf-8");
-      return reply.send(Readable.from(failedRowsCsv(rows)));
+      const columns = await firstKeptSourceColumns(store.db, job.tenantId, job.id);
+      return reply.send(Readable.from(failedRowsCsv(rows, columns)));
     },
   );
 }

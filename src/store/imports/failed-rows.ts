@@ -47,6 +47,14 @@ export async function keepFailedRowSources(
     on conflict do nothing`.execute(db);
 }
 
+/** The columns of the first failed row whose source is kept (a CSV's header), or none. */
+export async function firstKeptSourceColumns(db: Db, tenantId: number, jobId: number): Promise<string[]> {
+  const result = await sql<{ source: string }>`
+    select source from import_failed_rows where tenant_id = ${tenantId} and job_id = ${jobId}
+    order by row_number limit 1`.execute(db);
+  return result.rows[0] ? Object.keys(JSON.parse(result.rows[0].source)) : [];
+}
+
 /** Every failed row of a job in row order, with all its errors and its kept source, a page at a time. */
 export async function* readFailedRows(db: Db, tenantId: number, jobId: number): AsyncGenerator<FailedRow> {
   let after = 0;
