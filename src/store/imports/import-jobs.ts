@@ -234,22 +234,28 @@ export interface ImportJobError {
 
 /** Ends a job (completed, failed or cancelled) unless it already ended. */
 export async function finishImportJob(
-  db: Db,
+  db: Kysely<Database>,
   tenantId: number,
   jobId: number,
   state: ImportJobEnd,
   error?: ImportJobError,
 ): Promise<boolean> {
-  // An ended job never reads its upload again; the results stay. A million-row CSV is half a GiB.
-  await sql`delete from import_upload_pieces where tenant_id = ${tenantId} and job_id = ${jobId}`.execute(db);
-  const result = await sql`
-    update import_jobs set state = ${state}, finished_at = now(), updated_at = now(),
-      error_code = ${error?.code ?? null}, error_message = ${error?.message ?? null},
-      bytes_read = case when ${state} = 'completed' then upload_bytes else bytes_read end
-    where tenant_id = ${tenantId} and id = ${jobId} and state in ('uploading', 'queued', 'running')`.execute(
-    db,
-  );
-  return Number(result.numAffectedRows ?? 0) > 0;
+  // One transaction: a process killed between the two must not leave a running job without its upload
+  // (it would resume, read an empty file and fail), nor an ended one with it.
+  return db.transaction().execute(async (trx) => {
+    const result = await sql`
+      update import_jobs set state = ${state}, finished_at = now(), updated_at = now(),
+        error_code = ${error?.code ?? null}, error_message = ${error?.message ?? null},
+        bytes_read = case when ${state} = 'completed' then upload_bytes else bytes_read end
+      where tenant_id = ${tenantId} and id = ${jobId} and state in ('uploading', 'queued', 'running')`.execute(
+      trx,
+    );
+    // An ended job never reads its upload again; the results stay. A million-row CSV is half a GiB.
+    await sql`delete from import_upload_pieces where tenant_id = ${tenantId} and job_id = ${jobId}`.execute(
+      trx,
+    );
+    return Number(result.numAffectedRows ?? 0) > 0;
+  });
 }
 
 export interface ChunkCounts {
