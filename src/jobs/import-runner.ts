@@ -2,6 +2,7 @@ import { PgBoss } from "pg-boss";
 import type { Store } from "../store/database.js";
 import { listUnfinishedImportJobs } from "../store/imports/import-jobs.js";
 import { endImportJob } from "../store/imports/upload-storage.js";
+import { endInterruptedUploads } from "./end-interrupted-uploads.js";
 import { type RunEnd, runImport } from "./run-import.js";
 
 /** Runs import jobs in the background: pg-boss on PostgreSQL, an in-process queue on the embedded engine. */
@@ -22,6 +23,10 @@ export interface ImportRunnerOptions {
 const queueName = "tributary-import";
 const retryDelayMs = 5_000;
 const maxInProcessAttempts = 3;
+// PostgreSQL: an upload that received no piece for this long belongs to a process that stopped (a piece is
+// 1 MiB: at 10 KiB/s one arrives every 100 s). Checked at start and then every few minutes.
+const idleUploadSeconds = 15 * 60;
+const idleUploadCheckMs = 5 * 60 * 1000;
 
 /** The runner for the store's engine. */
 export function createImportRunner(store: Store, options: ImportRunnerOptions = {}): ImportRunner {
@@ -87,6 +92,9 @@ function inProcessRunner(store: Store, options: ImportRunnerOptions): ImportRunn
   };
   return {
     async start() {
+      // One process holds a PGlite data folder: an upload left `uploading` was this process's before it
+      // stopped.
+      await endInterruptedUploads(store, 0);
       for (const job of await listUnfinishedImportJobs(store.db)) schedule(job.tenantId, job.id, 0);
     },
     async enqueue(tenantId, jobId) {
@@ -112,6 +120,7 @@ function pgBossRunner(store: Store, options: ImportRunnerOptions): ImportRunner 
   boss.on("error", (error) => options.log?.("pg-boss error", { error: String(error) }));
   let started = false;
   let workerId: string | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
   return {
     async start() {
       await boss.start();
@@ -131,6 +140,13 @@ function pgBossRunner(store: Store, options: ImportRunnerOptions): ImportRunner 
         },
       );
       for (const job of await listUnfinishedImportJobs(store.db)) await this.enqueue(job.tenantId, job.id);
+      const sweep = () =>
+        endInterruptedUploads(store, idleUploadSeconds).catch((error) =>
+          options.log?.("ending interrupted uploads failed", { error: String(error) }),
+        );
+      await sweep();
+      sweeper = setInterval(sweep, idleUploadCheckMs);
+      sweeper.unref();
     },
     async enqueue(tenantId, jobId) {
       await boss.send(queueName, { tenantId, jobId });
@@ -139,6 +155,7 @@ function pgBossRunner(store: Store, options: ImportRunnerOptions): ImportRunner 
       if (workerId) boss.notifyWorker(workerId);
     },
     async stop() {
+      if (sweeper) clearInterval(sweeper);
       await executor.stop();
       if (started) await boss.stop({ graceful: true, close: false, timeout: 10_000 });
     },

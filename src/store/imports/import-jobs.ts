@@ -140,9 +140,25 @@ export async function addUploadPiece(
   // pg sends a Buffer parameter in binary; PGlite encodes bytea as hex text in JavaScript, several times slower
   // than base64 (docs/benchmarks-import.md), so there the piece travels as base64 text.
   const value = binary ? sql`${data}` : sql`decode(${data.toString("base64")}, 'base64')`;
-  await sql`insert into import_upload_pieces (tenant_id, job_id, seq, data) values (${tenantId}, ${jobId}, ${seq}, ${value})`.execute(
+  // The job's updated_at says the upload is alive: a server sweeping interrupted uploads leaves it alone.
+  await sql`with alive as (
+      update import_jobs set updated_at = now()
+      where tenant_id = ${tenantId} and id = ${jobId} and state = 'uploading')
+    insert into import_upload_pieces (tenant_id, job_id, seq, data) values (${tenantId}, ${jobId}, ${seq}, ${value})`.execute(
     db,
   );
+}
+
+/** Jobs still `uploading` that received nothing for `idleSeconds`: their upload's process stopped. */
+export async function listIdleUploads(
+  db: Db,
+  idleSeconds: number,
+): Promise<Array<{ tenantId: number; id: number }>> {
+  const result = await sql<{ tenantId: number; id: number }>`
+    select tenant_id, id from import_jobs
+    where state = 'uploading' and updated_at <= now() - make_interval(secs => ${idleSeconds})
+    order by created_at`.execute(db);
+  return result.rows.map((r) => ({ tenantId: Number(r.tenantId), id: Number(r.id) }));
 }
 
 /** What a job reads its upload with; settable while it is still `uploading` (form fields after the file part). */

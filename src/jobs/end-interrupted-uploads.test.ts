@@ -1,0 +1,87 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openTestStore, type TestStore, testEngines } from "../../test/helpers/test-store.js";
+import { addUploadPiece, createImportJob, getImportJob } from "../store/imports/import-jobs.js";
+import { createTenant } from "../store/tenants.js";
+import { endInterruptedUploads } from "./end-interrupted-uploads.js";
+import { createImportRunner } from "./import-runner.js";
+
+describe.each(testEngines)("interrupted uploads on %s", (engine) => {
+  let store: TestStore;
+  let tenantId: number;
+  beforeAll(async () => {
+    store = await openTestStore(engine, "interrupted_uploads");
+    tenantId = (await createTenant(store.db, "Uploader")).id;
+  });
+  afterAll(() => store.dispose());
+
+  /** A job left as a server killed mid-upload leaves it: `uploading`, with part of its file stored. */
+  async function halfUploaded() {
+    const job = await createImportJob(store.db, {
+      tenantId,
+      shape: "native",
+      format: "csv",
+      idProperty: "email",
+      mapping: null,
+      dryRun: false,
+      fileName: "half.csv",
+      actor: "test",
+    });
+    await addUploadPiece(
+      store.db,
+      tenantId,
+      job.id,
+      0,
+      Buffer.from("email\na@example.org\n"),
+      engine === "postgres",
+    );
+    return job;
+  }
+  const pieces = async (jobId: number) =>
+    Number(
+      (
+        await sql<{
+          n: number;
+        }>`select count(*) as n from import_upload_pieces where job_id = ${jobId}`.execute(store.db)
+      ).rows[0].n,
+    );
+
+  it("fails an upload idle for longer than asked and deletes what it stored; leaves a live one alone", async () => {
+    const job = await halfUploaded();
+    expect(await endInterruptedUploads(store, 3600)).toBe(0);
+    expect((await getImportJob(store.db, tenantId, job.id))?.state).toBe("uploading");
+    // A piece arriving keeps it alive: its job's clock moves.
+    await sql`update import_jobs set updated_at = now() - interval '2 hours' where id = ${job.id}`.execute(
+      store.db,
+    );
+    await addUploadPiece(
+      store.db,
+      tenantId,
+      job.id,
+      1,
+      Buffer.from("b@example.org\n"),
+      engine === "postgres",
+    );
+    expect(await endInterruptedUploads(store, 3600)).toBe(0);
+
+    await sql`update import_jobs set updated_at = now() - interval '2 hours' where id = ${job.id}`.execute(
+      store.db,
+    );
+    expect(await endInterruptedUploads(store, 3600)).toBe(1);
+    expect(await getImportJob(store.db, tenantId, job.id)).toMatchObject({
+      state: "failed",
+      errorCode: "IMPORT_UPLOAD_INTERRUPTED",
+    });
+    expect(await pieces(job.id)).toBe(0);
+    expect(await endInterruptedUploads(store, 0)).toBe(0);
+  });
+
+  it("the runner ends such uploads when it starts: all of them on PGlite, idle ones on PostgreSQL", async () => {
+    const fresh = await halfUploaded();
+    const runner = createImportRunner(store);
+    await runner.start();
+    await runner.stop();
+    const state = (await getImportJob(store.db, tenantId, fresh.id))?.state;
+    expect(state).toBe(engine === "pglite" ? "failed" : "uploading");
+  });
+});
