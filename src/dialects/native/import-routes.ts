@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import Type from "typebox";
 import { TributaryError } from "../../core/errors.js";
 import { csvLine } from "../../formats/csv/write-csv.js";
+import { joinedLines } from "../../formats/joined-lines.js";
 import { ndjsonLine } from "../../formats/ndjson/write-ndjson.js";
 import { actorOf, principalOf } from "../../http/principal.js";
 import { requireToken } from "../../http/require-token.js";
@@ -312,12 +313,12 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
       reply.header("content-disposition", `attachment; filename="${name}"`);
       if (format === "ndjson") {
         reply.type("application/x-ndjson");
-        return reply.send(Readable.from(batched(outcomes, (o) => ndjsonLine(outcomeRecord(o)))));
+        return reply.send(Readable.from(joinedLines(outcomes, (o) => ndjsonLine(outcomeRecord(o)))));
       }
       reply.type("text/csv; charset=utf-8");
       return reply.send(
         Readable.from(
-          batched(
+          joinedLines(
             outcomes,
             (o) => csvLine(resultColumns.map((c) => outcomeRecord(o)[c])),
             csvLine(resultColumns),
@@ -370,23 +371,6 @@ function outcomeRecord(o: RowOutcome): Record<string, unknown> {
     field: o.field,
     message: o.message,
   };
-}
-
-/** Lines joined into ~64 KiB strings, so a million-row results file is a few hundred writes. */
-async function* batched<T>(
-  items: AsyncIterable<T>,
-  line: (item: T) => string,
-  first = "",
-): AsyncGenerator<string> {
-  let text = first;
-  for await (const item of items) {
-    text += line(item);
-    if (text.length >= 64 * 1024) {
-      yield text;
-      text = "";
-    }
-  }
-  if (text.length > 0) yield text;
 }
 
 interface Upload {
