@@ -240,6 +240,61 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     expect(hidden.statusCode).toBe(404);
   });
 
+  it("reads a file in the encoding its sender names: Windows-1252 (Latin-1) from Excel, UTF-16", async () => {
+    // "Zoë Müller" and a bad email, as Excel on Windows saves a CSV: Windows-1252 bytes, CRLF.
+    const latin1 = Buffer.concat([
+      Buffer.from("External ID,First Name,Last Name,Email\r\nENC-1,Zo"),
+      Buffer.from([0xeb]),
+      Buffer.from(",M"),
+      Buffer.from([0xfc]),
+      Buffer.from("ller,zoe@example.org\r\nENC-2,Ren"),
+      Buffer.from([0xe9]),
+      Buffer.from(",Bad,not-an-email\r\n"),
+    ]);
+    const plain = await upload(latin1, "text/csv", "?idProperty=external_id");
+    expect(await waitForImport(t.app, token, plain.json().id)).toMatchObject({ created: 0, failed: 2 });
+
+    const named = await upload(gzipSync(latin1), "text/csv", "?idProperty=external_id&encoding=latin1");
+    expect(named.statusCode).toBe(202);
+    expect(named.json()).toMatchObject({ encoding: "windows-1252" });
+    expect(await waitForImport(t.app, token, named.json().id)).toMatchObject({ created: 1, failed: 1 });
+    const zoe = (await t.app.inject({ url: "/api/v1/contacts?q=zoe@example.org", headers: auth() })).json()
+      .data;
+    expect(zoe).toMatchObject([{ givenName: "Zoë", surname: "Müller" }]);
+    const failed = await t.app.inject({
+      url: `/api/v1/imports/${named.json().id}/failed-rows`,
+      headers: auth(),
+    });
+    expect(failed.body).toContain("ENC-2,René,Bad,not-an-email");
+
+    const utf16 = Buffer.concat([
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from("External ID,First Name\nENC-3,Søren\n", "utf16le"),
+    ]);
+    const refused = await upload(utf16, "text/csv", "?idProperty=external_id");
+    expect(refused.statusCode).toBe(400);
+    const wide = await upload(utf16, "text/csv", "?idProperty=external_id&encoding=utf-16le");
+    expect(await waitForImport(t.app, token, wide.json().id)).toMatchObject({ created: 1, failed: 0 });
+
+    const preview = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/imports/preview?idProperty=external_id&encoding=cp1252",
+      headers: { ...auth(), "content-type": "text/csv" },
+      payload: latin1,
+    });
+    expect(preview.json()).toMatchObject({
+      encoding: "windows-1252",
+      rows: [{ fields: { givenName: "Zoë" } }, {}],
+    });
+
+    const unknown = await upload(latin1, "text/csv", "?encoding=klingon");
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json().error).toMatchObject({
+      code: "REQUEST_BODY_INVALID",
+      details: [{ field: "encoding", message: "unknown encoding" }],
+    });
+  });
+
   it("takes NDJSON and a JSON array, gzip or not, and multipart with options as form fields", async () => {
     const ndjson = [
       JSON.stringify({

@@ -23,6 +23,7 @@ interface ImportCliOptions {
   idProperty?: string;
   dryRun?: boolean;
   format?: ImportFormat;
+  encoding?: string;
   server?: string;
   token?: string;
   tenant?: string;
@@ -94,6 +95,10 @@ export function registerImportCommand(program: Command, fail: (message: string) 
     .option("--id-property <p>", "what identifies a contact: id, email, pi or an identifier scheme")
     .option("--dry-run", "validate and report every row, write nothing")
     .option("--format <format>", "csv, ndjson or json (default: from the file name)")
+    .option(
+      "--encoding <encoding>",
+      "the file's character encoding: windows-1252, latin1, utf-16le, … (default: utf-8)",
+    )
     .option("--server <url>", "a Tributary server to run the import on")
     .option("--token <token>", "API token for --server (contacts:write)")
     .option("--tenant <name>", "tenant, for the local engine")
@@ -148,6 +153,7 @@ async function importOnServer(
   if (options.shape) query.set("shape", options.shape);
   if (options.idProperty) query.set("idProperty", options.idProperty);
   if (options.dryRun) query.set("dryRun", "true");
+  if (options.encoding) query.set("encoding", options.encoding);
   if (mapping) query.set("mapping", JSON.stringify(mapping));
   const res = await postFile(
     new URL(`${base}/api/v1/imports?${query}`),
@@ -211,6 +217,7 @@ async function importLocally(
         mapping: mapping ?? null,
         dryRun: options.dryRun ?? false,
         fileName: basename(file),
+        encoding: options.encoding,
       },
       createReadStream(file),
       Number.MAX_SAFE_INTEGER,

@@ -1,6 +1,7 @@
 import { TributaryError } from "../core/errors.js";
 import { requireIdProperty } from "../core/match-key.js";
 import { FileRejectedError, type RecordOutcome } from "../formats/records.js";
+import { encodingNamed } from "../formats/transcode.js";
 import type { Store } from "../store/database.js";
 import {
   createImportJob,
@@ -20,6 +21,8 @@ export interface ImportRequest {
   tenantId: number;
   actor: string;
   format: ImportFormat;
+  /** the file's character encoding, any label a TextDecoder knows (`windows-1252`, `latin1`, …); UTF-8 when absent */
+  encoding?: string;
   shape?: string;
   idProperty?: string;
   mapping?: Record<string, string> | null;
@@ -37,7 +40,12 @@ export function importMaxBytes(env: NodeJS.ProcessEnv = process.env): number {
 const pieceBytes = 1024 * 1024;
 
 /** Checks an import's options; throws a 4xx TributaryError naming what is wrong. */
-export function checkImportRequest(request: ImportRequest): { shape: ImportShape; idProperty: string } {
+export function checkImportRequest(request: ImportRequest): {
+  shape: ImportShape;
+  idProperty: string;
+  /** the encoding's WHATWG name */
+  encoding: string;
+} {
   const shapeName = request.shape ?? "native";
   const shape = importShapeNamed(shapeName);
   if (!shape) {
@@ -49,6 +57,14 @@ export function checkImportRequest(request: ImportRequest): { shape: ImportShape
   }
   const idProperty = request.idProperty ?? shape.idProperty;
   requireIdProperty(idProperty);
+  const encoding = request.encoding === undefined ? "utf-8" : encodingNamed(request.encoding);
+  if (!encoding) {
+    throw new TributaryError(
+      "REQUEST_BODY_INVALID",
+      `encoding '${request.encoding}' is not one a reader knows (utf-8, windows-1252, iso-8859-15, utf-16le, …)`,
+      [{ code: "REQUEST_BODY_INVALID", field: "encoding", message: "unknown encoding" }],
+    );
+  }
 
   if (request.mapping) {
     const unknown = unknownMappingTargets(shape, request.mapping);
@@ -64,7 +80,7 @@ export function checkImportRequest(request: ImportRequest): { shape: ImportShape
       );
     }
   }
-  return { shape, idProperty };
+  return { shape, idProperty, encoding };
 }
 
 /** Options that arrive after the upload's bytes (a form's fields after its file part), merged over the first. */
@@ -84,11 +100,12 @@ export async function createImport(
   lateOptions?: LateImportOptions,
 ): Promise<ImportJob> {
   let request = firstRequest;
-  let { shape, idProperty } = checkImportRequest(request);
+  let { shape, idProperty, encoding } = checkImportRequest(request);
   let job = await createImportJob(store.db, {
     tenantId: request.tenantId,
     shape: shape.name,
     format: request.format,
+    encoding,
     idProperty,
     mapping: request.mapping ?? null,
     dryRun: request.dryRun ?? false,
@@ -122,10 +139,11 @@ export async function createImport(
     const late = lateOptions ? await lateOptions() : {};
     if (Object.keys(late).length > 0) {
       request = { ...request, ...late };
-      ({ shape, idProperty } = checkImportRequest(request));
+      ({ shape, idProperty, encoding } = checkImportRequest(request));
       const options = {
         shape: shape.name,
         format: request.format,
+        encoding,
         idProperty,
         mapping: request.mapping ?? null,
         dryRun: request.dryRun ?? false,
@@ -152,7 +170,7 @@ async function probeUpload(
   shape: ImportShape,
   mapping: Record<string, string> | null,
 ): Promise<void> {
-  const outcomes = readUploadRecords(readUpload(store, job.tenantId, job.id, 1), job.format);
+  const outcomes = readUploadRecords(readUpload(store, job.tenantId, job.id, 1), job.format, job.encoding);
   let first: RecordOutcome | undefined;
   try {
     const next = await outcomes.next();

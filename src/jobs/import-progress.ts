@@ -26,6 +26,7 @@ export function describeImportJob(job: ImportJob, now: Date = new Date()) {
     state: job.state,
     shape: job.shape,
     format: job.format,
+    encoding: job.encoding,
     idProperty: job.idProperty,
     dryRun: job.dryRun,
     fileName: job.fileName,

@@ -23,12 +23,13 @@ export async function keepFailedRows(
   tenantId: number,
   jobId: number,
   format: ImportFormat,
+  encoding = "utf-8",
 ): Promise<void> {
   const wanted = await failedRowsWithoutSource(store.db, tenantId, jobId, keptFailedRowsLimit);
   if (wanted.length === 0) return;
   const want = new Set(wanted);
   const last = wanted[wanted.length - 1];
-  const outcomes = readUploadRecords(readUpload(store, tenantId, jobId), format);
+  const outcomes = readUploadRecords(readUpload(store, tenantId, jobId), format, encoding);
   let batch: Array<{ row: number; source: string }> = [];
   let read = 0;
   try {

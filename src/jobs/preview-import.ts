@@ -29,10 +29,10 @@ export interface PreviewRow {
  * and writes nothing.
  */
 export async function previewImport(store: Store, request: ImportRequest, body: AsyncIterable<Buffer>) {
-  const { shape, idProperty } = checkImportRequest(request);
+  const { shape, idProperty, encoding } = checkImportRequest(request);
   const mapper = new ColumnMapper(shape, request.mapping ?? null);
   const context = await loadShapeContext(store, request.tenantId);
-  const outcomes = readUploadRecords(body, request.format);
+  const outcomes = readUploadRecords(body, request.format, encoding);
   const sample: RecordOutcome[] = [];
   const columns = new Set<string>();
   try {
@@ -88,6 +88,7 @@ export async function previewImport(store: Store, request: ImportRequest, body: 
   const mapping = mapper.describe(columns);
   return {
     format: request.format,
+    encoding,
     shape: shape.name,
     idProperty,
     mapping,

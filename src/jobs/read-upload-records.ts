@@ -3,6 +3,7 @@ import { maybeGunzip } from "../formats/gzip.js";
 import { readJsonArrayRecords } from "../formats/json-array/read-json-array.js";
 import { readNdjsonRecords } from "../formats/ndjson/read-ndjson.js";
 import type { ByteSource, RecordOutcome } from "../formats/records.js";
+import { transcodeToUtf8 } from "../formats/transcode.js";
 import type { ImportFormat } from "../store/imports/import-jobs.js";
 
 /** Counts the (possibly compressed) bytes a reader has pulled, for progress by bytes consumed. */
@@ -16,9 +17,17 @@ export class ByteCounter {
   }
 }
 
-/** The records of an upload in one of the import formats, gunzipped when it is gzip. */
-export function readUploadRecords(source: ByteSource, format: ImportFormat): AsyncGenerator<RecordOutcome> {
-  const bytes = maybeGunzip(source);
+/**
+ * The records of an upload in one of the import formats, gunzipped when it is gzip, and read from the
+ * encoding its sender named (a WHATWG name; UTF-8 unless named).
+ */
+export function readUploadRecords(
+  source: ByteSource,
+  format: ImportFormat,
+  encoding = "utf-8",
+): AsyncGenerator<RecordOutcome> {
+  const unzipped = maybeGunzip(source);
+  const bytes = encoding === "utf-8" ? unzipped : transcodeToUtf8(unzipped, encoding);
   switch (format) {
     case "csv":
       // An export or results file of Tributary's (formulas neutralised) imports back as it was written.

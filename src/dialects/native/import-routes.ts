@@ -38,6 +38,7 @@ const OptionsQuery = Type.Object(
     idProperty: Type.Optional(Type.String({ maxLength: 40 })),
     dryRun: Type.Optional(Type.Boolean()),
     format: Type.Optional(Type.Union([Type.Literal("csv"), Type.Literal("ndjson"), Type.Literal("json")])),
+    encoding: Type.Optional(Type.String({ maxLength: 40 })),
     mapping: Type.Optional(Type.String({ maxLength: 100_000 })),
     fileName: Type.Optional(Type.String({ maxLength: 200 })),
   },
@@ -49,6 +50,7 @@ type OptionsQuery = {
   idProperty?: string;
   dryRun?: boolean;
   format?: ImportFormat;
+  encoding?: string;
   mapping?: string;
   fileName?: string;
 };
@@ -146,6 +148,7 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
       tenantId: principal.tenantId,
       actor: actorOf(principal),
       format: upload.format ?? "csv",
+      encoding: options.encoding,
       shape: options.shape,
       idProperty: options.idProperty,
       mapping: options.mapping === undefined ? null : parseMapping(options.mapping),
@@ -162,6 +165,7 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
     const late: Partial<ImportRequest> = {};
     if (format !== upload.format) late.format = format;
     if (more.shape !== undefined) late.shape = more.shape;
+    if (more.encoding !== undefined) late.encoding = more.encoding;
     if (more.idProperty !== undefined) late.idProperty = more.idProperty;
     if (more.mapping !== undefined) late.mapping = parseMapping(more.mapping);
     if (more.dryRun !== undefined) late.dryRun = more.dryRun;
@@ -407,7 +411,7 @@ function unknownFormat(described: string): TributaryError {
   );
 }
 
-const formFields = ["shape", "idProperty", "mapping", "format", "dryRun"];
+const formFields = ["shape", "idProperty", "mapping", "format", "encoding", "dryRun"];
 const formats: readonly string[] = ["csv", "ndjson", "json"];
 
 /** One form field into the options, checked as the query string's schema checks the same option. */
@@ -432,7 +436,7 @@ function takeFormField(name: string, raw: unknown, into: OptionsQuery) {
     into.mapping = value;
   } else {
     if (value.length > 40) throw refuse("is longer than 40 characters");
-    into[name as "shape" | "idProperty"] = value;
+    into[name as "shape" | "idProperty" | "encoding"] = value;
   }
 }
 

@@ -15,6 +15,8 @@ export interface ImportJob {
   state: ImportState;
   shape: string;
   format: ImportFormat;
+  /** the file's character encoding as the sender named it (WHATWG name); readers get UTF-8 */
+  encoding: string;
   idProperty: string;
   mapping: Record<string, string> | null;
   dryRun: boolean;
@@ -44,9 +46,10 @@ export interface ImportJob {
 export type NewImportJob = Pick<
   ImportJob,
   "tenantId" | "shape" | "format" | "idProperty" | "mapping" | "dryRun" | "fileName" | "actor"
->;
+> & { encoding?: string };
 
-const columns = sql.raw(`tenant_id, id, state, shape, format, id_property, mapping, dry_run, file_name, actor,
+const columns =
+  sql.raw(`tenant_id, id, state, shape, format, encoding, id_property, mapping, dry_run, file_name, actor,
   upload_bytes, upload_pieces, checkpoint_row, bytes_read, rows_read, rows_created, rows_updated, rows_unchanged,
   rows_failed, error_code, error_message, run_started_at, run_start_row, run_start_bytes, created_at, started_at,
   finished_at, updated_at`);
@@ -78,8 +81,8 @@ function toJob(row: Record<string, unknown>): ImportJob {
 /** Creates a job in state `uploading`; its upload pieces are added next. */
 export async function createImportJob(db: Db, job: NewImportJob): Promise<ImportJob> {
   const result = await sql<Record<string, unknown>>`
-    insert into import_jobs (tenant_id, shape, format, id_property, mapping, dry_run, file_name, actor)
-    values (${job.tenantId}, ${job.shape}, ${job.format}, ${job.idProperty},
+    insert into import_jobs (tenant_id, shape, format, encoding, id_property, mapping, dry_run, file_name, actor)
+    values (${job.tenantId}, ${job.shape}, ${job.format}, ${job.encoding ?? "utf-8"}, ${job.idProperty},
       ${job.mapping === null ? null : JSON.stringify(job.mapping)}::jsonb, ${job.dryRun}, ${job.fileName}, ${job.actor})
     returning ${columns}`.execute(db);
   return toJob(result.rows[0]);
@@ -162,7 +165,10 @@ export async function listIdleUploads(
 }
 
 /** What a job reads its upload with; settable while it is still `uploading` (form fields after the file part). */
-export type ImportReadOptions = Pick<ImportJob, "shape" | "format" | "idProperty" | "mapping" | "dryRun">;
+export type ImportReadOptions = Pick<
+  ImportJob,
+  "shape" | "format" | "encoding" | "idProperty" | "mapping" | "dryRun"
+>;
 
 /** Sets a job's read options while its upload is still arriving; a job past `uploading` keeps its own. */
 export async function setUploadingJobOptions(
@@ -171,7 +177,7 @@ export async function setUploadingJobOptions(
   jobId: number,
   options: ImportReadOptions,
 ) {
-  await sql`update import_jobs set shape = ${options.shape}, format = ${options.format},
+  await sql`update import_jobs set shape = ${options.shape}, format = ${options.format}, encoding = ${options.encoding},
       id_property = ${options.idProperty},
       mapping = ${options.mapping === null ? null : JSON.stringify(options.mapping)}::jsonb,
       dry_run = ${options.dryRun}, updated_at = now()

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from "kysely/migration";
 import * as initial from "./0001-initial.js";
 import * as imports from "./0002-imports.js";
 import * as importFailedRows from "./0003-import-failed-rows.js";
+import * as importEncoding from "./0004-import-encoding.js";
 
 // Migrations live in code (not read from a folder) so the built package and the tests see the same list.
 const migrations: Record<string, Migration> = {
   "0001-initial": initial,
   "0002-imports": imports,
   "0003-import-failed-rows": importFailedRows,
+  "0004-import-encoding": importEncoding,
 };
 
 export const migrationProvider: MigrationProvider = {
