@@ -119,6 +119,34 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
     ]);
   });
 
+  it("--encoding reads a Windows-1252 file; an unknown encoding is refused by name", async () => {
+    const file = join(dir, "excel.csv");
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from("External ID,First Name\r\nWIN-1,Zo"),
+        Buffer.from([0xeb]),
+        Buffer.from("\r\n"),
+      ]),
+    );
+    const imported = await cli([
+      "import",
+      file,
+      "--tenant",
+      "Riverside",
+      "--id-property",
+      "external_id",
+      "--encoding",
+      "windows-1252",
+    ]);
+    expect(imported.stdout).toContain("rows 1, created 1, updated 0, unchanged 0, failed 0");
+    const exported = await cli(["export", "--tenant", "Riverside", "--format", "ndjson", "--query", "WIN-1"]);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ givenName: "Zoë" });
+    const bad = await cli(["import", file, "--tenant", "Riverside", "--encoding", "klingon"]).catch((e) => e);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("encoding 'klingon'");
+  });
+
   it("fails with a clear message for an unknown tenant or format", async () => {
     const bad = await cli(["import", join(dir, "x.txt"), "--tenant", "Riverside"]).catch((e) => e);
     expect(bad.code).toBe(1);
