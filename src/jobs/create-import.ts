@@ -10,6 +10,7 @@ import {
   getImportJob,
   type ImportFormat,
   type ImportJob,
+  type ImportReadOptions,
   setUploadingJobOptions,
 } from "../store/imports/import-jobs.js";
 import { openUploadWriter, readUpload, removeUploadFile } from "../store/imports/upload-storage.js";
@@ -83,6 +84,22 @@ export function checkImportRequest(request: ImportRequest): {
   return { shape, idProperty, encoding };
 }
 
+/** What a job reads its upload with, from a request `checkImportRequest` accepts (it throws otherwise). */
+function readOptionsOf(request: ImportRequest): { shape: ImportShape; options: ImportReadOptions } {
+  const { shape, idProperty, encoding } = checkImportRequest(request);
+  return {
+    shape,
+    options: {
+      shape: shape.name,
+      format: request.format,
+      encoding,
+      idProperty,
+      mapping: request.mapping ?? null,
+      dryRun: request.dryRun ?? false,
+    },
+  };
+}
+
 /** Options that arrive after the upload's bytes (a form's fields after its file part), merged over the first. */
 export type LateImportOptions = () => Promise<Partial<Omit<ImportRequest, "tenantId" | "actor">>>;
 
@@ -100,15 +117,10 @@ export async function createImport(
   lateOptions?: LateImportOptions,
 ): Promise<ImportJob> {
   let request = firstRequest;
-  let { shape, idProperty, encoding } = checkImportRequest(request);
+  let { shape, options } = readOptionsOf(request);
   let job = await createImportJob(store.db, {
     tenantId: request.tenantId,
-    shape: shape.name,
-    format: request.format,
-    encoding,
-    idProperty,
-    mapping: request.mapping ?? null,
-    dryRun: request.dryRun ?? false,
+    ...options,
     fileName: request.fileName ?? null,
     actor: request.actor,
   });
@@ -139,15 +151,7 @@ export async function createImport(
     const late = lateOptions ? await lateOptions() : {};
     if (Object.keys(late).length > 0) {
       request = { ...request, ...late };
-      ({ shape, idProperty, encoding } = checkImportRequest(request));
-      const options = {
-        shape: shape.name,
-        format: request.format,
-        encoding,
-        idProperty,
-        mapping: request.mapping ?? null,
-        dryRun: request.dryRun ?? false,
-      };
+      ({ shape, options } = readOptionsOf(request));
       await setUploadingJobOptions(store.db, job.tenantId, job.id, options);
       job = { ...job, ...options };
     }
