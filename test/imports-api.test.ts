@@ -222,6 +222,7 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
       tenantId: t.tenant.id,
       shape: "native",
       format: "csv",
+      encoding: "utf-8",
       idProperty: "email",
       mapping: null,
       dryRun: false,

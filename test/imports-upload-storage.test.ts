@@ -93,6 +93,7 @@ describe("import uploads as files on PGlite with a data folder", () => {
       tenantId,
       shape: "native",
       format: "csv",
+      encoding: "utf-8",
       idProperty: "external_id",
       mapping: null,
       dryRun: false,

@@ -21,6 +21,7 @@ describe.each(testEngines)("interrupted uploads on %s", (engine) => {
       tenantId,
       shape: "native",
       format: "csv",
+      encoding: "utf-8",
       idProperty: "email",
       mapping: null,
       dryRun: false,

@@ -4,7 +4,7 @@ import { ndjsonLine } from "../formats/ndjson/write-ndjson.js";
 import type { FailedRow } from "../store/imports/failed-rows.js";
 
 // Named so that no column of an imported file maps to them: the file imports back as it is.
-export const failedRowColumns = [
+const failedRowColumns = [
   "tributary_row",
   "tributary_error_code",
   "tributary_error_field",

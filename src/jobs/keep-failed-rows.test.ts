@@ -36,8 +36,8 @@ describe.each(testEngines)("keepFailedRows on %s", (engine) => {
       // What a killed run had kept before it died: row 2's source.
       await keepFailedRowSources(trx, tenant.id, job.id, [{ row: 2, source: '{"kept":"before"}' }]);
     });
-    await keepFailedRows(store, tenant.id, job.id, "csv");
-    await keepFailedRows(store, tenant.id, job.id, "csv");
+    await keepFailedRows(store, job);
+    await keepFailedRows(store, job);
     const kept = [];
     for await (const row of readFailedRows(store.db, tenant.id, job.id)) kept.push(row);
     expect(kept).toEqual([

@@ -1,13 +1,13 @@
 import { FileRejectedError } from "../formats/records.js";
 import type { Store } from "../store/database.js";
 import { failedRowsWithoutSource, keepFailedRowSources } from "../store/imports/failed-rows.js";
-import type { ImportFormat } from "../store/imports/import-jobs.js";
+import type { ImportJob } from "../store/imports/import-jobs.js";
 import { readUpload } from "../store/imports/upload-storage.js";
 import { nextTurn } from "./next-turn.js";
 import { readUploadRecords } from "./read-upload-records.js";
 
 /** Failed rows whose source is kept per job: past them the failed-rows file lists the errors alone. */
-export const keptFailedRowsLimit = 100_000;
+const keptFailedRowsLimit = 100_000;
 
 const batchRows = 1000;
 
@@ -20,16 +20,14 @@ const batchRows = 1000;
  */
 export async function keepFailedRows(
   store: Store,
-  tenantId: number,
-  jobId: number,
-  format: ImportFormat,
-  encoding = "utf-8",
+  job: Pick<ImportJob, "tenantId" | "id" | "format" | "encoding">,
 ): Promise<void> {
+  const { tenantId, id: jobId } = job;
   const wanted = await failedRowsWithoutSource(store.db, tenantId, jobId, keptFailedRowsLimit);
   if (wanted.length === 0) return;
   const want = new Set(wanted);
   const last = wanted[wanted.length - 1];
-  const outcomes = readUploadRecords(readUpload(store, tenantId, jobId), format, encoding);
+  const outcomes = readUploadRecords(readUpload(store, tenantId, jobId), job.format, job.encoding);
   let batch: Array<{ row: number; source: string }> = [];
   let read = 0;
   try {

@@ -19,12 +19,12 @@ export class ByteCounter {
 
 /**
  * The records of an upload in one of the import formats, gunzipped when it is gzip, and read from the
- * encoding its sender named (a WHATWG name; UTF-8 unless named).
+ * encoding its sender named (a WHATWG name, `utf-8` for a file that named none).
  */
 export function readUploadRecords(
   source: ByteSource,
   format: ImportFormat,
-  encoding = "utf-8",
+  encoding: string,
 ): AsyncGenerator<RecordOutcome> {
   const unzipped = maybeGunzip(source);
   const bytes = encoding === "utf-8" ? unzipped : transcodeToUtf8(unzipped, encoding);

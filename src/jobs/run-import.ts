@@ -186,7 +186,7 @@ export async function runImport(
     if (error instanceof FileRejectedError) {
       // The chunks before the unreadable part commit first; the job then fails after them.
       await lastWrite.catch(() => {});
-      await keepFailedRows(store, tenantId, jobId, job.format, job.encoding);
+      await keepFailedRows(store, job);
       await endImportJob(store, tenantId, jobId, "failed", {
         code: error.code,
         message: error.message,
@@ -198,7 +198,7 @@ export async function runImport(
     await lastWrite.catch(() => {});
     await outcomes.return(undefined);
   }
-  await keepFailedRows(store, tenantId, jobId, job.format, job.encoding);
+  await keepFailedRows(store, job);
   await endImportJob(store, tenantId, jobId, "completed");
   const done = await getImportJob(store.db, tenantId, jobId);
   if (done) options.onChunk?.(done);

@@ -45,8 +45,8 @@ export interface ImportJob {
 
 export type NewImportJob = Pick<
   ImportJob,
-  "tenantId" | "shape" | "format" | "idProperty" | "mapping" | "dryRun" | "fileName" | "actor"
-> & { encoding?: string };
+  "tenantId" | "shape" | "format" | "encoding" | "idProperty" | "mapping" | "dryRun" | "fileName" | "actor"
+>;
 
 const columns =
   sql.raw(`tenant_id, id, state, shape, format, encoding, id_property, mapping, dry_run, file_name, actor,
@@ -78,12 +78,17 @@ function toJob(row: Record<string, unknown>): ImportJob {
   return job;
 }
 
+/** A job's column mapping as its jsonb column takes it. */
+function mappingParameter(mapping: Record<string, string> | null) {
+  return sql`${mapping === null ? null : JSON.stringify(mapping)}::jsonb`;
+}
+
 /** Creates a job in state `uploading`; its upload pieces are added next. */
 export async function createImportJob(db: Db, job: NewImportJob): Promise<ImportJob> {
   const result = await sql<Record<string, unknown>>`
     insert into import_jobs (tenant_id, shape, format, encoding, id_property, mapping, dry_run, file_name, actor)
-    values (${job.tenantId}, ${job.shape}, ${job.format}, ${job.encoding ?? "utf-8"}, ${job.idProperty},
-      ${job.mapping === null ? null : JSON.stringify(job.mapping)}::jsonb, ${job.dryRun}, ${job.fileName}, ${job.actor})
+    values (${job.tenantId}, ${job.shape}, ${job.format}, ${job.encoding}, ${job.idProperty},
+      ${mappingParameter(job.mapping)}, ${job.dryRun}, ${job.fileName}, ${job.actor})
     returning ${columns}`.execute(db);
   return toJob(result.rows[0]);
 }
@@ -179,7 +184,7 @@ export async function setUploadingJobOptions(
 ) {
   await sql`update import_jobs set shape = ${options.shape}, format = ${options.format}, encoding = ${options.encoding},
       id_property = ${options.idProperty},
-      mapping = ${options.mapping === null ? null : JSON.stringify(options.mapping)}::jsonb,
+      mapping = ${mappingParameter(options.mapping)},
       dry_run = ${options.dryRun}, updated_at = now()
     where tenant_id = ${tenantId} and id = ${jobId} and state = 'uploading'`.execute(db);
 }
