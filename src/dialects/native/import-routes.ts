@@ -84,7 +84,9 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
   // Upload bodies are streamed, never parsed whole: the handler reads request.body as the raw stream.
   for (const type of streamedTypes) if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
   app.addContentTypeParser(streamedTypes, (_request, payload, done) => done(null, payload));
-  await app.register(multipart, { limits: { fileSize: maxBytes + 1, files: 1, fields: 10 } });
+  // Two files, not one: busboy's own limit answers a second file part as "reach files limit" (a 413); at
+  // two, `late` sees it and refuses the form with 400, naming what is wrong.
+  await app.register(multipart, { limits: { fileSize: maxBytes + 1, files: 2, fields: 10 } });
   // onRequest, not preHandler: a caller without a token hears 401 before its query or body is looked at.
   app.addHook("onRequest", requireToken(store, ["contacts:write"]));
 
