@@ -144,7 +144,8 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
   }
 
   /** The import request the options name; `format` as the upload's, once known. */
-  function importRequest(request: FastifyRequest, options: OptionsQuery, upload: Upload): ImportRequest {
+  function importRequest(request: FastifyRequest, upload: Upload): ImportRequest {
+    const { options } = upload;
     const principal = principalOf(request);
     return {
       tenantId: principal.tenantId,
@@ -185,7 +186,7 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
     },
     async (request, reply) => {
       const upload = await readUpload(request);
-      const importOptions = importRequest(request, upload.options, upload);
+      const importOptions = importRequest(request, upload);
       checkImportRequest(importOptions);
       const job = await createImport(store, importOptions, upload.body, maxBytes, () => lateRequest(upload));
       await runner.enqueue(job.tenantId, job.id);
@@ -205,11 +206,7 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
     async (request) => {
       const upload = await readUpload(request);
       if (!upload.late) {
-        const result = await previewImport(
-          store,
-          importRequest(request, upload.options, upload),
-          upload.body,
-        );
+        const result = await previewImport(store, importRequest(request, upload), upload.body);
         // What is left of the body is not needed; reading it to the end lets the connection be reused.
         if (upload.body instanceof Readable) upload.body.resume();
         return result;
@@ -217,11 +214,7 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
       // A form's later fields come only after its file: its head is kept, the rest read past, then previewed.
       const head = await readHead(upload.body, previewHeadBytes);
       const late = await lateRequest(upload);
-      return previewImport(
-        store,
-        { ...importRequest(request, upload.options, upload), ...late },
-        Readable.from([head]),
-      );
+      return previewImport(store, { ...importRequest(request, upload), ...late }, Readable.from([head]));
     },
   );
 
