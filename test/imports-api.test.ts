@@ -1,8 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createImportJob } from "../src/store/imports/import-jobs.js";
 import { createTenant } from "../src/store/tenants.js";
-import { peopleCsv, waitForImport } from "./helpers/import-files.js";
+import { peopleCsv, uploadingJob, waitForImport } from "./helpers/import-files.js";
 import { openTestApp, type TestApp } from "./helpers/test-app.js";
 import { testEngines } from "./helpers/test-store.js";
 
@@ -218,17 +217,7 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
   });
 
   it("answers 409 for the failed rows of a job that has not ended, 404 for another tenant's", async () => {
-    const job = await createImportJob(t.store.db, {
-      tenantId: t.tenant.id,
-      shape: "native",
-      format: "csv",
-      encoding: "utf-8",
-      idProperty: "email",
-      mapping: null,
-      dryRun: false,
-      fileName: null,
-      actor: "test",
-    });
+    const job = await uploadingJob(t.store.db, t.tenant.id);
     const early = await t.app.inject({ url: `/api/v1/imports/${job.id}/failed-rows`, headers: auth() });
     expect(early.statusCode).toBe(409);
     expect(early.json()).toEqual({

@@ -6,15 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createImport } from "../src/jobs/create-import.js";
 import { runImport } from "../src/jobs/run-import.js";
 import { migrateToLatest, openStore, type Store } from "../src/store/database.js";
-import {
-  addUploadPiece,
-  createImportJob,
-  finishUpload,
-  getImportJob,
-} from "../src/store/imports/import-jobs.js";
+import { addUploadPiece, finishUpload, getImportJob } from "../src/store/imports/import-jobs.js";
 import { endImportJob, readUpload } from "../src/store/imports/upload-storage.js";
 import { createTenant } from "../src/store/tenants.js";
-import { peopleCsv } from "./helpers/import-files.js";
+import { peopleCsv, uploadingJob } from "./helpers/import-files.js";
 import { openTestStore, type TestStore, testEngines } from "./helpers/test-store.js";
 
 /** An upload body as a request streams one: its parts, one after another. */
@@ -89,17 +84,7 @@ describe("import uploads as files on PGlite with a data folder", () => {
   });
 
   it("a job whose pieces are in the database (queued before files) still runs", async () => {
-    const job = await createImportJob(store.db, {
-      tenantId,
-      shape: "native",
-      format: "csv",
-      encoding: "utf-8",
-      idProperty: "external_id",
-      mapping: null,
-      dryRun: false,
-      fileName: null,
-      actor: "test",
-    });
+    const job = await uploadingJob(store.db, tenantId, { idProperty: "external_id" });
     const csv = Buffer.from(peopleCsv(8, { start: 300 }));
     await addUploadPiece(store.db, tenantId, job.id, 0, csv.subarray(0, 100), false);
     await addUploadPiece(store.db, tenantId, job.id, 1, csv.subarray(100), false);

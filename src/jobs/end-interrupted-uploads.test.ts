@@ -1,7 +1,8 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uploadingJob } from "../../test/helpers/import-files.js";
 import { openTestStore, type TestStore, testEngines } from "../../test/helpers/test-store.js";
-import { addUploadPiece, createImportJob, getImportJob } from "../store/imports/import-jobs.js";
+import { addUploadPiece, getImportJob } from "../store/imports/import-jobs.js";
 import { createTenant } from "../store/tenants.js";
 import { endInterruptedUploads } from "./end-interrupted-uploads.js";
 import { createImportRunner } from "./import-runner.js";
@@ -17,17 +18,7 @@ describe.each(testEngines)("interrupted uploads on %s", (engine) => {
 
   /** A job left as a server killed mid-upload leaves it: `uploading`, with part of its file stored. */
   async function halfUploaded() {
-    const job = await createImportJob(store.db, {
-      tenantId,
-      shape: "native",
-      format: "csv",
-      encoding: "utf-8",
-      idProperty: "email",
-      mapping: null,
-      dryRun: false,
-      fileName: "half.csv",
-      actor: "test",
-    });
+    const job = await uploadingJob(store.db, tenantId, { fileName: "half.csv" });
     await addUploadPiece(
       store.db,
       tenantId,

@@ -1,4 +1,23 @@
 import type { FastifyInstance } from "fastify";
+import type { Kysely } from "kysely";
+import { createImportJob, type NewImportJob } from "../../src/store/imports/import-jobs.js";
+import type { Database } from "../../src/store/schema.js";
+
+/** A job still `uploading` (a native CSV upload by email unless told otherwise), as a POST leaves it. */
+export function uploadingJob(db: Kysely<Database>, tenantId: number, overrides: Partial<NewImportJob> = {}) {
+  return createImportJob(db, {
+    tenantId,
+    shape: "native",
+    format: "csv",
+    encoding: "utf-8",
+    idProperty: "email",
+    mapping: null,
+    dryRun: false,
+    fileName: null,
+    actor: "test",
+    ...overrides,
+  });
+}
 
 /** A CSV of `count` people with the given header spellings; row i is person `start + i`. */
 export function peopleCsv(
