@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { readConfig } from "../src/config.js";
 import { latestSchemaVersion } from "../src/store/database.js";
@@ -12,6 +13,22 @@ const repo = fileURLToPath(new URL("..", import.meta.url));
 const mainTs = join(repo, "src/cli/main.ts");
 const tsx = import.meta.resolve("tsx");
 const scratch: string[] = [];
+const execFileAsync = promisify(execFile);
+
+/** A CLI command in the server's folder: its exit code and what it printed. */
+async function cli(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" };
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, ["--import", tsx, mainTs, ...args], {
+      cwd,
+      env,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -134,5 +151,42 @@ describe("tributary serve as a process", () => {
     } finally {
       await stop(server.child);
     }
+  }, 90_000);
+
+  // PGlite takes no lock of its own: a second process on the folder would run a second Postgres on its files.
+  it("refuses a CLI command on the data folder of a running server, and takes the folder over once the server is killed", async () => {
+    const port = await freePort();
+    const server = serve({ PORT: String(port) });
+    await server.ready;
+    const pid = server.child.pid as number;
+    const refused = await cli(server.cwd, ["tenant", "create", "Riverside College"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr.trim()).toMatch(
+      new RegExp(
+        `^tributary: the data folder ${join(server.cwd, "data").replaceAll("/", "\\/")} is in use by another Tributary process \\(pid ${pid}, '.*serve', since [0-9T:.Z-]+\\); the embedded engine \\(PGlite\\) allows one process at a time: stop that process first, send imports and exports to it with --server URL --token T, or use a PostgreSQL server \\(DATABASE_URL\\)$`,
+      ),
+    );
+    const health = await fetch(`http://127.0.0.1:${port}/health`);
+    expect(health.status).toBe(200);
+
+    const killed = new Promise((resolve) => server.child.once("exit", resolve));
+    server.child.kill("SIGKILL");
+    await killed;
+    expect(existsSync(join(server.cwd, "data", "tributary.lock"))).toBe(true);
+    const created = await cli(server.cwd, ["tenant", "create", "Riverside College"]);
+    expect(created).toMatchObject({ code: 0, stdout: "1\n" });
+    // A command that ended cleanly leaves no lock behind.
+    expect(existsSync(join(server.cwd, "data", "tributary.lock"))).toBe(false);
+    expect((await cli(server.cwd, ["tenant", "list"])).stdout).toBe("1\tRiverside College\n");
+  }, 120_000);
+
+  it("a server that stops cleanly leaves no lock behind", async () => {
+    const port = await freePort();
+    const server = serve({ PORT: String(port) });
+    await server.ready;
+    expect(existsSync(join(server.cwd, "data", "tributary.lock"))).toBe(true);
+    expect(await stop(server.child)).toBe(0);
+    expect(existsSync(join(server.cwd, "data", "tributary.lock"))).toBe(false);
   }, 90_000);
 });

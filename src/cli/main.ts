@@ -6,6 +6,7 @@ import { TributaryError } from "../core/errors.js";
 import { buildApp } from "../http/app.js";
 import { createLogger } from "../logger.js";
 import { issueToken, revokeToken } from "../store/api-tokens.js";
+import { DataFolderInUseError } from "../store/data-folder-lock.js";
 import { latestSchemaVersion, type Store } from "../store/database.js";
 import {
   addReferenceItem,
@@ -276,7 +277,7 @@ registerImportCommand(program, cliFail);
 registerExportCommand(program, cliFail);
 
 program.parseAsync().catch((error: unknown) => {
-  if (error instanceof CliError || error instanceof TributaryError)
+  if (error instanceof CliError || error instanceof TributaryError || error instanceof DataFolderInUseError)
     console.error(`tributary: ${error.message}`);
   else console.error(error);
   process.exit(1);

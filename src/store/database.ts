@@ -1,9 +1,11 @@
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { CamelCasePlugin, Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
 import { CopyingClient } from "./copy-in.js";
+import { type DataFolderLock, lockDataFolder } from "./data-folder-lock.js";
 import { latestSchemaVersion, migrationProvider } from "./migrations/index.js";
 import { PreparingClient } from "./prepared-client.js";
 import type { Database } from "./schema.js";
@@ -94,11 +96,22 @@ async function openPostgres(url: string, max: number, prepare: boolean): Promise
 }
 
 async function openPglite(dataDir: string | undefined): Promise<Store> {
-  const pglite = await PGlite.create({
-    dataDir,
-    parsers: { [INT8]: parseInt8, [DATE]: keepText, [NUMERIC]: Number },
-    serializers: { [TEXT]: serializePgliteText as (value: unknown) => string },
-  });
+  let lock: DataFolderLock | undefined;
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    lock = lockDataFolder(dataDir);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      dataDir,
+      parsers: { [INT8]: parseInt8, [DATE]: keepText, [NUMERIC]: Number },
+      serializers: { [TEXT]: serializePgliteText as (value: unknown) => string },
+    });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const db = new Kysely<Database>({
     dialect: new PGliteDialect({ pglite }),
     plugins: [new CamelCasePlugin()],
@@ -116,8 +129,12 @@ async function openPglite(dataDir: string | undefined): Promise<Store> {
       return { rows: results.flatMap((r) => r.rows) };
     },
     close: async () => {
-      await db.destroy();
-      if (!pglite.closed) await pglite.close();
+      try {
+        await db.destroy();
+        if (!pglite.closed) await pglite.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
