@@ -80,6 +80,23 @@ describe.each(testEngines)("native API on %s", (engine) => {
         },
       ]),
     );
+    expect(body.error.details).toHaveLength(2);
+    // The valid input's result says why it was not written, like Salesforce's ALL_OR_NONE_OPERATION_ROLLED_BACK.
+    expect(body.results[0]).toEqual({
+      index: 0,
+      status: "error",
+      errors: [
+        {
+          code: "BATCH_ROLLED_BACK",
+          message: "Not written: another input of this allOrNone batch is invalid",
+          index: 0,
+        },
+      ],
+    });
+    expect(body.results[1].errors.map((e: { code: string }) => e.code).sort()).toEqual([
+      "CONTACT_EMAIL_INVALID",
+      "CONTACT_FIELD_TOO_LONG",
+    ]);
     const search = await t.app.inject({
       url: `/api/v1/contacts?q=${encodeURIComponent(String(good.email))}`,
       headers: { authorization: `Bearer ${token}` },
@@ -298,7 +315,7 @@ describe.each(testEngines)("native API on %s", (engine) => {
           {
             code: "CONTACT_MATCH_KEY_MISSING",
             message: "The input has no external_id to match on",
-            field: "inputs[0].external_id",
+            field: "inputs[0].identifiers.external_id",
             index: 0,
           },
         ]),
@@ -310,7 +327,7 @@ describe.each(testEngines)("native API on %s", (engine) => {
               {
                 code: "CONTACT_MATCH_KEY_MISSING",
                 message: "The input has no external_id to match on",
-                field: "inputs[0].external_id",
+                field: "inputs[0].identifiers.external_id",
                 index: 0,
               },
             ],

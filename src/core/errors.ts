@@ -47,6 +47,11 @@ export const errorCatalog = {
   CONTACT_IDENTIFIER_TAKEN: { status: 422, message: "The identifier already belongs to another contact" },
   CONTACT_MATCH_KEY_MISSING: { status: 422, message: "The input lacks the value its idProperty needs" },
   CONTACT_ID_UNKNOWN: { status: 422, message: "No contact has this id" },
+  // A valid input of an allOrNone batch that another input's error kept from being written.
+  BATCH_ROLLED_BACK: {
+    status: 422,
+    message: "Not written: another input of this allOrNone batch is invalid",
+  },
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalog;

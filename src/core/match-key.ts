@@ -33,6 +33,21 @@ export function idPropertyName(idProperty: IdProperty): string {
   return typeof idProperty === "string" ? idProperty : idProperty.scheme;
 }
 
+/** The field a client fills to give an input its match key: where a missing key's error points. */
+export function matchKeyField(input: ContactInput, idProperty: IdProperty): string {
+  if (idProperty === "id" || idProperty === "email") return idProperty;
+  if (idProperty === "pi") return text(input.fields.surname) ? "email" : "surname";
+  return `identifiers.${idProperty.scheme}`;
+}
+
+/** Why an input has no match key, in the client's words. */
+export function matchKeyMissingMessage(input: ContactInput, idProperty: IdProperty): string {
+  if (idProperty !== "pi") return `The input has no ${idPropertyName(idProperty)} to match on`;
+  return text(input.fields.surname)
+    ? "The input has no pi to match on: a pi needs an email or a dateOfBirth besides the surname"
+    : "The input has no pi to match on: a pi needs a surname";
+}
+
 const text = (value: ScalarValue | undefined): string =>
   typeof value === "string" ? value.trim().normalize("NFC").toLowerCase().replace(/\s+/g, " ") : "";
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import Type from "typebox";
 import type { ReferenceKind } from "../../core/contact-fields.js";
-import { TributaryError } from "../../core/errors.js";
+import { fieldError, TributaryError } from "../../core/errors.js";
 import { requireIdProperty } from "../../core/match-key.js";
 import { registerIdempotency } from "../../http/idempotency.js";
 import { actorOf, principalOf } from "../../http/principal.js";
@@ -114,7 +114,14 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
               message: `${summary.error} of ${results.length} inputs are invalid; nothing was written`,
               details,
             },
-            results: results.map((r) => ({ index: r.index, status: "error", errors: r.errors })),
+            results: results.map((r) => ({
+              index: r.index,
+              status: "error",
+              errors:
+                r.errors.length > 0
+                  ? r.errors
+                  : [fieldError("BATCH_ROLLED_BACK", undefined, undefined, r.index)],
+            })),
           });
         }
         if (summary.error > 0 && summary.error === results.length) {

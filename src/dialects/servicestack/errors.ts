@@ -49,6 +49,7 @@ export function serviceStackRendering(code: ErrorCode): Rendering {
       return { status: 401, errorCode: "Unauthorized", message: "Invalid UserName or Password" };
     case "AUTH_ACCOUNT_LOCKED":
       return { status: 401, errorCode: "Unauthorized", message: "This account has been locked" };
+    case "BATCH_ROLLED_BACK":
     case "BATCH_REJECTED":
       return { status: 400, errorCode: "ValidationException" };
     case "INTERNAL":

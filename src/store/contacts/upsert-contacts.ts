@@ -8,7 +8,13 @@ import {
   type ReferenceKind,
 } from "../../core/contact-fields.js";
 import { type ErrorCode, type FieldError, fieldError } from "../../core/errors.js";
-import { type IdProperty, idPropertyName, matchKeyOf } from "../../core/match-key.js";
+import {
+  type IdProperty,
+  idPropertyName,
+  matchKeyField,
+  matchKeyMissingMessage,
+  matchKeyOf,
+} from "../../core/match-key.js";
 import { compilePlainConstructor, LayoutCache, thisProperty } from "../../core/record-layouts.js";
 import { validateContactInput } from "../../core/validate-contact.js";
 import type { Database } from "../schema.js";
@@ -210,12 +216,12 @@ export async function upsertContactsInTransaction(
   const keys = inputs.map((input) => matchKeyOf(input, options.idProperty));
   for (const [index, key] of keys.entries()) {
     if (key === null && requireKey && results[index].status !== "error") {
-      const name = idPropertyName(options.idProperty);
+      const input = inputs[index];
       fail(index, [
         fieldError(
           "CONTACT_MATCH_KEY_MISSING",
-          path(index, name),
-          `The input has no ${name} to match on`,
+          path(index, matchKeyField(input, options.idProperty)),
+          matchKeyMissingMessage(input, options.idProperty),
           index,
         ),
       ]);
