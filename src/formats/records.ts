@@ -8,7 +8,22 @@
  */
 export type RecordOutcome =
   | { kind: "record"; row: number; line: number; fields: Record<string, unknown> }
-  | { kind: "error"; row: number; line: number; code: RecordErrorCode; message: string };
+  | {
+      kind: "error";
+      row: number;
+      line: number;
+      code: RecordErrorCode;
+      message: string;
+      /**
+       * What the row held as far as it could be read, for giving it back to be fixed: a ragged CSV row's
+       * cells by column (cells past the header under `extraCellsKey`), the text of a line that is not a
+       * JSON object. Absent when the row could not be read at all.
+       */
+      source?: Record<string, unknown> | string;
+    };
+
+/** The key of a ragged CSV row's source that holds its cells past the header's last column. */
+export const extraCellsKey = "tributary_extra_cells";
 
 export type RecordErrorCode =
   | "CSV_RAGGED_ROW"

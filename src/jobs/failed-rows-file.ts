@@ -1,6 +1,7 @@
 import { csvLine } from "../formats/csv/write-csv.js";
 import { joinedLines } from "../formats/joined-lines.js";
 import { ndjsonLine } from "../formats/ndjson/write-ndjson.js";
+import { extraCellsKey } from "../formats/records.js";
 import type { FailedRow } from "../store/imports/failed-rows.js";
 
 // Named so that no column of an imported file maps to them: the file imports back as it is.
@@ -17,18 +18,22 @@ const failedRowColumns = [
  */
 export function failedRowsCsv(
   rows: AsyncIterable<FailedRow>,
-  columns: readonly string[],
+  sourceColumns: readonly string[],
 ): AsyncGenerator<string> {
+  const columns = sourceColumns.filter((c) => c !== extraCellsKey);
   return joinedLines(
     rows,
     (r) => {
       const source = r.source === null ? null : (JSON.parse(r.source) as Record<string, unknown>);
+      const extra = source?.[extraCellsKey];
       return csvLine([
         r.row,
         r.errors.map((e) => e.code).join("; "),
         r.errors.map((e) => e.field ?? "").join("; "),
         r.errors.map((e) => e.message).join("; "),
         ...columns.map((c) => source?.[c]),
+        // A row with more cells than the header comes back with all of them, as the file had it.
+        ...(Array.isArray(extra) ? extra : []),
       ]);
     },
     csvLine([...failedRowColumns, ...columns]),

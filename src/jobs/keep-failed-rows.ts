@@ -35,8 +35,10 @@ export async function keepFailedRows(
       if (outcome.row > last) break;
       // Reading runs on microtasks while bytes are buffered: let the server answer requests meanwhile.
       if (++read % 250 === 0) await nextTurn();
-      if (outcome.kind !== "record" || !want.has(outcome.row)) continue;
-      batch.push({ row: outcome.row, source: JSON.stringify(outcome.fields) });
+      if (!want.has(outcome.row)) continue;
+      const source = outcome.kind === "record" ? outcome.fields : outcome.source;
+      if (source === undefined) continue;
+      batch.push({ row: outcome.row, source: JSON.stringify(source) });
       if (batch.length >= batchRows) {
         await keepFailedRowSources(store.db, tenantId, jobId, batch);
         batch = [];

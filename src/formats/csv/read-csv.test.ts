@@ -54,6 +54,9 @@ describe("readCsvRecords", () => {
       [4, 5, { a: "7", b: "8", c: "9" }],
     ]);
     expect(out[1]).toMatchObject({ message: "expected 3 cells as in the header, got 2" });
+    // What a ragged row held, for the failed-rows file: missing cells empty, extra ones kept in order.
+    expect(out[1]).toMatchObject({ source: { a: "1", b: "2", c: "" } });
+    expect(out[2]).toMatchObject({ source: { a: "1", b: "2", c: "3", tributary_extra_cells: ["4"] } });
   });
 
   it.each([1, 1 << 16])(

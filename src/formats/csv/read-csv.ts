@@ -1,6 +1,7 @@
 import { assertNotUtf16, FileEncodingError } from "../encoding.js";
 import {
   type ByteSource,
+  extraCellsKey,
   FileRejectedError,
   FORBIDDEN_KEYS,
   type RecordOutcome,
@@ -77,6 +78,9 @@ export async function* readCsvRecords(
         message: `byte ${invalidByte} is not UTF-8 (a Latin-1 or Windows-1252 file?); save the file as UTF-8`,
       };
     }
+    if (restoreFormulas)
+      for (let i = 0; i < cells.length; i++)
+        if (cells[i].charCodeAt(0) === APOSTROPHE) cells[i] = restoreFormula(cells[i]);
     if (cells.length !== header.length) {
       return {
         kind: "error",
@@ -84,11 +88,9 @@ export async function* readCsvRecords(
         line,
         code: "CSV_RAGGED_ROW",
         message: `expected ${header.length} cells as in the header, got ${cells.length}`,
+        source: raggedSource(header, cells),
       };
     }
-    if (restoreFormulas)
-      for (let i = 0; i < cells.length; i++)
-        if (cells[i].charCodeAt(0) === APOSTROPHE) cells[i] = restoreFormula(cells[i]);
     return { kind: "record", row, line, fields: fieldsOf(cells) };
   };
 
@@ -135,6 +137,14 @@ const MAX_COMPILED_COLUMNS = 1000;
  * Where code generation is disabled (--disallow-code-generation-from-strings), or for very wide files, it
  * falls back to the loop.
  */
+/** A ragged row's cells by column, the missing ones empty and the extra ones kept in order. */
+function raggedSource(header: readonly string[], cells: readonly string[]): Record<string, unknown> {
+  const source: Record<string, unknown> = {};
+  for (const [i, name] of header.entries()) source[name] = cells[i] ?? "";
+  if (cells.length > header.length) source[extraCellsKey] = cells.slice(header.length);
+  return source;
+}
+
 function fieldsMaker(header: readonly string[]): FieldsMaker {
   // Stores hit the compiled sites only with internalized key strings; a property key read back is one.
   const names = header.map((name) => Object.keys({ [name]: 0 })[0]);

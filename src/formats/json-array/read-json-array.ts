@@ -168,7 +168,8 @@ function elementOutcome(bytes: Buffer | null, hasContent: boolean, row: number, 
       message: "the element is not UTF-8 (a Latin-1 or Windows-1252 file?); save the file as UTF-8",
     };
   }
-  const parsed = parseJsonObject(bytes.toString("utf8"));
+  const text = bytes.toString("utf8");
+  const parsed = parseJsonObject(text);
   if (parsed.ok) return { kind: "record", row, line, fields: parsed.value };
   const code =
     parsed.problem === "invalid"
@@ -176,5 +177,5 @@ function elementOutcome(bytes: Buffer | null, hasContent: boolean, row: number, 
       : parsed.problem === "not-object"
         ? "JSON_NOT_OBJECT"
         : "JSON_FORBIDDEN_KEY";
-  return { kind: "error", row, line, code, message: parsed.message };
+  return { kind: "error", row, line, code, message: parsed.message, source: text };
 }

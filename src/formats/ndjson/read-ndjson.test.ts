@@ -46,6 +46,8 @@ describe("readNdjsonRecords", () => {
       [2, 2, code],
       [3, 3, { ok: 2 }],
     ]);
+    // The line's text, for the failed-rows file.
+    expect(out[1]).toMatchObject({ source: line });
   });
 
   it("gives JSON.parse's reason for a broken line", async () => {

@@ -105,5 +105,5 @@ function lineOutcome(
       : parsed.problem === "not-object"
         ? "NDJSON_NOT_OBJECT"
         : "NDJSON_FORBIDDEN_KEY";
-  return { kind: "error", row, line, code, message: parsed.message };
+  return { kind: "error", row, line, code, message: parsed.message, source: text };
 }
