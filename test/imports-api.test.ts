@@ -71,6 +71,36 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     });
   });
 
+  it("lists the columns that fed no field, so a misspelt or unknown column is not dropped without a word", async () => {
+    const csv = ["External ID,Emial,Favourite Colour,First Name", "UC-1,uc1@example.org,blue,Ada"].join("\n");
+    const res = await upload(csv, "text/csv", "?idProperty=external_id");
+    expect(res.json()).toMatchObject({ unmappedColumns: [] });
+    expect(await waitForImport(t.app, token, res.json().id)).toMatchObject({
+      state: "completed",
+      created: 1,
+      unmappedColumns: ["Emial", "Favourite Colour"],
+    });
+    const mapped = await upload(
+      csv,
+      "text/csv",
+      `?idProperty=external_id&mapping=${encodeURIComponent(JSON.stringify({ "External ID": "identifiers.external_id", Emial: "email" }))}`,
+    );
+    expect(await waitForImport(t.app, token, mapped.json().id)).toMatchObject({
+      updated: 1,
+      unmappedColumns: ["Favourite Colour", "First Name"],
+    });
+    // NDJSON records may differ: a key first met in a later chunk joins the list.
+    const lines = [
+      ...Array.from({ length: 2500 }, (_, i) => JSON.stringify({ email: `uc-nd${i}@example.org` })),
+      JSON.stringify({ email: "uc-late@example.org", shoeSize: 42 }),
+    ];
+    const nd = await upload(lines.join("\n"), "application/x-ndjson");
+    expect(await waitForImport(t.app, token, nd.json().id)).toMatchObject({
+      created: 2501,
+      unmappedColumns: ["shoeSize"],
+    });
+  });
+
   it("reports a bad row alone with its reason, column and row number; the rest go in", async () => {
     const csv = [
       "email,givenName,dateOfBirth,inactive,correspondenceCountryId",

@@ -64,6 +64,11 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
       "--dry-run",
     ]);
     expect(again.stdout).toContain("dry run");
+    expect(imported.stdout).not.toContain("columns not imported");
+    const extraColumn = join(dir, "extra-column.csv");
+    writeFileSync(extraColumn, "External ID,Shoe Size\nP-1,42\n");
+    const extra = await cli(["import", extraColumn, "--tenant", "Riverside", "--id-property", "external_id"]);
+    expect(extra.stdout).toContain("columns not imported (no field of the native shape): Shoe Size\n");
     expect(again.stdout).toContain("created 0, updated 0, unchanged 29, failed 1");
 
     const exported = await cli(["export", "--tenant", "Riverside", "--format", "csv"]);

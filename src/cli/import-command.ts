@@ -73,6 +73,10 @@ function summary(job: ImportJobView, files: ResultFiles | null): string {
     `rows ${job.rowsRead}, created ${job.created}, updated ${job.updated}, unchanged ${job.unchanged}, failed ${job.failed}`,
   ];
   if (job.error) lines.push(`error ${job.error.code}: ${job.error.message}`);
+  if (job.unmappedColumns?.length)
+    lines.push(
+      `columns not imported (no field of the ${job.shape} shape): ${job.unmappedColumns.join(", ")}`,
+    );
   if (files) {
     lines.push(`errors file: ${files.errors}`);
     if (files.failedRows) lines.push(`failed rows file (fix and import again): ${files.failedRows}`);

@@ -80,6 +80,13 @@ export class ColumnMapper {
     return this.plans.compiledFor(record);
   }
 
+  /** Every column seen so far that feeds no target, in the order first seen. */
+  unmappedColumns(): string[] {
+    const out: string[] = [];
+    for (const [column, target] of this.resolved) if (target === null) out.push(column);
+    return out;
+  }
+
   /** The mapping in effect for these columns (column → target, null for ignored ones). */
   describe(columns: Iterable<string>): Record<string, string | null> {
     const out: Record<string, string | null> = {};

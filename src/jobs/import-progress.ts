@@ -31,6 +31,7 @@ export function describeImportJob(job: ImportJob, now: Date = new Date()) {
     dryRun: job.dryRun,
     fileName: job.fileName,
     mapping: job.mapping,
+    unmappedColumns: job.unmappedColumns,
     uploadBytes: job.uploadBytes,
     rowsRead: job.rowsRead,
     created: job.rowsCreated,

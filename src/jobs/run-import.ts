@@ -52,6 +52,9 @@ const chunksAhead = 2;
 // 100,000 rows on PostgreSQL, four A/B pairs in turns: 18,100 against 16,400 inserted rows/s.
 const yieldEveryRows = 250;
 
+// An NDJSON file's records may each carry other keys: the job lists this many, not every one.
+const maxListedUnmappedColumns = 200;
+
 class ChunkRefused extends Error {
   constructor(readonly end: RunEnd) {
     super(end);
@@ -92,6 +95,16 @@ export async function runImport(
   );
 
   let checkpoint = job.checkpointRow;
+  // A resumed run skips the rows before its checkpoint unmapped: what earlier runs found stays listed.
+  const unmapped = new Set(job.unmappedColumns);
+  const newlyUnmapped = (): string[] | undefined => {
+    const before = unmapped.size;
+    for (const column of mapper.unmappedColumns()) {
+      if (unmapped.size >= maxListedUnmappedColumns) break;
+      unmapped.add(column);
+    }
+    return unmapped.size > before ? [...unmapped] : undefined;
+  };
 
   // Validation needs no database: it runs here, ahead, while the previous chunk's transaction is open,
   // instead of inside this chunk's (on PostgreSQL the chunks' transactions are the job's critical path),
@@ -133,6 +146,7 @@ export async function runImport(
         updated: count("updated"),
         unchanged: count("unchanged") + count("skipped"),
         failed: count("error"),
+        unmappedColumns: newlyUnmapped(),
       };
       await writeChunkResults(trx, tenantId, jobId, firstRow, statuses, contactIds, errors);
       await advanceCheckpoint(trx, tenantId, jobId, counts);

@@ -19,6 +19,8 @@ export interface ImportJob {
   encoding: string;
   idProperty: string;
   mapping: Record<string, string> | null;
+  /** file columns the run has seen that feed no field, in the order first seen */
+  unmappedColumns: string[];
   dryRun: boolean;
   fileName: string | null;
   actor: string;
@@ -49,7 +51,7 @@ export type NewImportJob = Pick<
 >;
 
 const columns =
-  sql.raw(`tenant_id, id, state, shape, format, encoding, id_property, mapping, dry_run, file_name, actor,
+  sql.raw(`tenant_id, id, state, shape, format, encoding, id_property, mapping, unmapped_columns, dry_run, file_name, actor,
   upload_bytes, upload_pieces, checkpoint_row, bytes_read, rows_read, rows_created, rows_updated, rows_unchanged,
   rows_failed, error_code, error_message, run_started_at, run_start_row, run_start_bytes, created_at, started_at,
   finished_at, updated_at`);
@@ -293,6 +295,8 @@ export interface ChunkCounts {
   updated: number;
   unchanged: number;
   failed: number;
+  /** the job's unmapped columns when this chunk met new ones; absent keeps the stored list */
+  unmappedColumns?: string[];
 }
 
 /** Advances the checkpoint and the counters; call inside the chunk's transaction, after lockImportJob. */
@@ -306,6 +310,7 @@ export async function advanceCheckpoint(
     update import_jobs set checkpoint_row = ${counts.lastRow}, bytes_read = greatest(bytes_read, ${counts.bytesRead}),
       rows_read = rows_read + ${counts.read}, rows_created = rows_created + ${counts.created},
       rows_updated = rows_updated + ${counts.updated}, rows_unchanged = rows_unchanged + ${counts.unchanged},
-      rows_failed = rows_failed + ${counts.failed}, updated_at = now()
+      rows_failed = rows_failed + ${counts.failed}, updated_at = now(),
+      unmapped_columns = coalesce(${counts.unmappedColumns ? JSON.stringify(counts.unmappedColumns) : null}::jsonb, unmapped_columns)
     where tenant_id = ${tenantId} and id = ${jobId}`.execute(trx);
 }

@@ -3,6 +3,7 @@ import * as initial from "./0001-initial.js";
 import * as imports from "./0002-imports.js";
 import * as importFailedRows from "./0003-import-failed-rows.js";
 import * as importEncoding from "./0004-import-encoding.js";
+import * as importUnmappedColumns from "./0005-import-unmapped-columns.js";
 
 // Migrations live in code (not read from a folder) so the built package and the tests see the same list.
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   "0002-imports": imports,
   "0003-import-failed-rows": importFailedRows,
   "0004-import-encoding": importEncoding,
+  "0005-import-unmapped-columns": importUnmappedColumns,
 };
 
 export const migrationProvider: MigrationProvider = {
