@@ -59,7 +59,7 @@ export async function* readCsvRecords(
       if (invalidByte >= 0) {
         throw new FileEncodingError(
           "ENCODING_INVALID_UTF8",
-          `the header is not UTF-8 (byte ${invalidByte}); save the file as UTF-8`,
+          `the header is not UTF-8 (byte ${invalidByte}); save the file as UTF-8 or name its encoding (encoding=windows-1252)`,
           line,
           invalidByte,
         );
@@ -75,7 +75,7 @@ export async function* readCsvRecords(
         row,
         line,
         code: "ENCODING_INVALID_UTF8",
-        message: `byte ${invalidByte} is not UTF-8 (a Latin-1 or Windows-1252 file?); save the file as UTF-8`,
+        message: `byte ${invalidByte} is not UTF-8 (a Latin-1 or Windows-1252 file?); save the file as UTF-8 or name its encoding (encoding=windows-1252)`,
       };
     }
     if (restoreFormulas)
