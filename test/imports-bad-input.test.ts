@@ -180,10 +180,37 @@ describe.each(testEngines)("bulk import bad input on %s", (engine) => {
     expect(res.json().error.code).toBe("REQUEST_TOO_LARGE");
   });
 
+  it("takes a file under any content type when format names it, and the older CSV types by themselves", async () => {
+    for (const [type, query] of [
+      ["application/vnd.ms-excel", "?format=csv"],
+      ["text/plain", "?format=csv"],
+      ["text/x-csv", ""],
+      ["text/comma-separated-values", ""],
+    ]) {
+      const res = await upload(
+        `email,givenName\nct-${type.replace(/\W/g, "")}@example.org,Typed\n`,
+        type,
+        query,
+      );
+      expect(res.statusCode, type).toBe(202);
+      expect(await waitForImport(t.app, token, res.json().id)).toMatchObject({
+        format: "csv",
+        created: 1,
+        failed: 0,
+      });
+    }
+  });
+
   it("refuses unsupported content types, missing auth and the wrong role", async () => {
     const xml = await upload("<a/>", "application/xml");
     expect(xml.statusCode).toBe(415);
-    expect(xml.json().error.code).toBe("REQUEST_UNSUPPORTED_MEDIA_TYPE");
+    expect(xml.json()).toEqual({
+      error: {
+        code: "REQUEST_UNSUPPORTED_MEDIA_TYPE",
+        message:
+          "application/xml: send text/csv, application/x-ndjson or application/json, gzip allowed (or set format)",
+      },
+    });
     const anonymous = await t.app.inject({
       method: "POST",
       url: "/api/v1/imports",

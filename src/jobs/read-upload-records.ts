@@ -39,10 +39,19 @@ export function readUploadRecords(
   }
 }
 
+// text/csv is the registered type (RFC 4180); the others are what older tools and mail clients still send.
+const csvTypes = new Set([
+  "text/csv",
+  "application/csv",
+  "text/x-csv",
+  "application/x-csv",
+  "text/comma-separated-values",
+]);
+
 /** The import format a content type (or a file name's extension) names, or undefined. */
 export function formatOf(contentTypeOrName: string): ImportFormat | undefined {
   const value = contentTypeOrName.toLowerCase().split(";")[0].trim();
-  if (value === "text/csv" || value === "application/csv" || /\.csv(\.gz)?$/.test(value)) return "csv";
+  if (csvTypes.has(value) || /\.csv(\.gz)?$/.test(value)) return "csv";
   if (
     value === "application/x-ndjson" ||
     value === "application/ndjson" ||

@@ -84,6 +84,9 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
   // Upload bodies are streamed, never parsed whole: the handler reads request.body as the raw stream.
   for (const type of streamedTypes) if (app.hasContentTypeParser(type)) app.removeContentTypeParser(type);
   app.addContentTypeParser(streamedTypes, (_request, payload, done) => done(null, payload));
+  // Any other type streams too, so the handler can take it with `format` (a client that labels every file
+  // application/vnd.ms-excel or text/plain) or refuse it naming what it got, instead of a bare 415.
+  app.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
   // Two files, not one: busboy's own limit answers a second file part as "reach files limit" (a 413); at
   // two, `late` sees it and refuses the form with 400, naming what is wrong.
   await app.register(multipart, { limits: { fileSize: maxBytes + 1, files: 2, fields: 10 } });
