@@ -201,6 +201,22 @@ describe.each(testEngines)("bulk import bad input on %s", (engine) => {
     }
   });
 
+  it("names the value a results query allows", async () => {
+    const res = await upload("email\nq@example.org\n");
+    const wrong = await t.app.inject({
+      url: `/api/v1/imports/${res.json().id}/results?only=failures`,
+      headers: auth(),
+    });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json()).toEqual({
+      error: {
+        code: "REQUEST_BODY_INVALID",
+        message: 'only: must be "errors"',
+        details: [{ code: "REQUEST_BODY_INVALID", field: "only", message: 'must be "errors"' }],
+      },
+    });
+  });
+
   it("refuses unsupported content types, missing auth and the wrong role", async () => {
     const xml = await upload("<a/>", "application/xml");
     expect(xml.statusCode).toBe(415);

@@ -144,9 +144,12 @@ function validationDetail(issue: AjvIssue): FieldError {
       message: `${name} is required`,
     };
   }
-  return {
-    code: "REQUEST_BODY_INVALID",
-    field: jsonPointerToPath(base) || undefined,
-    message: issue.message ?? "is invalid",
-  };
+  // Ajv's own words for these name no value ("must be equal to constant"): say which one is allowed.
+  const message =
+    issue.keyword === "const"
+      ? `must be ${JSON.stringify(issue.params.allowedValue)}`
+      : issue.keyword === "enum" && Array.isArray(issue.params.allowedValues)
+        ? `must be ${issue.params.allowedValues.map((v: unknown) => JSON.stringify(v)).join(" or ")}`
+        : (issue.message ?? "is invalid");
+  return { code: "REQUEST_BODY_INVALID", field: jsonPointerToPath(base) || undefined, message };
 }
