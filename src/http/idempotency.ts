@@ -14,7 +14,22 @@ declare module "fastify" {
 }
 
 /**
- * `Idempotency-Key` on POST: the same key and body within 24 h replays the first answer and writes
+ * The body as JSON with every object's keys sorted: a retry that serialises the same request with its
+ * keys in another order (another client library, a rebuilt map) is the same request.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? "null" : canonicalJson(v))).join(",")}]`;
+  const entries = Object.keys(value)
+    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+  return `{${entries.join(",")}}`;
+}
+
+/**
+ * `Idempotency-Key` on POST: the same key and body (whatever its key order) within 24 h replays the first answer and writes
  * nothing; the same key with another body is a 422; a key whose first request still runs is a 409.
  * Register after authentication, inside the scope whose routes it guards.
  */
@@ -27,7 +42,7 @@ export function registerIdempotency(app: FastifyInstance, store: Store): void {
     const { tenantId } = principalOf(request);
     const hash = createHash("sha256")
       .update(`${request.method} ${request.url}\n`)
-      .update(JSON.stringify(request.body ?? null))
+      .update(canonicalJson(request.body ?? null))
       .digest("hex");
     // Forget expired keys lazily, one key at a time, so no sweeper is needed.
     await sql`delete from idempotency_keys where tenant_id = ${tenantId} and key = ${key} and created_at < now() - make_interval(hours => ${windowHours})`.execute(
