@@ -8,6 +8,7 @@ import { joinedLines } from "../../formats/joined-lines.js";
 import { ndjsonLine } from "../../formats/ndjson/write-ndjson.js";
 import { actorOf, principalOf } from "../../http/principal.js";
 import { requireToken } from "../../http/require-token.js";
+import { cancelImport } from "../../jobs/cancel-import.js";
 import {
   checkImportRequest,
   createImport,
@@ -285,9 +286,7 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
       },
     },
     async (request) => {
-      const job = await jobOf(request);
-      await endImportJob(store, job.tenantId, job.id, "cancelled");
-      return describeImportJob((await getImportJob(store.db, job.tenantId, job.id)) ?? job);
+      return describeImportJob(await cancelImport(store, await jobOf(request)));
     },
   );
 
