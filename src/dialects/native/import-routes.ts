@@ -30,7 +30,6 @@ import {
   listImportJobs,
 } from "../../store/imports/import-jobs.js";
 import { type RowOutcome, readRowOutcomes } from "../../store/imports/import-results.js";
-import { endImportJob } from "../../store/imports/upload-storage.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 
 const OptionsQuery = Type.Object(
