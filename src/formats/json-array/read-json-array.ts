@@ -165,7 +165,8 @@ function elementOutcome(bytes: Buffer | null, hasContent: boolean, row: number, 
       row,
       line,
       code: "ENCODING_INVALID_UTF8",
-      message: "the element is not UTF-8 (a Latin-1 or Windows-1252 file?); save the file as UTF-8 or name its encoding (encoding=windows-1252)",
+      message:
+        "the element is not UTF-8 (a Latin-1 or Windows-1252 file?); save the file as UTF-8 or name its encoding (encoding=windows-1252)",
     };
   }
   const text = bytes.toString("utf8");

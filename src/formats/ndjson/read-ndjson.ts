@@ -91,7 +91,8 @@ function lineOutcome(
       row,
       line,
       code: "ENCODING_INVALID_UTF8",
-      message: "the line is not UTF-8 (a Latin-1 or Windows-1252 file?); save the file as UTF-8 or name its encoding (encoding=windows-1252)",
+      message:
+        "the line is not UTF-8 (a Latin-1 or Windows-1252 file?); save the file as UTF-8 or name its encoding (encoding=windows-1252)",
     };
   }
   const text = body.toString("utf8");
