@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { OperatorError } from "./operator-error.js";
 
 export interface Config {
   host: string;
@@ -28,7 +29,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     if (raw === undefined || raw === "") return fallback;
     const value = Number(raw);
     if (!Number.isFinite(value) || value < 0)
-      throw new Error(`${name} must be a non-negative number, got '${raw}'`);
+      throw new OperatorError(`${name} must be a non-negative number, got '${raw}'`);
     return value;
   };
   const onOff = (name: string, fallback: boolean) => {
@@ -36,12 +37,14 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     if (raw === undefined || raw === "") return fallback;
     if (raw === "on") return true;
     if (raw === "off") return false;
-    throw new Error(`${name} must be 'on' or 'off', got '${raw}'`);
+    throw new OperatorError(`${name} must be 'on' or 'off', got '${raw}'`);
   };
   // Session lifetimes are stored as whole seconds: 90.5 would make every login fail at the database.
   const wholeSeconds = (value: number) => {
     if (!Number.isSafeInteger(value) || value < 1 || value > 2 ** 31 - 1)
-      throw new Error(`TRIBUTARY_SAM_SESSION_SECONDS must be a whole number of seconds ≥ 1, got '${value}'`);
+      throw new OperatorError(
+        `TRIBUTARY_SAM_SESSION_SECONDS must be a whole number of seconds ≥ 1, got '${value}'`,
+      );
     return value;
   };
   return {

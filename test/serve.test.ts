@@ -16,8 +16,12 @@ const scratch: string[] = [];
 const execFileAsync = promisify(execFile);
 
 /** A CLI command in the server's folder: its exit code and what it printed. */
-async function cli(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" };
+async function cli(
+  cwd: string,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...extraEnv };
   try {
     const { stdout, stderr } = await execFileAsync(process.execPath, ["--import", tsx, mainTs, ...args], {
       cwd,
@@ -189,4 +193,42 @@ describe("tributary serve as a process", () => {
     expect(await stop(server.child)).toBe(0);
     expect(existsSync(join(server.cwd, "data", "tributary.lock"))).toBe(false);
   }, 90_000);
+
+  it("a bad setting, a database it cannot use or a port in use ends it with one line naming the cause", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "tributary-serve-"));
+    scratch.push(cwd);
+    const badPort = await cli(cwd, ["serve"], { PORT: "eighty" });
+    expect(badPort).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "tributary: PORT must be a non-negative number, got 'eighty'\n",
+    });
+    const closed = await freePort();
+    const unreachable = await cli(cwd, ["serve"], {
+      DATABASE_URL: `postgres://postgres:s3cret@127.0.0.1:${closed}/tributary`,
+    });
+    expect(unreachable).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `tributary: cannot use PostgreSQL at 127.0.0.1:${closed}/tributary (DATABASE_URL): connect ECONNREFUSED 127.0.0.1:${closed}\n`,
+    });
+
+    const port = await freePort();
+    const server = serve({ PORT: String(port) });
+    try {
+      await server.ready;
+      const taken = await cli(cwd, ["serve"], {
+        PORT: String(port),
+        TRIBUTARY_DATA: join(cwd, "other-data"),
+      });
+      expect(taken).toMatchObject({
+        code: 1,
+        stderr: `tributary: cannot listen on 127.0.0.1:${port} (HOST, PORT): the port is in use\n`,
+      });
+      // It let go of its data folder on the way out.
+      expect(existsSync(join(cwd, "other-data", "tributary.lock"))).toBe(false);
+    } finally {
+      await stop(server.child);
+    }
+  }, 120_000);
 });

@@ -5,8 +5,8 @@ import type { ReferenceKind } from "../core/contact-fields.js";
 import { TributaryError } from "../core/errors.js";
 import { buildApp } from "../http/app.js";
 import { createLogger } from "../logger.js";
+import { OperatorError } from "../operator-error.js";
 import { issueToken, revokeToken } from "../store/api-tokens.js";
-import { DataFolderInUseError } from "../store/data-folder-lock.js";
 import { latestSchemaVersion, type Store } from "../store/database.js";
 import {
   addReferenceItem,
@@ -73,7 +73,18 @@ program
     };
     process.once("SIGINT", () => void stop("SIGINT"));
     process.once("SIGTERM", () => void stop("SIGTERM"));
-    await app.listen({ host: config.host, port: config.port });
+    try {
+      await app.listen({ host: config.host, port: config.port });
+    } catch (error) {
+      await app.close().catch(() => {});
+      await store.close().catch(() => {});
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL")
+        throw new OperatorError(
+          `cannot listen on ${config.host}:${config.port} (HOST, PORT): ${code === "EADDRINUSE" ? "the port is in use" : (error as Error).message}`,
+        );
+      throw error;
+    }
     logger.info(
       {
         engine: store.engine,
@@ -277,7 +288,7 @@ registerImportCommand(program, cliFail);
 registerExportCommand(program, cliFail);
 
 program.parseAsync().catch((error: unknown) => {
-  if (error instanceof CliError || error instanceof TributaryError || error instanceof DataFolderInUseError)
+  if (error instanceof CliError || error instanceof TributaryError || error instanceof OperatorError)
     console.error(`tributary: ${error.message}`);
   else console.error(error);
   process.exit(1);

@@ -1,5 +1,6 @@
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { OperatorError } from "../operator-error.js";
 
 // PGlite takes no lock on its data folder: a second process that opens it (a CLI command while
 // `tributary serve` runs) starts its own Postgres on the same files, and either writes the other never
@@ -18,7 +19,7 @@ interface LockHolder {
 }
 
 /** Raised when another live process holds the data folder. */
-export class DataFolderInUseError extends Error {
+export class DataFolderInUseError extends OperatorError {
   constructor(
     readonly dataDir: string,
     readonly holder: LockHolder,

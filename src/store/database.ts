@@ -145,7 +145,9 @@ export async function migrateToLatest(store: Store): Promise<string> {
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === "Error");
-    throw new Error(`migration ${failed?.migrationName ?? "?"} failed: ${String(error)}`);
+    // No migration ran: the database itself could not be used (unreachable, refused, missing).
+    if (!failed) throw error;
+    throw new Error(`migration ${failed.migrationName} failed: ${String(error)}`);
   }
   return latestSchemaVersion;
 }
