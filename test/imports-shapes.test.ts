@@ -115,6 +115,32 @@ describe.each(testEngines)("import shapes of the vendor dialects on %s", (engine
     expect(amyAgain.activities).toHaveLength(1);
   });
 
+  it("hobsons: a file whose every row the reader refuses fails row by row, in the preview and the job", async () => {
+    const body = "{broken\n[1]\n";
+    const preview = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/imports/preview?shape=hobsons",
+      headers: { ...auth(), "content-type": "application/x-ndjson" },
+      payload: body,
+    });
+    expect(preview.statusCode).toBe(200);
+    expect(preview.json().rows.map((r: { errors: Array<{ code: string }> }) => r.errors[0].code)).toEqual([
+      "NDJSON_INVALID_LINE",
+      "NDJSON_NOT_OBJECT",
+    ]);
+    const job = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/imports?shape=hobsons",
+      headers: { ...auth(), "content-type": "application/x-ndjson" },
+      payload: body,
+    });
+    expect(await waitForImport(t.app, token, job.json().id)).toMatchObject({
+      state: "completed",
+      rowsRead: 2,
+      failed: 2,
+    });
+  });
+
   it("hobsons: a person whose rows fall into two chunks is still one contact", async () => {
     const rows = [
       ["eve@example.edu", "Eve", "Ho", "1999-09-09", "", "", "Tag A", "", "", "", ""],
