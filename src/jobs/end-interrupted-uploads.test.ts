@@ -76,4 +76,32 @@ describe.each(testEngines)("interrupted uploads on %s", (engine) => {
     const state = (await getImportJob(store.db, tenantId, fresh.id))?.state;
     expect(state).toBe(engine === "pglite" ? "failed" : "uploading");
   });
+
+  it("a run that keeps throwing ends its job failed after the last retry, not `running` for ever", async () => {
+    const job = await halfUploaded();
+    await sql`update import_jobs set state = 'queued' where id = ${job.id}`.execute(store.db);
+    let attempts = 0;
+    const runner = createImportRunner(store, {
+      retries: { limit: 1, delaySeconds: 1 },
+      run: async () => {
+        attempts++;
+        throw new Error("a bug");
+      },
+    });
+    await runner.start();
+    try {
+      const deadline = Date.now() + 30_000;
+      while ((await getImportJob(store.db, tenantId, job.id))?.state === "queued" && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      await runner.stop();
+    }
+    expect(await getImportJob(store.db, tenantId, job.id)).toMatchObject({
+      state: "failed",
+      errorCode: "INTERNAL",
+      errorMessage: "the import stopped on an internal error; rows already committed stay",
+    });
+    // pg-boss: the first run and its one retry; PGlite's in-process queue: three tries, 5 s apart.
+    expect(attempts).toBe(engine === "postgres" ? 2 : 3);
+  }, 60_000);
 });

@@ -18,11 +18,19 @@ export interface ImportRunner {
 export interface ImportRunnerOptions {
   chunkRows?: number;
   log?: (message: string, detail?: Record<string, unknown>) => void;
+  /** PostgreSQL: how often a run that threw is tried again, and after how many seconds (default 10, 5) */
+  retries?: { limit: number; delaySeconds: number };
+  /** the run itself; tests put a failing one here */
+  run?: typeof runImport;
 }
 
 const queueName = "tributary-import";
 const retryDelayMs = 5_000;
 const maxInProcessAttempts = 3;
+const internalEnd = {
+  code: "INTERNAL",
+  message: "the import stopped on an internal error; rows already committed stay",
+};
 // PostgreSQL: an upload that received no piece for this long belongs to a process that stopped (a piece is
 // 1 MiB: at 10 KiB/s one arrives every 100 s). Checked at start and then every few minutes.
 const idleUploadSeconds = 15 * 60;
@@ -45,7 +53,7 @@ function jobExecutor(store: Store, options: ImportRunnerOptions) {
       const key = `${tenantId}:${jobId}`;
       const running = active.get(key);
       if (running) return running;
-      const run = runImport(store, tenantId, jobId, {
+      const run = (options.run ?? runImport)(store, tenantId, jobId, {
         chunkRows: options.chunkRows,
         shouldStop: () => stopping,
       }).finally(() => active.delete(key));
@@ -76,10 +84,7 @@ function inProcessRunner(store: Store, options: ImportRunnerOptions): ImportRunn
         options.log?.("import run failed", { tenantId, jobId, attempt, error: String(error) });
         if (executor.stopping) return;
         if (attempt + 1 >= maxInProcessAttempts) {
-          await endImportJob(store, tenantId, jobId, "failed", {
-            code: "INTERNAL",
-            message: "the import stopped on an internal error; rows already committed stay",
-          }).catch(() => {});
+          await endImportJob(store, tenantId, jobId, "failed", internalEnd).catch(() => {});
           return;
         }
         const timer = setTimeout(() => {
@@ -118,6 +123,7 @@ function pgBossRunner(store: Store, options: ImportRunnerOptions): ImportRunner 
     superviseIntervalSeconds: 30,
   });
   boss.on("error", (error) => options.log?.("pg-boss error", { error: String(error) }));
+  const retries = options.retries ?? { limit: 10, delaySeconds: 5 };
   let started = false;
   let workerId: string | undefined;
   let sweeper: NodeJS.Timeout | undefined;
@@ -129,14 +135,28 @@ function pgBossRunner(store: Store, options: ImportRunnerOptions): ImportRunner 
         // A job runs as long as its import; a killed process's claim lapses when its heartbeats stop.
         expireInSeconds: 24 * 3600,
         heartbeatSeconds: 30,
-        retryLimit: 10,
-        retryDelay: 5,
+        retryLimit: retries.limit,
+        retryDelay: retries.delaySeconds,
       });
       workerId = await boss.work<{ tenantId: number; jobId: number }>(
         queueName,
         { pollingIntervalSeconds: 0.5, localConcurrency: 2 },
         async ([job]) => {
-          await executor.run(job.data.tenantId, job.data.jobId);
+          const { tenantId, jobId } = job.data;
+          try {
+            await executor.run(tenantId, jobId);
+          } catch (error) {
+            options.log?.("import run failed", {
+              tenantId,
+              jobId,
+              attempt: job.retryCount,
+              error: String(error),
+            });
+            // pg-boss retries a failed run; after the last retry the import itself must end, or it would
+            // show `running` for ever with nothing running it.
+            if (executor.stopping || job.retryCount < retries.limit) throw error;
+            await endImportJob(store, tenantId, jobId, "failed", internalEnd);
+          }
         },
       );
       for (const job of await listUnfinishedImportJobs(store.db)) await this.enqueue(job.tenantId, job.id);
