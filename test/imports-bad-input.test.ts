@@ -52,6 +52,23 @@ describe.each(testEngines)("bulk import bad input on %s", (engine) => {
       errors: [{ row: 2, errorCode: "CSV_UNCLOSED_QUOTE" }],
     },
     {
+      // PostgreSQL text cannot hold U+0000: the row says so, instead of the chunk's statement failing.
+      title: "a NUL character in a tag and in a status reason",
+      contentType: "application/x-ndjson",
+      body: Buffer.from(
+        [
+          JSON.stringify({ email: "z1@example.org", tags: [{ tag: "Open\u0000Day" }] }),
+          JSON.stringify({ email: "z2@example.org", tags: [{ tag: "Open Day" }] }),
+          JSON.stringify({ email: "z3@example.org", contactStatusReason: "moved\u0000" }),
+        ].join("\n"),
+      ),
+      created: 1,
+      errors: [
+        { row: 1, errorCode: "CONTACT_FIELD_INVALID", field: "tags[0].tag" },
+        { row: 3, errorCode: "CONTACT_FIELD_INVALID", field: "contactStatusReason" },
+      ],
+    },
+    {
       title: "NDJSON with a broken line",
       contentType: "application/x-ndjson",
       body: Buffer.from('{"email":"n1@example.org"}\n{"email": "n2@\n{"email":"n3@example.org"}\n'),

@@ -8,6 +8,57 @@ const input = (fields: ContactInput["fields"], extra: Partial<ContactInput> = {}
 });
 
 describe("validateContactInput", () => {
+  it("names a NUL or an unpaired surrogate in a child's text or a status reason, where it is", () => {
+    const errors = validateContactInput(
+      input(
+        { surname: "Lovelace" },
+        {
+          tags: [{ tag: "Open Day" }, { tag: "a\u0000b" }],
+          notes: [{ content: "fine" }, { content: "bad\ud800" }],
+          activities: [{ kind: "enquiry", courses: [{ course: "BSc\u0000" }] }],
+          communications: [{ labels: ["ok", "x\u0000"] }],
+          contactStatusReason: "moved\u0000",
+        },
+      ),
+      3,
+    );
+    expect(errors).toEqual([
+      {
+        code: "CONTACT_FIELD_INVALID",
+        field: "contactStatusReason",
+        index: 3,
+        message: "contactStatusReason contains a NUL (U+0000) character",
+      },
+      {
+        code: "CONTACT_FIELD_INVALID",
+        field: "tags[1].tag",
+        index: 3,
+        message: "tags[1].tag contains a NUL (U+0000) character",
+      },
+      {
+        code: "CONTACT_FIELD_INVALID",
+        field: "activities[0].courses[0].course",
+        index: 3,
+        message: "activities[0].courses[0].course contains a NUL (U+0000) character",
+      },
+      {
+        code: "CONTACT_FIELD_INVALID",
+        field: "communications[0].labels[1]",
+        index: 3,
+        message: "communications[0].labels[1] contains a NUL (U+0000) character",
+      },
+      {
+        code: "CONTACT_FIELD_INVALID",
+        field: "notes[1].content",
+        index: 3,
+        message: "notes[1].content contains an unpaired surrogate (it is not valid Unicode)",
+      },
+    ]);
+    expect(
+      validateContactInput(input({}, { tags: [{ tag: "Open Day" }], notes: [{ content: "ok" }] }), 0),
+    ).toEqual([]);
+  });
+
   it.each([
     {
       title: "a name over 120 characters",

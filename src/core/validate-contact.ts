@@ -125,6 +125,21 @@ export function validateContactInput(input: ContactInput, index: number, fieldPr
       );
     }
   }
+  for (const [field, value] of [
+    ["heatStatusReason", input.heatStatusReason],
+    ["contactStatusReason", input.contactStatusReason],
+    ["contactStatusDate", input.contactStatusDate],
+  ] as const) {
+    const problem = textProblem(value);
+    if (problem) errors.push(fieldError("CONTACT_FIELD_INVALID", at(field), `${field} ${problem}`, index));
+  }
+  for (const list of childLists) {
+    const items = input[list];
+    if (items?.length)
+      checkChildTexts(items, list, (path, problem) =>
+        errors.push(fieldError("CONTACT_FIELD_INVALID", at(path), `${path} ${problem}`, index)),
+      );
+  }
   for (const [field, reason] of [
     ["heatStatusReason", input.heatStatusReason],
     ["contactStatusReason", input.contactStatusReason],
@@ -141,6 +156,34 @@ export function validateContactInput(input: ContactInput, index: number, fieldPr
     }
   }
   return errors;
+}
+
+const childLists = ["tags", "consents", "activities", "communications", "notes", "tasks"] as const;
+
+/** Why a text cannot be stored as PostgreSQL text, or null (not a string, or fine). */
+function textProblem(value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  if (value.includes("\u0000")) return "contains a NUL (U+0000) character";
+  if (!isWellFormed(value)) return "contains an unpaired surrogate (it is not valid Unicode)";
+  return null;
+}
+
+// Children's texts reach PostgreSQL inside one statement for the whole batch: one NUL in a note would fail
+// every input of it (and an import's whole chunk) with an error that names no record.
+function checkChildTexts(
+  value: unknown,
+  path: string,
+  report: (path: string, problem: string) => void,
+): void {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) checkChildTexts(value[i], `${path}[${i}]`, report);
+  } else if (value !== null && typeof value === "object") {
+    for (const key in value)
+      checkChildTexts((value as Record<string, unknown>)[key], `${path}.${key}`, report);
+  } else {
+    const problem = textProblem(value);
+    if (problem) report(path, problem);
+  }
 }
 
 function normaliseScalar(type: string, value: ScalarValue): ScalarValue | undefined {
