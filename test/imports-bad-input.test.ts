@@ -69,6 +69,14 @@ describe.each(testEngines)("bulk import bad input on %s", (engine) => {
       ],
     },
     {
+      // The reader's message quotes the line, NUL and all: it is stored shown as ␀, not failing the chunk.
+      title: "an NDJSON line that is not JSON and holds a NUL byte",
+      contentType: "application/x-ndjson",
+      body: Buffer.from('{"email":"u1@example.org"}\n\u0000{"email\n{"email":"u3@example.org"}\n'),
+      created: 2,
+      errors: [{ row: 2, errorCode: "NDJSON_INVALID_LINE", message: expect.not.stringContaining("\u0000") }],
+    },
+    {
       title: "NDJSON with a broken line",
       contentType: "application/x-ndjson",
       body: Buffer.from('{"email":"n1@example.org"}\n{"email": "n2@\n{"email":"n3@example.org"}\n'),
@@ -76,6 +84,15 @@ describe.each(testEngines)("bulk import bad input on %s", (engine) => {
       errors: [{ row: 2, errorCode: "NDJSON_INVALID_LINE" }],
     },
   ];
+
+  it("a column whose name holds a NUL byte is listed as unmapped, shown as ␀", async () => {
+    const res = await upload("email,Bad\u0000Name\nnul-col@example.org,x\n");
+    expect(await waitForImport(t.app, token, res.json().id)).toMatchObject({
+      state: "completed",
+      created: 1,
+      unmappedColumns: ["Bad\u2400Name"],
+    });
+  });
 
   it.each(rowCases)(
     "$title: the row fails with its reason, the rest go in",

@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { Database } from "../schema.js";
+import { storableText } from "../storable-text.js";
 
 /** The states a client sees; `uploading` only while the POST that creates the job is still streaming. */
 /** Every state a job can be in, in the order a job goes through them. */
@@ -274,7 +275,7 @@ export async function finishImportJob(
   return db.transaction().execute(async (trx) => {
     const result = await sql`
       update import_jobs set state = ${state}, finished_at = now(), updated_at = now(),
-        error_code = ${error?.code ?? null}, error_message = ${error?.message ?? null},
+        error_code = ${error?.code ?? null}, error_message = ${error ? storableText(error.message) : null},
         bytes_read = case when ${state} = 'completed' then upload_bytes else bytes_read end
       where tenant_id = ${tenantId} and id = ${jobId} and state in ('uploading', 'queued', 'running')`.execute(
       trx,
@@ -311,6 +312,6 @@ export async function advanceCheckpoint(
       rows_read = rows_read + ${counts.read}, rows_created = rows_created + ${counts.created},
       rows_updated = rows_updated + ${counts.updated}, rows_unchanged = rows_unchanged + ${counts.unchanged},
       rows_failed = rows_failed + ${counts.failed}, updated_at = now(),
-      unmapped_columns = coalesce(${counts.unmappedColumns ? JSON.stringify(counts.unmappedColumns) : null}::jsonb, unmapped_columns)
+      unmapped_columns = coalesce(${counts.unmappedColumns ? JSON.stringify(counts.unmappedColumns.map(storableText)) : null}::jsonb, unmapped_columns)
     where tenant_id = ${tenantId} and id = ${jobId}`.execute(trx);
 }

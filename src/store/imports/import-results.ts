@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from "kysely";
 import { arrayParameter } from "../contacts/contact-columns.js";
 import type { Database } from "../schema.js";
+import { storableText } from "../storable-text.js";
 
 export type RowStatus = "created" | "updated" | "unchanged" | "error" | "skipped";
 
@@ -63,7 +64,7 @@ export async function writeChunkResults(
       seqs.push(i > 0 && errors[i - 1].row === errors[i].row ? seqs[i - 1] + 1 : 0);
     await sql`insert into import_row_errors (tenant_id, job_id, row_number, seq, code, field, message)
       select ${tenantId}, ${jobId}, * from unnest(${errors.map((e) => e.row)}::bigint[], ${seqs}::int[],
-        ${errors.map((e) => e.code)}::text[], ${errors.map((e) => e.field ?? null)}::text[], ${errors.map((e) => e.message)}::text[])`.execute(
+        ${errors.map((e) => e.code)}::text[], ${errors.map((e) => (e.field == null ? null : storableText(e.field)))}::text[], ${errors.map((e) => storableText(e.message))}::text[])`.execute(
       trx,
     );
   }
