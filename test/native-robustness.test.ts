@@ -70,6 +70,31 @@ describe.each(testEngines)("native API robustness on %s", (engine) => {
     );
   }, 120_000);
 
+  it("a path the router refuses (a long segment, bad percent-encoding) is a 400 in Tributary's shape", async () => {
+    const long = await t.app.inject({
+      url: `/api/v1/contacts/${"7".repeat(3000)}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(long.statusCode).toBe(400);
+    expect(long.json()).toEqual({
+      error: {
+        code: "REQUEST_BODY_INVALID",
+        message: `A segment of the path /api/v1/contacts/${"7".repeat(103)}… is longer than 100 characters`,
+      },
+    });
+    const badEncoding = await t.app.inject({
+      url: "/api/v1/contacts/%E0%A4%A",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(badEncoding.statusCode).toBe(400);
+    expect(badEncoding.json()).toEqual({
+      error: {
+        code: "REQUEST_BODY_INVALID",
+        message: "The path /api/v1/contacts/%E0%A4%A is not valid percent-encoding",
+      },
+    });
+  });
+
   it("a body nested 100,000 deep is a 400, not a stack overflow", async () => {
     const deep = `{"idProperty":"id","inputs":[${"[".repeat(100_000)}${"]".repeat(100_000)}]}`;
     const res = await post(deep);

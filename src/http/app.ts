@@ -1,6 +1,6 @@
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { hobsonsDialect } from "../dialects/hobsons/index.js";
@@ -28,6 +28,17 @@ export async function buildApp({ store, config, logger }: AppOptions): Promise<F
     return503OnClosing: true,
     // Vendor clients send paths in their own case (ServiceStack: /json/reply/Dto); routes match exactly otherwise.
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false },
+    // The router's own refusals (a path segment that is not valid percent-encoding, or over 100
+    // characters) come in Tributary's error shape, not Fastify's, and do not echo a whole long path back.
+    frameworkErrors: (error, request, reply) => {
+      const path = request.url.split("?")[0];
+      const shown = path.length > 120 ? `${path.slice(0, 120)}…` : path;
+      const message =
+        error.code === "FST_ERR_MAX_PARAM_LENGTH"
+          ? `A segment of the path ${shown} is longer than 100 characters`
+          : `The path ${shown} is not valid percent-encoding`;
+      void (reply as FastifyReply).status(400).send(nativeErrorBody("REQUEST_BODY_INVALID", message));
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   registerJsonBodyParser(app);
