@@ -231,4 +231,52 @@ describe("tributary serve as a process", () => {
       await stop(server.child);
     }
   }, 120_000);
+
+  it("manages tokens through the running server while it holds the PGlite data folder", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "tributary-serve-"));
+    scratch.push(cwd);
+    expect((await cli(cwd, ["tenant", "create", "Riverside"])).code).toBe(0);
+    const admin = (
+      await cli(cwd, ["token", "create", "--tenant", "Riverside", "--role", "admin"])
+    ).stdout.trim();
+    const port = await freePort();
+    const env = { PORT: String(port), TRIBUTARY_DATA: join(cwd, "data") };
+    const server = serve(env);
+    await server.ready;
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      const viaServer = ["--server", url, "--token", admin];
+      const created = await cli(cwd, ["token", "create", "--role", "contacts:read", ...viaServer]);
+      expect(created.code).toBe(0);
+      const reader = created.stdout.trim();
+      expect(reader).toMatch(/^\S{40,}$/);
+      const id = /token id (\d+)/.exec(created.stderr)?.[1];
+      const search = await fetch(`${url}/api/v1/contacts?q=x`, {
+        headers: { authorization: `Bearer ${reader}` },
+      });
+      expect(search.status).toBe(200);
+      expect((await cli(cwd, ["token", "list", ...viaServer])).stdout).toBe(
+        `1\tapi\tadmin\tlive\n${id}\tapi\tcontacts:read\tlive\n`,
+      );
+      expect(await cli(cwd, ["token", "revoke", String(id), ...viaServer])).toMatchObject({
+        code: 0,
+        stdout: `${id}\n`,
+      });
+      const refused = await fetch(`${url}/api/v1/contacts?q=x`, {
+        headers: { authorization: `Bearer ${reader}` },
+      });
+      expect(refused.status).toBe(401);
+      expect(await cli(cwd, ["token", "revoke", String(id), ...viaServer])).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `tributary: the server answered 404: No live token ${id}\n`,
+      });
+      // Without --server the folder is the server's: the command is refused, naming it.
+      const local = await cli(cwd, ["token", "list", "--tenant", "Riverside"]);
+      expect(local.code).toBe(1);
+      expect(local.stderr).toContain("is in use by another Tributary process");
+    } finally {
+      await stop(server.child);
+    }
+  }, 120_000);
 });

@@ -161,62 +161,131 @@ program
       }),
   );
 
-const token = program.command("token").description("API tokens");
-token
-  .command("create")
-  .description("create an API token; prints the token (shown only this once)")
-  .requiredOption("--tenant <name>", "tenant name")
-  .option("--user <username>", "the user the token acts for")
-  .requiredOption("--role <role>", "role (repeatable)", collect)
-  .option("--expires-in <days>", "expire after this many days", (v) => {
-    const days = Number(v);
-    if (!(days > 0)) throw new InvalidArgumentError("a positive number of days");
-    return days;
-  })
-  .action((options: { tenant: string; user?: string; role: string[]; expiresIn?: number }) =>
-    withEngine(async (store) => {
-      const tenantId = await tenantIdOf(store, options.tenant);
-      let userId: number | null = null;
-      if (options.user) {
-        const user = await findUserByUsername(store.db, tenantId, options.user);
-        if (!user) throw new CliError(`no user '${options.user}' in tenant '${options.tenant}'`);
-        userId = user.id;
-      }
-      const expiresAt = options.expiresIn ? new Date(Date.now() + options.expiresIn * 86_400_000) : null;
-      const issued = await issueToken(store.db, { tenantId, userId, roles: options.role, expiresAt });
-      console.error(`token id ${issued.id} (revoke with: tributary token revoke ${issued.id})`);
-      console.log(issued.token);
-    }),
+const token = program
+  .command("token")
+  .description(
+    "API tokens, on the engine (--tenant) or through a running server (--server, --token of an admin)",
   );
-token
-  .command("revoke <id>")
-  .description("revoke a token by id")
-  .action((id: string) =>
-    withEngine(async (store) => {
-      if (!/^\d+$/.test(id)) throw new CliError("the token id is a number");
-      if (!(await revokeToken(store.db, Number(id)))) throw new CliError(`no live token with id ${id}`);
-      console.log(id);
+
+/** `--server URL --token T` talk to a running server's /api/v1/tokens; otherwise the engine is opened. */
+interface TokenTarget {
+  tenant?: string;
+  server?: string;
+  token?: string;
+}
+const serverOptions = (command: Command) =>
+  command
+    .option("--server <url>", "a running Tributary server (needed while `serve` holds a PGlite data folder)")
+    .option("--token <token>", "an admin token of the tenant, for --server");
+
+async function tokenApi(target: TokenTarget, method: string, path: string, body?: unknown) {
+  if (!target.token) throw new CliError("--server needs --token (an admin token of the tenant)");
+  const res = await fetch(`${(target.server as string).replace(/\/$/, "")}/api/v1/tokens${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${target.token}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }).catch((error: Error) => {
+    throw new CliError(
+      `cannot reach ${target.server}: ${error.cause instanceof Error ? error.cause.message : error.message}`,
+    );
+  });
+  const answer = (await res.json().catch(() => ({}))) as { error?: { message?: string } } & Record<
+    string,
+    unknown
+  >;
+  if (!res.ok)
+    throw new CliError(`the server answered ${res.status}: ${answer.error?.message ?? res.statusText}`);
+  return answer;
+}
+
+const needTenant = (target: TokenTarget): string => {
+  if (!target.tenant) throw new CliError("give --tenant NAME (the local engine) or --server URL --token T");
+  return target.tenant;
+};
+
+serverOptions(
+  token
+    .command("create")
+    .description("create an API token; prints the token (shown only this once)")
+    .option("--tenant <name>", "tenant name (the local engine)")
+    .option("--user <username>", "the user the token acts for")
+    .requiredOption("--role <role>", "role (repeatable)", collect)
+    .option("--expires-in <days>", "expire after this many days", (v) => {
+      const days = Number(v);
+      if (!(days > 0)) throw new InvalidArgumentError("a positive number of days");
+      return days;
     }),
-  );
-token
-  .command("list")
-  .description("list a tenant's tokens as id<TAB>roles<TAB>state")
-  .requiredOption("--tenant <name>", "tenant name")
-  .action((options: { tenant: string }) =>
-    withEngine(async (store) => {
-      const tenantId = await tenantIdOf(store, options.tenant);
-      const rows = await store.db
+).action(async (options: TokenTarget & { user?: string; role: string[]; expiresIn?: number }) => {
+  if (options.server) {
+    const issued = await tokenApi(options, "POST", "", {
+      roles: options.role,
+      ...(options.user ? { user: options.user } : {}),
+      ...(options.expiresIn ? { expiresInDays: options.expiresIn } : {}),
+    });
+    console.error(
+      `token id ${issued.id} (revoke with: tributary token revoke ${issued.id} --server … --token …)`,
+    );
+    console.log(issued.token);
+    return;
+  }
+  const tenantName = needTenant(options);
+  await withEngine(async (store) => {
+    const tenantId = await tenantIdOf(store, tenantName);
+    let userId: number | null = null;
+    if (options.user) {
+      const user = await findUserByUsername(store.db, tenantId, options.user);
+      if (!user) throw new CliError(`no user '${options.user}' in tenant '${tenantName}'`);
+      userId = user.id;
+    }
+    const expiresAt = options.expiresIn ? new Date(Date.now() + options.expiresIn * 86_400_000) : null;
+    const issued = await issueToken(store.db, { tenantId, userId, roles: options.role, expiresAt });
+    console.error(`token id ${issued.id} (revoke with: tributary token revoke ${issued.id})`);
+    console.log(issued.token);
+  });
+});
+serverOptions(token.command("revoke <id>").description("revoke a token by id")).action(
+  async (id: string, options: TokenTarget) => {
+    if (!/^\d+$/.test(id)) throw new CliError("the token id is a number");
+    if (options.server) await tokenApi(options, "DELETE", `/${id}`);
+    else
+      await withEngine(async (store) => {
+        if (!(await revokeToken(store.db, Number(id)))) throw new CliError(`no live token with id ${id}`);
+      });
+    console.log(id);
+  },
+);
+serverOptions(
+  token
+    .command("list")
+    .description("list a tenant's tokens as id<TAB>kind<TAB>roles<TAB>state")
+    .option("--tenant <name>", "tenant name (the local engine)"),
+).action(async (options: TokenTarget) => {
+  let rows: Array<{ id: number; kind: string; roles: string[]; state: string }>;
+  if (options.server) {
+    rows = (await tokenApi(options, "GET", "")).data as typeof rows;
+  } else {
+    const tenantName = needTenant(options);
+    rows = await withEngine(async (store) => {
+      const tenantId = await tenantIdOf(store, tenantName);
+      const stored = await store.db
         .selectFrom("apiTokens")
         .select(["id", "roles", "kind", "revokedAt", "expiresAt"])
         .where("tenantId", "=", tenantId)
         .orderBy("id")
         .execute();
-      for (const r of rows) {
-        const state = r.revokedAt ? "revoked" : r.expiresAt && r.expiresAt < new Date() ? "expired" : "live";
-        console.log(`${r.id}\t${r.kind}\t${r.roles.join(",")}\t${state}`);
-      }
-    }),
-  );
+      return stored.map((r) => ({
+        id: Number(r.id),
+        kind: r.kind,
+        roles: r.roles,
+        state: r.revokedAt ? "revoked" : r.expiresAt && r.expiresAt < new Date() ? "expired" : "live",
+      }));
+    });
+  }
+  for (const r of rows) console.log(`${r.id}\t${r.kind}\t${r.roles.join(",")}\t${r.state}`);
+});
 
 const ref = program
   .command("ref")

@@ -25,6 +25,7 @@ import { decodeCursor, encodeCursor } from "./cursor.js";
 import { importRoutes } from "./import-routes.js";
 import { fromCanonical, historyToWire, toCanonical } from "./mapping.js";
 import { contactPhotoRoute } from "./photo-route.js";
+import { tokenRoutes } from "./token-routes.js";
 import {
   BatchUpsertBodySchema,
   BatchUpsertResponseSchema,
@@ -50,6 +51,7 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
   const isAdmin = requireToken(store, []);
   app.register(contactPhotoRoute, { store, onRequest: canRead });
   app.register(importRoutes, { prefix: "/imports", store });
+  app.register(tokenRoutes, { prefix: "/tokens", store });
 
   app.register(async (writes) => {
     // Authentication runs on request, before the body is read or validated: a caller without a valid

@@ -1,0 +1,131 @@
+import type { FastifyInstance } from "fastify";
+import Type from "typebox";
+import { TributaryError } from "../../core/errors.js";
+import { principalOf } from "../../http/principal.js";
+import { requireToken } from "../../http/require-token.js";
+import { issueToken, revokeToken } from "../../store/api-tokens.js";
+import type { Store } from "../../store/database.js";
+import { findUserByUsername } from "../../store/users.js";
+
+const maxExpiryDays = 3650;
+
+const TokenBodySchema = Type.Object(
+  {
+    roles: Type.Array(Type.String({ minLength: 1, maxLength: 100, pattern: "^\\S+$" }), {
+      minItems: 1,
+      maxItems: 20,
+      description: "role names, e.g. contacts:write, REGISUserRole, HobsonsApiUser",
+    }),
+    user: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "the user it acts for" })),
+    expiresInDays: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: maxExpiryDays })),
+  },
+  { additionalProperties: false },
+);
+
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
+
+type TokenState = "live" | "expired" | "revoked";
+
+/**
+ * The tenant's API tokens under /api/v1/tokens (role `admin`): create (the token is in this one answer),
+ * list (never a secret or its hash), revoke. What `tributary token` does on the engine, over HTTP, so
+ * tokens change while the server runs, which the embedded engine's one-process data folder otherwise forbids.
+ */
+export async function tokenRoutes(app: FastifyInstance, { store }: { store: Store }) {
+  app.addHook("onRequest", requireToken(store, []));
+
+  app.post(
+    "/",
+    {
+      schema: {
+        tags: ["tokens"],
+        summary: "Create an API token (admin); the token is shown once",
+        body: TokenBodySchema,
+      },
+    },
+    async (request, reply) => {
+      const { tenantId } = principalOf(request);
+      const body = request.body as { roles: string[]; user?: string; expiresInDays?: number };
+      let userId: number | null = null;
+      if (body.user !== undefined) {
+        const user = await findUserByUsername(store.db, tenantId, body.user);
+        if (!user)
+          throw new TributaryError("REQUEST_BODY_INVALID", `No user '${body.user}' in this tenant`, [
+            { code: "REQUEST_BODY_INVALID", field: "user", message: "unknown user" },
+          ]);
+        userId = user.id;
+      }
+      const roles = [...new Set(body.roles)];
+      const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;
+      const issued = await issueToken(store.db, { tenantId, userId, roles, expiresAt });
+      return reply.status(201).send({
+        id: issued.id,
+        token: issued.token,
+        kind: "api",
+        roles,
+        user: body.user ?? null,
+        expiresAt: expiresAt?.toISOString() ?? null,
+      });
+    },
+  );
+
+  app.get(
+    "/",
+    { schema: { tags: ["tokens"], summary: "The tenant's tokens (admin), oldest first, without secrets" } },
+    async (request) => {
+      const { tenantId } = principalOf(request);
+      const rows = await store.db
+        .selectFrom("apiTokens")
+        .leftJoin("users", (join) =>
+          join.onRef("users.tenantId", "=", "apiTokens.tenantId").onRef("users.id", "=", "apiTokens.userId"),
+        )
+        .select([
+          "apiTokens.id",
+          "apiTokens.kind",
+          "apiTokens.roles",
+          "users.username",
+          "apiTokens.createdAt",
+          "apiTokens.expiresAt",
+          "apiTokens.lastUsedAt",
+          "apiTokens.revokedAt",
+        ])
+        .where("apiTokens.tenantId", "=", tenantId)
+        .orderBy("apiTokens.id")
+        .execute();
+      const now = new Date();
+      return {
+        data: rows.map((r) => {
+          const state: TokenState = r.revokedAt
+            ? "revoked"
+            : r.expiresAt && r.expiresAt <= now
+              ? "expired"
+              : "live";
+          return {
+            id: Number(r.id),
+            kind: r.kind,
+            roles: r.roles,
+            user: r.username ?? null,
+            state,
+            createdAt: r.createdAt.toISOString(),
+            expiresAt: r.expiresAt?.toISOString() ?? null,
+            lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
+            revokedAt: r.revokedAt?.toISOString() ?? null,
+          };
+        }),
+      };
+    },
+  );
+
+  app.delete(
+    "/:id",
+    { schema: { tags: ["tokens"], summary: "Revoke a token (admin)", params: IdParams } },
+    async (request) => {
+      const { tenantId } = principalOf(request);
+      const { id } = request.params as { id: number };
+      // Another tenant's token id, an unknown one and a revoked one all answer the same 404.
+      if (!(await revokeToken(store.db, id, tenantId)))
+        throw new TributaryError("REQUEST_NOT_FOUND", `No live token ${id}`);
+      return { id, state: "revoked" as const };
+    },
+  );
+}
