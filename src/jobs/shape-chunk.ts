@@ -67,6 +67,9 @@ function shapeRecords(
   chunk: RecordOutcome[],
   context: ShapeContext,
 ): ShapedChunk {
+  // Every row of the chunk failed in the reader: nothing to shape. A grouping shape given no rows answers
+  // as its vendor refuses an empty request, with an error that belongs to no row.
+  if (records.length === 0) return { inputs: [], errors: [] };
   if (shape.shapeChunk) {
     const grouped = shape.shapeChunk(records, context);
     // The shape counts positions among the records it was given; the chunk also holds reader errors.

@@ -26,9 +26,6 @@ export const hobsonsFlatImportShape: ImportShape = {
   targetOfField: upsertWireFieldOf,
   shapeChunk(records, context): ShapedChunk {
     const out: ShapedChunk = { inputs: [], errors: [] };
-    // Every row of the chunk failed in the reader: nothing to group (the pre-processor would refuse an
-    // empty request as a whole, with an error that belongs to no row).
-    if (records.length === 0) return out;
     // The pre-processor refuses a whole request for one bad row; an import fails that row alone and groups
     // the rest, so a chunk with bad rows is grouped twice.
     let slots = records.map((_, i) => i);
