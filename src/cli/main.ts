@@ -6,7 +6,7 @@ import { TributaryError } from "../core/errors.js";
 import { buildApp } from "../http/app.js";
 import { createLogger } from "../logger.js";
 import { OperatorError } from "../operator-error.js";
-import { issueToken, revokeToken } from "../store/api-tokens.js";
+import { issueToken, listTenantTokens, revokeToken } from "../store/api-tokens.js";
 import { latestSchemaVersion, type Store } from "../store/database.js";
 import {
   addReferenceItem,
@@ -268,21 +268,7 @@ serverOptions(
     rows = (await tokenApi(options, "GET", "")).data as typeof rows;
   } else {
     const tenantName = needTenant(options);
-    rows = await withEngine(async (store) => {
-      const tenantId = await tenantIdOf(store, tenantName);
-      const stored = await store.db
-        .selectFrom("apiTokens")
-        .select(["id", "roles", "kind", "revokedAt", "expiresAt"])
-        .where("tenantId", "=", tenantId)
-        .orderBy("id")
-        .execute();
-      return stored.map((r) => ({
-        id: Number(r.id),
-        kind: r.kind,
-        roles: r.roles,
-        state: r.revokedAt ? "revoked" : r.expiresAt && r.expiresAt < new Date() ? "expired" : "live",
-      }));
-    });
+    rows = await withEngine(async (store) => listTenantTokens(store.db, await tenantIdOf(store, tenantName)));
   }
   for (const r of rows) console.log(`${r.id}\t${r.kind}\t${r.roles.join(",")}\t${r.state}`);
 });

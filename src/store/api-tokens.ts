@@ -101,3 +101,54 @@ export async function revokeToken(db: Kysely<Database>, id: number, tenantId?: n
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/** A token as an admin sees it: never its secret nor its hash. */
+export interface TokenListing {
+  id: number;
+  kind: string;
+  roles: string[];
+  /** the user it acts for, by user name */
+  user: string | null;
+  state: "live" | "expired" | "revoked";
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+/** The tenant's tokens, oldest first. */
+export async function listTenantTokens(
+  db: Kysely<Database>,
+  tenantId: number,
+  now = new Date(),
+): Promise<TokenListing[]> {
+  const rows = await db
+    .selectFrom("apiTokens")
+    .leftJoin("users", (join) =>
+      join.onRef("users.tenantId", "=", "apiTokens.tenantId").onRef("users.id", "=", "apiTokens.userId"),
+    )
+    .select([
+      "apiTokens.id",
+      "apiTokens.kind",
+      "apiTokens.roles",
+      "users.username",
+      "apiTokens.createdAt",
+      "apiTokens.expiresAt",
+      "apiTokens.lastUsedAt",
+      "apiTokens.revokedAt",
+    ])
+    .where("apiTokens.tenantId", "=", tenantId)
+    .orderBy("apiTokens.id")
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id),
+    kind: r.kind,
+    roles: r.roles,
+    user: r.username ?? null,
+    state: r.revokedAt ? "revoked" : r.expiresAt && r.expiresAt <= now ? "expired" : "live",
+    createdAt: r.createdAt,
+    expiresAt: r.expiresAt,
+    lastUsedAt: r.lastUsedAt,
+    revokedAt: r.revokedAt,
+  }));
+}

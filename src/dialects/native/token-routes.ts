@@ -3,7 +3,7 @@ import Type from "typebox";
 import { TributaryError } from "../../core/errors.js";
 import { principalOf } from "../../http/principal.js";
 import { requireToken } from "../../http/require-token.js";
-import { issueToken, revokeToken } from "../../store/api-tokens.js";
+import { issueToken, listTenantTokens, revokeToken } from "../../store/api-tokens.js";
 import type { Store } from "../../store/database.js";
 import { findUserByUsername } from "../../store/users.js";
 
@@ -23,8 +23,6 @@ const TokenBodySchema = Type.Object(
 );
 
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) });
-
-type TokenState = "live" | "expired" | "revoked";
 
 /**
  * The tenant's API tokens under /api/v1/tokens (role `admin`): create (the token is in this one answer),
@@ -73,45 +71,15 @@ export async function tokenRoutes(app: FastifyInstance, { store }: { store: Stor
     "/",
     { schema: { tags: ["tokens"], summary: "The tenant's tokens (admin), oldest first, without secrets" } },
     async (request) => {
-      const { tenantId } = principalOf(request);
-      const rows = await store.db
-        .selectFrom("apiTokens")
-        .leftJoin("users", (join) =>
-          join.onRef("users.tenantId", "=", "apiTokens.tenantId").onRef("users.id", "=", "apiTokens.userId"),
-        )
-        .select([
-          "apiTokens.id",
-          "apiTokens.kind",
-          "apiTokens.roles",
-          "users.username",
-          "apiTokens.createdAt",
-          "apiTokens.expiresAt",
-          "apiTokens.lastUsedAt",
-          "apiTokens.revokedAt",
-        ])
-        .where("apiTokens.tenantId", "=", tenantId)
-        .orderBy("apiTokens.id")
-        .execute();
-      const now = new Date();
+      const tokens = await listTenantTokens(store.db, principalOf(request).tenantId);
       return {
-        data: rows.map((r) => {
-          const state: TokenState = r.revokedAt
-            ? "revoked"
-            : r.expiresAt && r.expiresAt <= now
-              ? "expired"
-              : "live";
-          return {
-            id: Number(r.id),
-            kind: r.kind,
-            roles: r.roles,
-            user: r.username ?? null,
-            state,
-            createdAt: r.createdAt.toISOString(),
-            expiresAt: r.expiresAt?.toISOString() ?? null,
-            lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
-            revokedAt: r.revokedAt?.toISOString() ?? null,
-          };
-        }),
+        data: tokens.map((t) => ({
+          ...t,
+          createdAt: t.createdAt.toISOString(),
+          expiresAt: t.expiresAt?.toISOString() ?? null,
+          lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+          revokedAt: t.revokedAt?.toISOString() ?? null,
+        })),
       };
     },
   );
