@@ -54,7 +54,8 @@ describe("lockDataFolder", () => {
   it("refuses a second lock in the same process until the first is released", () => {
     const dir = dataFolder();
     const lock = lockDataFolder(dir);
-    expect(() => lockDataFolder(dir)).toThrow(DataFolderInUseError);
+    expect(() => lockDataFolder(dir)).toThrow(new DataFolderInUseError(dir, "this process"));
+    expect(() => lockDataFolder(dir)).toThrow(`the data folder ${dir} is open in this process already`);
     lock.release();
     lockDataFolder(dir).release();
   });

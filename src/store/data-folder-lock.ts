@@ -22,12 +22,14 @@ interface LockHolder {
 export class DataFolderInUseError extends OperatorError {
   constructor(
     readonly dataDir: string,
-    readonly holder: LockHolder,
+    readonly holder: LockHolder | "this process",
   ) {
     super(
-      `the data folder ${dataDir} is in use by another Tributary process (pid ${holder.pid}, '${holder.command}', since ${holder.since}); ` +
-        "the embedded engine (PGlite) allows one process at a time: stop that process first, " +
-        "send imports and exports to it with --server URL --token T, or use a PostgreSQL server (DATABASE_URL)",
+      holder === "this process"
+        ? `the data folder ${dataDir} is open in this process already; close that store first`
+        : `the data folder ${dataDir} is in use by another Tributary process (pid ${holder.pid}, '${holder.command}', since ${holder.since}); ` +
+            "the embedded engine (PGlite) allows one process at a time: stop that process first, " +
+            "send imports and exports to it with --server URL --token T, or use a PostgreSQL server (DATABASE_URL)",
     );
   }
 }
@@ -90,8 +92,7 @@ function removeIfThere(file: string): void {
 /** Takes the data folder for this process, or throws DataFolderInUseError naming the process that has it. */
 export function lockDataFolder(dataDir: string, command = process.argv.slice(1).join(" ")): DataFolderLock {
   const file = join(dataDir, dataFolderLockName);
-  if (heldHere.has(file))
-    throw new DataFolderInUseError(dataDir, { pid: process.pid, command: "this process", since: "now" });
+  if (heldHere.has(file)) throw new DataFolderInUseError(dataDir, "this process");
   const mine: LockHolder = {
     pid: process.pid,
     processStart: processStartOf(process.pid),
