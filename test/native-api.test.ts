@@ -596,12 +596,27 @@ describe.each(testEngines)("native API on %s", (engine) => {
       payload: { name: "X" },
     });
     expect(writer.statusCode).toBe(403);
+    // The kind in the path must be the row's: a country URL does not rename a heat status.
+    const wrongKind = await t.app.inject({
+      method: "PATCH",
+      url: `/api/v1/reference/country/${id}`,
+      headers: admin,
+      payload: { name: "Atlantis" },
+    });
+    expect(wrongKind.statusCode).toBe(404);
+    expect(wrongKind.json()).toEqual({ error: { code: "REFERENCE_NOT_FOUND", message: `No country ${id}` } });
     await t.app.inject({
       method: "PATCH",
       url: `/api/v1/reference/heat-status/${id}`,
       headers: admin,
       payload: { active: false },
     });
+    const heat = (
+      await t.app.inject({ url: "/api/v1/reference/heat-status?includeInactive=true", headers: admin })
+    )
+      .json()
+      .data.find((r: { id: number }) => r.id === id);
+    expect(heat).toMatchObject({ name: "Scorching", active: false });
     const res = await upsert({ idProperty: "external_id", inputs: [nativeContact({ heatStatusId: id })] });
     expect(res.statusCode).toBe(422);
     expect(res.json().error.details[0]).toMatchObject({

@@ -325,13 +325,13 @@ for (const [command, description, change] of [
     .requiredOption("--tenant <name>", "tenant name")
     .action((kind: string, id: string, ...rest: unknown[]) =>
       withEngine(async (store) => {
-        kindArg(kind);
+        const k = kindArg(kind);
         const options = rest.find((r) => typeof r === "object" && r !== null && "tenant" in r) as {
           tenant: string;
         };
         const name = typeof rest[0] === "string" ? rest[0] : undefined;
         const tenantId = await tenantIdOf(store, options.tenant);
-        console.log((await updateReferenceItem(store.db, tenantId, Number(id), change(name))).id);
+        console.log((await updateReferenceItem(store.db, tenantId, Number(id), change(name), k)).id);
       }),
     );
 }

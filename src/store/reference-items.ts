@@ -102,6 +102,7 @@ export async function updateReferenceItem(
   tenantId: number,
   id: number,
   change: { name?: string; active?: boolean; code?: string | null },
+  kind?: ReferenceKind,
 ): Promise<ReferenceItem> {
   const current = await db
     .selectFrom("referenceItems")
@@ -109,7 +110,12 @@ export async function updateReferenceItem(
     .where("tenantId", "=", tenantId)
     .where("id", "=", id)
     .executeTakeFirst();
-  if (!current) throw new TributaryError("REFERENCE_NOT_FOUND", `No reference row ${id}`);
+  // The kind the caller named must be the row's: /reference/country/7 must not rename heat status 7.
+  if (!current || (kind !== undefined && current.kind !== kind))
+    throw new TributaryError(
+      "REFERENCE_NOT_FOUND",
+      `No ${kind ? kind.replace(/_/g, "-") : "reference row"} ${id}`,
+    );
   if (change.name !== undefined && change.name.trim().toLowerCase() !== current.name.toLowerCase()) {
     if (await findByExactName(db, tenantId, current.kind as ReferenceKind, change.name)) {
       throw new TributaryError(

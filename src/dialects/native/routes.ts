@@ -193,12 +193,12 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
     },
     async (request) => {
       const { kind, id } = request.params as { kind: string; id: number };
-      referenceKindOf(kind);
       return updateReferenceItem(
         store.db,
         principalOf(request).tenantId,
         id,
         request.body as { name?: string; active?: boolean },
+        referenceKindOf(kind),
       );
     },
   );
