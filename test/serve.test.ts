@@ -271,6 +271,35 @@ describe("tributary serve as a process", () => {
         stdout: "",
         stderr: `tributary: the server answered 404: No live token ${id}\n`,
       });
+      // Reference data too, through the server.
+      const added = await cli(cwd, ["ref", "add", "heat-status", "Scorching", ...viaServer]);
+      expect(added).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\n$/) });
+      const heatId = added.stdout.trim();
+      expect(
+        await cli(cwd, ["ref", "rename", "heat-status", heatId, "Very hot", ...viaServer]),
+      ).toMatchObject({
+        code: 0,
+        stdout: `${heatId}\n`,
+      });
+      expect((await cli(cwd, ["ref", "deactivate", "heat-status", heatId, ...viaServer])).code).toBe(0);
+      expect((await cli(cwd, ["ref", "list", "heat-status", ...viaServer])).stdout).toContain(
+        `${heatId}\tVery hot\t\tinactive\n`,
+      );
+      const sub = await cli(cwd, [
+        "ref",
+        "add",
+        "sub-channel",
+        "Careers fair",
+        "--parent",
+        "external",
+        ...viaServer,
+      ]);
+      expect(sub.code).toBe(0);
+      expect(await cli(cwd, ["ref", "rename", "country", heatId, "Atlantis", ...viaServer])).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `tributary: the server answered 404: No country ${heatId}\n`,
+      });
       // Without --server the folder is the server's: the command is refused, naming it.
       const local = await cli(cwd, ["token", "list", "--tenant", "Riverside"]);
       expect(local.code).toBe(1);

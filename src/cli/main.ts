@@ -167,8 +167,8 @@ const token = program
     "API tokens, on the engine (--tenant) or through a running server (--server, --token of an admin)",
   );
 
-/** `--server URL --token T` talk to a running server's /api/v1/tokens; otherwise the engine is opened. */
-interface TokenTarget {
+/** With `--server URL --token T` a command talks to a running server; otherwise it opens the engine. */
+interface ServerTarget {
   tenant?: string;
   server?: string;
   token?: string;
@@ -178,9 +178,10 @@ const serverOptions = (command: Command) =>
     .option("--server <url>", "a running Tributary server (needed while `serve` holds a PGlite data folder)")
     .option("--token <token>", "an admin token of the tenant, for --server");
 
-async function tokenApi(target: TokenTarget, method: string, path: string, body?: unknown) {
+/** A call to a running server's native API (`path` under /api/v1) with an admin token; its JSON answer. */
+async function serverApi(target: ServerTarget, method: string, path: string, body?: unknown) {
   if (!target.token) throw new CliError("--server needs --token (an admin token of the tenant)");
-  const res = await fetch(`${(target.server as string).replace(/\/$/, "")}/api/v1/tokens${path}`, {
+  const res = await fetch(`${(target.server as string).replace(/\/$/, "")}/api/v1${path}`, {
     method,
     headers: {
       authorization: `Bearer ${target.token}`,
@@ -201,7 +202,7 @@ async function tokenApi(target: TokenTarget, method: string, path: string, body?
   return answer;
 }
 
-const needTenant = (target: TokenTarget): string => {
+const needTenant = (target: ServerTarget): string => {
   if (!target.tenant) throw new CliError("give --tenant NAME (the local engine) or --server URL --token T");
   return target.tenant;
 };
@@ -218,9 +219,9 @@ serverOptions(
       if (!(days > 0)) throw new InvalidArgumentError("a positive number of days");
       return days;
     }),
-).action(async (options: TokenTarget & { user?: string; role: string[]; expiresIn?: number }) => {
+).action(async (options: ServerTarget & { user?: string; role: string[]; expiresIn?: number }) => {
   if (options.server) {
-    const issued = await tokenApi(options, "POST", "", {
+    const issued = await serverApi(options, "POST", "/tokens", {
       roles: options.role,
       ...(options.user ? { user: options.user } : {}),
       ...(options.expiresIn ? { expiresInDays: options.expiresIn } : {}),
@@ -247,9 +248,9 @@ serverOptions(
   });
 });
 serverOptions(token.command("revoke <id>").description("revoke a token by id")).action(
-  async (id: string, options: TokenTarget) => {
+  async (id: string, options: ServerTarget) => {
     if (!/^\d+$/.test(id)) throw new CliError("the token id is a number");
-    if (options.server) await tokenApi(options, "DELETE", `/${id}`);
+    if (options.server) await serverApi(options, "DELETE", `/tokens/${id}`);
     else
       await withEngine(async (store) => {
         if (!(await revokeToken(store.db, Number(id)))) throw new CliError(`no live token with id ${id}`);
@@ -262,10 +263,10 @@ serverOptions(
     .command("list")
     .description("list a tenant's tokens as id<TAB>kind<TAB>roles<TAB>state")
     .option("--tenant <name>", "tenant name (the local engine)"),
-).action(async (options: TokenTarget) => {
+).action(async (options: ServerTarget) => {
   let rows: Array<{ id: number; kind: string; roles: string[]; state: string }>;
   if (options.server) {
-    rows = (await tokenApi(options, "GET", "")).data as typeof rows;
+    rows = (await serverApi(options, "GET", "/tokens")).data as typeof rows;
   } else {
     const tenantName = needTenant(options);
     rows = await withEngine(async (store) => listTenantTokens(store.db, await tenantIdOf(store, tenantName)));
@@ -276,64 +277,101 @@ serverOptions(
 const ref = program
   .command("ref")
   .description(
-    "reference data: salutation, country, heat-status, channel, sub-channel, contact-status, intake",
+    "reference data: salutation, country, heat-status, channel, sub-channel, contact-status, intake; on the engine (--tenant) or through a running server (--server, --token of an admin)",
   );
-ref
-  .command("add <kind> <name>")
-  .description("add a reference row; prints its id")
-  .requiredOption("--tenant <name>", "tenant name")
-  .option("--code <code>", "code (ISO 3166 alpha-2 for countries)")
-  .option("--parent <name>", "parent channel, for a sub-channel")
-  .action((kind: string, name: string, options: { tenant: string; code?: string; parent?: string }) =>
-    withEngine(async (store) => {
-      const k = kindArg(kind);
-      const tenantId = await tenantIdOf(store, options.tenant);
-      let parentId: number | null = null;
-      if (k === "sub_channel") {
-        const parent = await findReferenceItem(store.db, tenantId, "channel", options.parent ?? "External");
-        if (!parent) throw new CliError(`no channel '${options.parent}'`);
-        parentId = parent.id;
-      }
-      console.log(
-        (await addReferenceItem(store.db, tenantId, { kind: k, name, code: options.code ?? null, parentId }))
-          .id,
-      );
-    }),
-  );
-ref
-  .command("list <kind>")
-  .description("list reference rows as id<TAB>name<TAB>code<TAB>state")
-  .requiredOption("--tenant <name>", "tenant name")
-  .action((kind: string, options: { tenant: string }) =>
-    withEngine(async (store) => {
-      const tenantId = await tenantIdOf(store, options.tenant);
-      for (const r of await listReferenceItems(store.db, tenantId, kindArg(kind), {
-        includeInactive: true,
-      })) {
-        console.log(`${r.id}\t${r.name}\t${r.code ?? ""}\t${r.active ? "active" : "inactive"}`);
-      }
-    }),
-  );
+const wireKind = (kind: ReferenceKind) => kind.replace(/_/g, "-");
+interface ReferenceRow {
+  id: number;
+  name: string;
+  code: string | null;
+  active: boolean;
+}
+serverOptions(
+  ref
+    .command("add <kind> <name>")
+    .description("add a reference row; prints its id")
+    .option("--tenant <name>", "tenant name (the local engine)")
+    .option("--code <code>", "code (ISO 3166 alpha-2 for countries)")
+    .option("--parent <name>", "parent channel, for a sub-channel"),
+).action(async (kind: string, name: string, options: ServerTarget & { code?: string; parent?: string }) => {
+  const k = kindArg(kind);
+  const parentName = options.parent ?? "External";
+  if (options.server) {
+    let parentId: number | undefined;
+    if (k === "sub_channel") {
+      const channels = (await serverApi(options, "GET", "/reference/channel?includeInactive=true"))
+        .data as ReferenceRow[];
+      parentId = channels.find((c) => c.name.toLowerCase() === parentName.toLowerCase())?.id;
+      if (parentId === undefined) throw new CliError(`no channel '${parentName}'`);
+    }
+    const added = await serverApi(options, "POST", `/reference/${wireKind(k)}`, {
+      name,
+      ...(options.code !== undefined ? { code: options.code } : {}),
+      ...(parentId !== undefined ? { parentId } : {}),
+    });
+    console.log(added.id);
+    return;
+  }
+  const tenantName = needTenant(options);
+  await withEngine(async (store) => {
+    const tenantId = await tenantIdOf(store, tenantName);
+    let parentId: number | null = null;
+    if (k === "sub_channel") {
+      const parent = await findReferenceItem(store.db, tenantId, "channel", parentName);
+      if (!parent) throw new CliError(`no channel '${parentName}'`);
+      parentId = parent.id;
+    }
+    console.log(
+      (await addReferenceItem(store.db, tenantId, { kind: k, name, code: options.code ?? null, parentId }))
+        .id,
+    );
+  });
+});
+serverOptions(
+  ref
+    .command("list <kind>")
+    .description("list reference rows as id<TAB>name<TAB>code<TAB>state")
+    .option("--tenant <name>", "tenant name (the local engine)"),
+).action(async (kind: string, options: ServerTarget) => {
+  const k = kindArg(kind);
+  let rows: ReferenceRow[];
+  if (options.server) {
+    rows = (await serverApi(options, "GET", `/reference/${wireKind(k)}?includeInactive=true`))
+      .data as ReferenceRow[];
+  } else {
+    const tenantName = needTenant(options);
+    rows = await withEngine(async (store) =>
+      listReferenceItems(store.db, await tenantIdOf(store, tenantName), k, { includeInactive: true }),
+    );
+  }
+  for (const r of rows)
+    console.log(`${r.id}\t${r.name}\t${r.code ?? ""}\t${r.active ? "active" : "inactive"}`);
+});
 for (const [command, description, change] of [
   ["rename <kind> <id> <name>", "rename a reference row", (name?: string) => ({ name })],
   ["deactivate <kind> <id>", "refuse a reference row for new writes", () => ({ active: false })],
   ["activate <kind> <id>", "accept a deactivated reference row again", () => ({ active: true })],
 ] as const) {
-  ref
-    .command(command)
-    .description(description)
-    .requiredOption("--tenant <name>", "tenant name")
-    .action((kind: string, id: string, ...rest: unknown[]) =>
-      withEngine(async (store) => {
-        const k = kindArg(kind);
-        const options = rest.find((r) => typeof r === "object" && r !== null && "tenant" in r) as {
-          tenant: string;
-        };
-        const name = typeof rest[0] === "string" ? rest[0] : undefined;
-        const tenantId = await tenantIdOf(store, options.tenant);
-        console.log((await updateReferenceItem(store.db, tenantId, Number(id), change(name), k)).id);
-      }),
-    );
+  serverOptions(
+    ref.command(command).description(description).option("--tenant <name>", "tenant name (the local engine)"),
+  ).action(async (kind: string, id: string, ...rest: unknown[]) => {
+    const k = kindArg(kind);
+    if (!/^\d+$/.test(id)) throw new CliError("the reference row id is a number");
+    const options = rest.find(
+      (r) => typeof r === "object" && r !== null && !(r instanceof Command),
+    ) as ServerTarget;
+    const name = typeof rest[0] === "string" ? rest[0] : undefined;
+    if (options.server) {
+      const updated = await serverApi(options, "PATCH", `/reference/${wireKind(k)}/${id}`, change(name));
+      console.log(updated.id);
+      return;
+    }
+    const tenantName = needTenant(options);
+    await withEngine(async (store) => {
+      const tenantId = await tenantIdOf(store, tenantName);
+      console.log((await updateReferenceItem(store.db, tenantId, Number(id), change(name), k)).id);
+    });
+  });
 }
 
 const cliFail = (message: string): never => {
