@@ -300,6 +300,39 @@ describe("tributary serve as a process", () => {
         stdout: "",
         stderr: `tributary: the server answered 404: No country ${heatId}\n`,
       });
+      // And users, whose password comes on standard input as on the engine.
+      const user = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [
+            "--import",
+            tsx,
+            mainTs,
+            "user",
+            "create",
+            "--username",
+            "ada@riverside.edu",
+            "--role",
+            "REGISUserRole",
+            "--password-stdin",
+            ...viaServer,
+          ],
+          { cwd, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "" } },
+        );
+        let stdout = "";
+        child.stdout.on("data", (chunk) => {
+          stdout += chunk;
+        });
+        child.once("exit", (code) => resolve({ code, stdout }));
+        child.stdin.end("s3cret-passw0rd\n");
+      });
+      expect(user).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\n$/) });
+      const signIn = await fetch(`${url}/auth/credentials`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ UserName: "ada@riverside.edu", Password: "s3cret-passw0rd" }),
+      });
+      expect(signIn.status).toBe(200);
       // Without --server the folder is the server's: the command is refused, naming it.
       const local = await cli(cwd, ["token", "list", "--tenant", "Riverside"]);
       expect(local.code).toBe(1);

@@ -121,52 +121,6 @@ tenant
     }),
   );
 
-program
-  .command("user")
-  .description("users")
-  .command("create")
-  .description("create a user; prints its id")
-  .requiredOption("--tenant <name>", "tenant name")
-  .requiredOption("--username <u>", "user name")
-  .option("--email <email>", "email (SAM logs in by email; defaults to the user name when it is one)")
-  .requiredOption("--role <role>", "role (repeatable), e.g. admin, contacts:write, REGISUserRole", collect)
-  .option("--password-stdin", "read the password from standard input")
-  .action(
-    (options: {
-      tenant: string;
-      username: string;
-      email?: string;
-      role: string[];
-      passwordStdin?: boolean;
-    }) =>
-      withEngine(async (store) => {
-        const tenantId = await tenantIdOf(store, options.tenant);
-        if (await findUserByUsername(store.db, tenantId, options.username))
-          throw new CliError(`user '${options.username}' exists already`);
-        let passwordHash: string | null = null;
-        if (options.passwordStdin) {
-          const password = (await readStdin()).replace(/\r?\n$/, "");
-          if (password.length < 8) throw new CliError("the password must have at least 8 characters");
-          passwordHash = await hashPassword(password);
-        }
-        const email = options.email ?? (options.username.includes("@") ? options.username : null);
-        const user = await createUser(store.db, {
-          tenantId,
-          username: options.username,
-          email,
-          passwordHash,
-          roles: options.role,
-        });
-        console.log(user.id);
-      }),
-  );
-
-const token = program
-  .command("token")
-  .description(
-    "API tokens, on the engine (--tenant) or through a running server (--server, --token of an admin)",
-  );
-
 /** With `--server URL --token T` a command talks to a running server; otherwise it opens the engine. */
 interface ServerTarget {
   tenant?: string;
@@ -206,6 +160,61 @@ const needTenant = (target: ServerTarget): string => {
   if (!target.tenant) throw new CliError("give --tenant NAME (the local engine) or --server URL --token T");
   return target.tenant;
 };
+
+const user = program
+  .command("user")
+  .description("users, on the engine (--tenant) or through a running server");
+serverOptions(
+  user
+    .command("create")
+    .description("create a user; prints its id")
+    .option("--tenant <name>", "tenant name (the local engine)")
+    .requiredOption("--username <u>", "user name")
+    .option("--email <email>", "email (SAM logs in by email; defaults to the user name when it is one)")
+    .requiredOption("--role <role>", "role (repeatable), e.g. admin, contacts:write, REGISUserRole", collect)
+    .option("--password-stdin", "read the password from standard input"),
+).action(
+  async (
+    options: ServerTarget & { username: string; email?: string; role: string[]; passwordStdin?: boolean },
+  ) => {
+    let password: string | undefined;
+    if (options.passwordStdin) {
+      password = (await readStdin()).replace(/\r?\n$/, "");
+      if (password.length < 8) throw new CliError("the password must have at least 8 characters");
+    }
+    if (options.server) {
+      const created = await serverApi(options, "POST", "/users", {
+        username: options.username,
+        roles: options.role,
+        ...(options.email !== undefined ? { email: options.email } : {}),
+        ...(password !== undefined ? { password } : {}),
+      });
+      console.log(created.id);
+      return;
+    }
+    const tenantName = needTenant(options);
+    await withEngine(async (store) => {
+      const tenantId = await tenantIdOf(store, tenantName);
+      if (await findUserByUsername(store.db, tenantId, options.username))
+        throw new CliError(`user '${options.username}' exists already`);
+      const email = options.email ?? (options.username.includes("@") ? options.username : null);
+      const created = await createUser(store.db, {
+        tenantId,
+        username: options.username,
+        email,
+        passwordHash: password === undefined ? null : await hashPassword(password),
+        roles: options.role,
+      });
+      console.log(created.id);
+    });
+  },
+);
+
+const token = program
+  .command("token")
+  .description(
+    "API tokens, on the engine (--tenant) or through a running server (--server, --token of an admin)",
+  );
 
 serverOptions(
   token

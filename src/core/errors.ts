@@ -29,6 +29,7 @@ export const errorCatalog = {
   CONTACT_NOT_FOUND: { status: 404, message: "No contact with this id" },
   REFERENCE_NOT_FOUND: { status: 404, message: "No reference row with this id" },
   REFERENCE_NAME_TAKEN: { status: 409, message: "A reference row of this kind already has this name" },
+  USER_NAME_TAKEN: { status: 409, message: "The tenant already has a user with this name" },
   BATCH_REJECTED: { status: 422, message: "One or more inputs are invalid; nothing was written" },
   IMPORT_NOT_ENDED: { status: 409, message: "The import job has not ended yet" },
   INTERNAL: { status: 500, message: "Internal error" },

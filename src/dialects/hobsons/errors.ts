@@ -78,6 +78,7 @@ export function hobsonsMessage(error: FieldError, wireField: string, value: unkn
     case "AUTH_ACCOUNT_LOCKED":
     case "REFERENCE_NOT_FOUND":
     case "REFERENCE_NAME_TAKEN":
+    case "USER_NAME_TAKEN":
     case "BATCH_ROLLED_BACK":
     case "BATCH_REJECTED":
     case "INTERNAL":

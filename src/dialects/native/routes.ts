@@ -26,6 +26,7 @@ import { importRoutes } from "./import-routes.js";
 import { fromCanonical, historyToWire, toCanonical } from "./mapping.js";
 import { contactPhotoRoute } from "./photo-route.js";
 import { tokenRoutes } from "./token-routes.js";
+import { userRoutes } from "./user-routes.js";
 import {
   BatchUpsertBodySchema,
   BatchUpsertResponseSchema,
@@ -52,6 +53,7 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
   app.register(contactPhotoRoute, { store, onRequest: canRead });
   app.register(importRoutes, { prefix: "/imports", store });
   app.register(tokenRoutes, { prefix: "/tokens", store });
+  app.register(userRoutes, { prefix: "/users", store });
 
   app.register(async (writes) => {
     // Authentication runs on request, before the body is read or validated: a caller without a valid

@@ -63,6 +63,7 @@ export function samExceptionFor(code: ErrorCode): SamException {
     case "CONTACT_NOT_FOUND":
     case "REFERENCE_NOT_FOUND":
     case "REFERENCE_NAME_TAKEN":
+    case "USER_NAME_TAKEN":
     case "BATCH_ROLLED_BACK":
     case "BATCH_REJECTED":
     case "CONTACT_FIELD_TOO_LONG":

@@ -39,6 +39,7 @@ export function serviceStackRendering(code: ErrorCode): Rendering {
     case "IDEMPOTENCY_KEY_IN_FLIGHT":
     case "IMPORT_NOT_ENDED":
     case "REFERENCE_NAME_TAKEN":
+    case "USER_NAME_TAKEN":
       return { status: 409, errorCode: "Conflict" };
     case "AUTH_MISSING":
     case "AUTH_INVALID":
