@@ -6,7 +6,7 @@ import { TributaryError } from "../core/errors.js";
 import { buildApp } from "../http/app.js";
 import { createLogger } from "../logger.js";
 import { OperatorError } from "../operator-error.js";
-import { issueToken, listTenantTokens, revokeToken } from "../store/api-tokens.js";
+import { issueTenantToken, listTenantTokens, revokeToken } from "../store/api-tokens.js";
 import { latestSchemaVersion, type Store } from "../store/database.js";
 import {
   addReferenceItem,
@@ -16,7 +16,7 @@ import {
   updateReferenceItem,
 } from "../store/reference-items.js";
 import { createTenant, findTenantByName } from "../store/tenants.js";
-import { createUser, findUserByUsername } from "../store/users.js";
+import { addTenantUser } from "../store/users.js";
 import { registerExportCommand } from "./export-command.js";
 import { registerImportCommand } from "./import-command.js";
 import { openEngine } from "./open-engine.js";
@@ -194,14 +194,9 @@ serverOptions(
     }
     const tenantName = needTenant(options);
     await withEngine(async (store) => {
-      const tenantId = await tenantIdOf(store, tenantName);
-      if (await findUserByUsername(store.db, tenantId, options.username))
-        throw new CliError(`user '${options.username}' exists already`);
-      const email = options.email ?? (options.username.includes("@") ? options.username : null);
-      const created = await createUser(store.db, {
-        tenantId,
+      const created = await addTenantUser(store.db, await tenantIdOf(store, tenantName), {
         username: options.username,
-        email,
+        email: options.email,
         passwordHash: password === undefined ? null : await hashPassword(password),
         roles: options.role,
       });
@@ -243,15 +238,11 @@ serverOptions(
   }
   const tenantName = needTenant(options);
   await withEngine(async (store) => {
-    const tenantId = await tenantIdOf(store, tenantName);
-    let userId: number | null = null;
-    if (options.user) {
-      const user = await findUserByUsername(store.db, tenantId, options.user);
-      if (!user) throw new CliError(`no user '${options.user}' in tenant '${tenantName}'`);
-      userId = user.id;
-    }
-    const expiresAt = options.expiresIn ? new Date(Date.now() + options.expiresIn * 86_400_000) : null;
-    const issued = await issueToken(store.db, { tenantId, userId, roles: options.role, expiresAt });
+    const issued = await issueTenantToken(store.db, await tenantIdOf(store, tenantName), {
+      roles: options.role,
+      username: options.user,
+      expiresInDays: options.expiresIn,
+    });
     console.error(`token id ${issued.id} (revoke with: tributary token revoke ${issued.id})`);
     console.log(issued.token);
   });

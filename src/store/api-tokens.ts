@@ -1,6 +1,8 @@
 import type { Kysely } from "kysely";
 import { hashToken, newTokenSecret, tokenTenant } from "../auth/token-secret.js";
+import { TributaryError } from "../core/errors.js";
 import type { Database } from "./schema.js";
+import { findUserByUsername } from "./users.js";
 
 export interface TokenPrincipal {
   tokenId: number;
@@ -151,4 +153,28 @@ export async function listTenantTokens(
     lastUsedAt: r.lastUsedAt,
     revokedAt: r.revokedAt,
   }));
+}
+
+/**
+ * Issues an API token of a tenant as the API and the CLI do: for one of its users by name (an unknown
+ * name is a REQUEST_BODY_INVALID naming `user`), expiring after some days or never, each role once.
+ */
+export async function issueTenantToken(
+  db: Kysely<Database>,
+  tenantId: number,
+  options: { roles: string[]; username?: string; expiresInDays?: number },
+): Promise<{ id: number; token: string; roles: string[]; expiresAt: Date | null }> {
+  let userId: number | null = null;
+  if (options.username !== undefined) {
+    const user = await findUserByUsername(db, tenantId, options.username);
+    if (!user)
+      throw new TributaryError("REQUEST_BODY_INVALID", `No user '${options.username}' in this tenant`, [
+        { code: "REQUEST_BODY_INVALID", field: "user", message: "unknown user" },
+      ]);
+    userId = user.id;
+  }
+  const roles = [...new Set(options.roles)];
+  const expiresAt = options.expiresInDays ? new Date(Date.now() + options.expiresInDays * 86_400_000) : null;
+  const issued = await issueToken(db, { tenantId, userId, roles, expiresAt });
+  return { ...issued, roles, expiresAt };
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import { TributaryError } from "../core/errors.js";
 import type { Database } from "./schema.js";
 
 export interface User {
@@ -47,4 +48,24 @@ export async function findUserByUsername(
     .where(sql`lower(username)`, "=", username.toLowerCase())
     .executeTakeFirst();
   return row && { ...row, id: Number(row.id), tenantId: Number(row.tenantId) };
+}
+
+/**
+ * Adds a user to a tenant as the API and the CLI do: a taken name (any case) is USER_NAME_TAKEN, and a
+ * user name that is an email serves as the email too (SAM logs in by email).
+ */
+export async function addTenantUser(
+  db: Kysely<Database>,
+  tenantId: number,
+  user: { username: string; email?: string | null; passwordHash: string | null; roles: string[] },
+): Promise<User> {
+  if (await findUserByUsername(db, tenantId, user.username))
+    throw new TributaryError("USER_NAME_TAKEN", `A user named '${user.username}' exists already`);
+  return createUser(db, {
+    tenantId,
+    username: user.username,
+    email: user.email ?? (user.username.includes("@") ? user.username : null),
+    passwordHash: user.passwordHash,
+    roles: [...new Set(user.roles)],
+  });
 }

@@ -3,9 +3,8 @@ import Type from "typebox";
 import { TributaryError } from "../../core/errors.js";
 import { principalOf } from "../../http/principal.js";
 import { requireToken } from "../../http/require-token.js";
-import { issueToken, listTenantTokens, revokeToken } from "../../store/api-tokens.js";
+import { issueTenantToken, listTenantTokens, revokeToken } from "../../store/api-tokens.js";
 import type { Store } from "../../store/database.js";
-import { findUserByUsername } from "../../store/users.js";
 
 const maxExpiryDays = 3650;
 
@@ -42,23 +41,19 @@ export async function tokenRoutes(app: FastifyInstance, { store }: { store: Stor
       },
     },
     async (request, reply) => {
-      const { tenantId } = principalOf(request);
       const body = request.body as { roles: string[]; user?: string; expiresInDays?: number };
-      let userId: number | null = null;
-      if (body.user !== undefined) {
-        const user = await findUserByUsername(store.db, tenantId, body.user);
-        if (!user)
-          throw new TributaryError("REQUEST_BODY_INVALID", `No user '${body.user}' in this tenant`, [
-            { code: "REQUEST_BODY_INVALID", field: "user", message: "unknown user" },
-          ]);
-        userId = user.id;
-      }
-      const roles = [...new Set(body.roles)];
-      const expiresAt = body.expiresInDays ? new Date(Date.now() + body.expiresInDays * 86_400_000) : null;
-      const issued = await issueToken(store.db, { tenantId, userId, roles, expiresAt });
+      const { id, token, roles, expiresAt } = await issueTenantToken(
+        store.db,
+        principalOf(request).tenantId,
+        {
+          roles: body.roles,
+          username: body.user,
+          expiresInDays: body.expiresInDays,
+        },
+      );
       return reply.status(201).send({
-        id: issued.id,
-        token: issued.token,
+        id,
+        token,
         kind: "api",
         roles,
         user: body.user ?? null,

@@ -1,11 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import Type from "typebox";
 import { hashPassword } from "../../auth/password-hash.js";
-import { TributaryError } from "../../core/errors.js";
 import { principalOf } from "../../http/principal.js";
 import { requireToken } from "../../http/require-token.js";
 import type { Store } from "../../store/database.js";
-import { createUser, findUserByUsername } from "../../store/users.js";
+import { addTenantUser } from "../../store/users.js";
 
 const UserBodySchema = Type.Object(
   {
@@ -37,15 +36,11 @@ export async function userRoutes(app: FastifyInstance, { store }: { store: Store
     async (request, reply) => {
       const { tenantId } = principalOf(request);
       const body = request.body as { username: string; email?: string; roles: string[]; password?: string };
-      if (await findUserByUsername(store.db, tenantId, body.username))
-        throw new TributaryError("USER_NAME_TAKEN", `A user named '${body.username}' exists already`);
-      const user = await createUser(store.db, {
-        tenantId,
+      const user = await addTenantUser(store.db, tenantId, {
         username: body.username,
-        // SAM logs in by email: a user name that is one serves as both, as `tributary user create` does.
-        email: body.email ?? (body.username.includes("@") ? body.username : null),
+        email: body.email,
         passwordHash: body.password === undefined ? null : await hashPassword(body.password),
-        roles: [...new Set(body.roles)],
+        roles: body.roles,
       });
       return reply.status(201).send({
         id: user.id,
