@@ -4,7 +4,8 @@
 // peak RSS of the server and of the CLI. On PostgreSQL the same run times psql \copy of the same files into
 // a staging table merged with INSERT … ON CONFLICT into a 45-column table, and prints the ratio; and the CPU
 // time per row of the server, of PostgreSQL (all its processes) and of the CLI; and the job's own rate, from
-// its start to its end, without the upload and the queue.
+// its start to its end, without the upload and the queue; and the model floor (modelFloor below): the same
+// files merged by one set-based statement into the model's own tables, with none of the application's work.
 import { execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -187,6 +188,50 @@ function copyBaseline(databaseUrl: string, files: string[]) {
   return rates;
 }
 
+/**
+ * The same files written the way the fastest import into this model could write them, with none of the
+ * application's work: psql \copy into a staging table, then one statement that matches every row on its
+ * external id, updates the matched contacts, inserts the others with their identifier rows, in the model's
+ * own tables (`contacts` with its indexes, `contact_identifiers`) for a tenant of its own. No validation, no
+ * per-row outcomes, no checkpoint, no chunks: one transaction per file, which a resumable job cannot be.
+ * Its rate bounds what any import can reach here; its ratio to the \copy baseline bounds the import's ratio.
+ */
+function modelFloor(databaseUrl: string, files: string[]) {
+  const columns = header.map((h) => h.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+  const fields = columns.slice(1);
+  const psql = (...commands: string[]) =>
+    execFileSync(
+      "psql",
+      [databaseUrl, "-v", "ON_ERROR_STOP=1", "-qAt", ...commands.flatMap((c) => ["-c", c])],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    ).toString();
+  const tenant = Number(psql("insert into tenants (name) values ('bench model floor') returning id").trim());
+  const floors: Array<{ rate: number; postgresCpuMicros: number }> = [];
+  for (const file of files) {
+    const postgresCpu0 = postgresCpuSeconds();
+    const started = performance.now();
+    psql(
+      `create temp table staging (${columns.map((c) => `${c} text`).join(", ")})`,
+      `\\copy staging from '${file}' with (format csv, header true)`,
+      `with s as (select st.*, ci.contact_id from staging st left join contact_identifiers ci
+           on ci.tenant_id = ${tenant} and ci.scheme = 'external_id' and ci.value = st.external_id),
+         n as (select nextval('contact_id_seq') as id, * from s where contact_id is null),
+         u as (update contacts c set ${fields.map((c) => `${c} = s.${c}`).join(", ")}, modified_at = now()
+           from s where s.contact_id is not null and c.tenant_id = ${tenant} and c.id = s.contact_id),
+         i as (insert into contacts (tenant_id, id, ${fields.join(", ")}, created_by, modified_by)
+           select ${tenant}, id, ${fields.join(", ")}, 'floor', 'floor' from n)
+       insert into contact_identifiers (tenant_id, scheme, value, contact_id)
+         select ${tenant}, 'external_id', external_id, id from n`,
+    );
+    floors.push({
+      rate: rows / ((performance.now() - started) / 1000),
+      postgresCpuMicros: ((postgresCpuSeconds() - postgresCpu0) * 1e6) / rows,
+    });
+  }
+  psql(`delete from tenants where id = ${tenant}`);
+  return floors;
+}
+
 // Server and CLI run as `npm start` and an installed `tributary` do: the compiled build (startBenchServer
 // builds it), not the TypeScript loader, which adds about 100 MB to each process's RSS.
 const dir = mkdtempSync(join(tmpdir(), "tributary-import-bench-"));
@@ -209,8 +254,10 @@ for (const engine of values.engine === "both" ? ["postgres", "pglite"] : [values
     let baseline = "";
     if (engine === "postgres" && server.databaseUrl) {
       const [copyInsert, copyUpdate] = copyBaseline(server.databaseUrl, files);
-      baseline = ` | ${fmt(copyInsert)} / ${fmt(copyUpdate)} | ${((rows / inserts.seconds / copyInsert) * 100).toFixed(0)}% / ${((rows / updates.seconds / copyUpdate) * 100).toFixed(0)}%`;
-    } else baseline = " | – | –";
+      const [floorInsert, floorUpdate] = modelFloor(server.databaseUrl, files);
+      const share = (rate: number, copy: number) => `${((rate / copy) * 100).toFixed(0)}%`;
+      baseline = ` | ${fmt(copyInsert)} / ${fmt(copyUpdate)} | ${share(rows / inserts.seconds, copyInsert)} / ${share(rows / updates.seconds, copyUpdate)} | ${fmt(floorInsert.rate)} / ${fmt(floorUpdate.rate)} | ${share(floorInsert.rate, copyInsert)} / ${share(floorUpdate.rate, copyUpdate)} | ${floorInsert.postgresCpuMicros.toFixed(0)} / ${floorUpdate.postgresCpuMicros.toFixed(0)}`;
+    } else baseline = " | – | – | – | – | –";
     console.error(`${engine}: ${inserts.summary} | ${updates.summary}`);
     const cpu = (c: typeof inserts.cpu) =>
       `${c.server.toFixed(0)} / ${engine === "postgres" ? c.postgres.toFixed(0) : "–"} / ${c.cli.toFixed(0)}`;
@@ -223,7 +270,7 @@ for (const engine of values.engine === "both" ? ["postgres", "pglite"] : [values
 }
 rmSync(dir, { recursive: true, force: true });
 console.log(
-  "| engine | rows × 45 columns | inserts rows/s | 50% updates rows/s | psql \\copy + merge rows/s (inserts / updates) | import ÷ copy | job alone rows/s (inserts / updates) | server peak RSS MiB | CLI peak RSS MiB | CPU µs/row server / PostgreSQL / CLI (inserts) | (updates) |",
+  "| engine | rows × 45 columns | inserts rows/s | 50% updates rows/s | psql \\copy + merge rows/s (inserts / updates) | import ÷ copy | model floor rows/s (inserts / updates) | floor ÷ copy | floor PostgreSQL CPU µs/row | job alone rows/s (inserts / updates) | server peak RSS MiB | CLI peak RSS MiB | CPU µs/row server / PostgreSQL / CLI (inserts) | (updates) |",
 );
-console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const line of table) console.log(line);
