@@ -77,6 +77,18 @@ describe.each(testEngines)("bulk import bad input on %s", (engine) => {
       errors: [{ row: 2, errorCode: "NDJSON_INVALID_LINE", message: expect.not.stringContaining("\u0000") }],
     },
     {
+      // Two columns feed dateOfBirth; the error names the one the row's value was read from.
+      title: "a bad date in one of two columns for the same field",
+      body: Buffer.from(
+        "email,DOB,Date of Birth\nd1@example.org,,1990-02-31\nd2@example.org,31/12/1990,\nd3@example.org,1990-01-02,\n",
+      ),
+      created: 1,
+      errors: [
+        { row: 1, field: "Date of Birth" },
+        { row: 2, field: "DOB" },
+      ],
+    },
+    {
       title: "NDJSON with a broken line",
       contentType: "application/x-ndjson",
       body: Buffer.from('{"email":"n1@example.org"}\n{"email": "n2@\n{"email":"n3@example.org"}\n'),

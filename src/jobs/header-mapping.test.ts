@@ -3,6 +3,8 @@ import { samImportShape as samShape } from "../dialects/sam/import-shape.js";
 import { ColumnMapper, normaliseHeader, unknownMappingTargets } from "./header-mapping.js";
 import { nativeShape } from "./import-shapes.js";
 
+const absent = Symbol("absent");
+
 describe("automatic header mapping (native shape)", () => {
   const cases = [
     { header: "First Name", target: "givenName" },
@@ -46,6 +48,40 @@ describe("automatic header mapping (native shape)", () => {
       expect(explicit.apply({ Mail: "m@b.org", Other: "" })).toEqual({ email: "m@b.org" });
     }
     expect(explicit.columnOf.get("email")).toBe("Mail");
+  });
+
+  it("names the column a row's value for a twice-fed field was read from", () => {
+    const mapper = new ColumnMapper(nativeShape, null);
+    expect(mapper.sharedTargets.size).toBe(0);
+    mapper.apply({ Email: "", "E-mail": "", surname: "Curie" });
+    expect([...mapper.sharedTargets]).toEqual(["email"]);
+    expect(mapper.sourceColumn("email", { Email: "", "E-mail": "b@c.org" })).toBe("E-mail");
+    expect(mapper.sourceColumn("email", { Email: "a@c.org", "E-mail": "" })).toBe("Email");
+    expect(mapper.sourceColumn("email", { Email: "", "E-mail": "" })).toBe("Email");
+    // An NDJSON record may hold its keys in another order: the rule follows the record's own order.
+    expect(mapper.sourceColumn("email", { "E-mail": "b@c.org", Email: "a@c.org" })).toBe("Email");
+    expect(mapper.sourceColumn("surname", { surname: "Curie" })).toBe("surname");
+    expect(mapper.sourceColumn("givenName", { surname: "Curie" })).toBeUndefined();
+  });
+
+  it("the named column always holds the value the mapping took", () => {
+    const explicit = new ColumnMapper(nativeShape, { A: "email", B: "email", C: "email", D: "surname" });
+    // A cell may be empty, set, undefined (an NDJSON key without a value) or absent.
+    const cells = ["", "x@b.org", "y@b.org", undefined, absent];
+    for (const a of cells)
+      for (const b of cells)
+        for (const c of cells) {
+          const record: Record<string, unknown> = { D: "S" };
+          for (const [column, value] of [
+            ["C", c],
+            ["A", a],
+            ["B", b],
+          ] as const)
+            if (value !== absent) record[column] = value;
+          const mapped = explicit.apply(record);
+          const source = explicit.sourceColumn("email", record);
+          expect(source === undefined ? undefined : record[source]).toBe(mapped.email);
+        }
   });
 
   it("names the unknown targets of a mapping", () => {

@@ -12,6 +12,8 @@ export class ColumnMapper {
   private readonly resolved = new Map<string, string | null>();
   /** target → the first column that fed it, so errors can name the file's own column */
   readonly columnOf = new Map<string, string>();
+  /** targets that more than one column seen so far feeds: only for these does a row's own column differ */
+  readonly sharedTargets = new Set<string>();
 
   constructor(
     private readonly shape: ImportShape,
@@ -48,8 +50,29 @@ export class ColumnMapper {
       }
     }
     this.resolved.set(column, target);
-    if (target !== null && !this.columnOf.has(target)) this.columnOf.set(target, column);
+    if (target !== null) {
+      if (!this.columnOf.has(target)) this.columnOf.set(target, column);
+      else this.sharedTargets.add(target);
+    }
     return target;
+  }
+
+  /**
+   * The column a record's value for a target came from, by the rule `apply` follows (the first column, then
+   * any later one whose cell is set), so an error on a field two columns feed names the one that was read.
+   */
+  sourceColumn(target: string, record: Record<string, unknown>): string | undefined {
+    let source: string | undefined;
+    let value: unknown;
+    for (const column in record) {
+      if (this.targetOf(column) !== target) continue;
+      const cell = record[column];
+      if (source === undefined || value === undefined || (cell !== "" && cell !== undefined)) {
+        source = column;
+        value = cell;
+      }
+    }
+    return source;
   }
 
   /** A record keyed by column as one keyed by target; a later column for the same target wins only when set. */

@@ -55,11 +55,16 @@ export async function previewImport(store: Store, request: ImportRequest, body: 
       const outcome = await upsertContactsInTransaction(
         trx,
         prepared.inputs,
-        importUpsertOptions(shape, mapper, {
-          tenantId: request.tenantId,
-          idProperty: requireIdProperty(idProperty),
-          actor: request.actor,
-        }),
+        importUpsertOptions(
+          shape,
+          mapper,
+          {
+            tenantId: request.tenantId,
+            idProperty: requireIdProperty(idProperty),
+            actor: request.actor,
+          },
+          prepared,
+        ),
       );
       settleChunk(prepared, outcome.results);
       throw new PreviewDone();

@@ -132,7 +132,7 @@ export async function runImport(
       // makes against stored data (references, identifier owners, matches) still runs.
       if (job.dryRun) await sql`savepoint import_dry_run`.execute(trx);
       const upserted = await upsertContactsInTransaction(trx, inputs, {
-        ...importUpsertOptions(shape, mapper, { tenantId, idProperty, actor: job.actor }),
+        ...importUpsertOptions(shape, mapper, { tenantId, idProperty, actor: job.actor }, prepared),
         validated: prepared.validated,
       });
       if (job.dryRun) await sql`rollback to savepoint import_dry_run`.execute(trx);

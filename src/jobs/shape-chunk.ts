@@ -17,6 +17,11 @@ export interface PreparedChunk {
   inputs: ContactInput[];
   /** per input, the slots it came from (one, or several rows of one person for a grouping shape) */
   inputSlots: number[][];
+  /**
+   * Per input, the column each target that several columns feed was read from in the input's (first) row;
+   * absent when no target is fed twice, as in nearly every file.
+   */
+  sourceColumns?: Array<Record<string, string>>;
 }
 
 /** Maps and shapes a chunk's rows the same way for a job and for a preview. */
@@ -45,11 +50,23 @@ export function prepareChunk(
     recordSlots.push(slot);
   }
   const shaped = shapeRecords(shape, records, recordSlots, chunk, context);
+  const sourcesOf = (slot: number): Record<string, string> | undefined => {
+    const outcome = chunk[slot];
+    if (mapper.sharedTargets.size === 0 || outcome.kind !== "record") return undefined;
+    const sources: Record<string, string> = {};
+    for (const target of mapper.sharedTargets) {
+      const column = mapper.sourceColumn(target, outcome.fields);
+      if (column !== undefined) sources[target] = column;
+    }
+    return sources;
+  };
   for (const { slot, error } of shaped.errors) {
+    const target = error.field;
     prepared.errors.push({
       row: chunk[slot].row,
       code: error.code,
-      field: columnName(mapper, error.field) ?? null,
+      field:
+        (target !== undefined ? sourcesOf(slot)?.[target] : undefined) ?? columnName(mapper, target) ?? null,
       message: error.message,
     });
   }
@@ -57,6 +74,8 @@ export function prepareChunk(
     prepared.inputs.push(input);
     prepared.inputSlots.push(slots);
   }
+  if (mapper.sharedTargets.size > 0)
+    prepared.sourceColumns = prepared.inputSlots.map((slots) => sourcesOf(slots[0]) ?? {});
   return prepared;
 }
 
@@ -90,17 +109,25 @@ function shapeRecords(
   return out;
 }
 
-/** The engine's options for an import's rows: partial, the shape's matching, errors named by the file's columns. */
+/**
+ * The engine's options for a prepared chunk's inputs: partial, the shape's matching, errors named by the
+ * file's columns (for a field two columns feed, the one the input's row was read from).
+ */
 export function importUpsertOptions(
   shape: ImportShape,
   mapper: ColumnMapper,
   base: Pick<UpsertOptions, "tenantId" | "idProperty" | "actor">,
+  prepared: Pick<PreparedChunk, "sourceColumns">,
 ): UpsertOptions {
+  const { sourceColumns } = prepared;
   return {
     ...base,
     mode: "partial",
     ...shape.upsert,
-    fieldPath: (_index, field) => columnName(mapper, shape.targetOfField?.(field) ?? field) ?? field,
+    fieldPath: (index, field) => {
+      const target = shape.targetOfField?.(field) ?? field;
+      return sourceColumns?.[index]?.[target] ?? columnName(mapper, target) ?? field;
+    },
   };
 }
 
