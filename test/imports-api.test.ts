@@ -550,6 +550,27 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     expect(search.json().data).toEqual([]);
   });
 
+  it("a preview names, for a field two columns feed, the column each row's value came from", async () => {
+    const csv = ["Email,E-mail,First Name", ",pv-bad-one,A", "pv bad two,,B", "pv3@example.org,,C"].join(
+      "\n",
+    );
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/imports/preview",
+      headers: { ...auth(), "content-type": "text/csv" },
+      payload: csv,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({
+      mapping: { Email: "email", "E-mail": "email", "First Name": "givenName" },
+      rows: [
+        { row: 1, status: "error", errors: [{ code: "CONTACT_EMAIL_INVALID", field: "E-mail" }] },
+        { row: 2, status: "error", errors: [{ code: "CONTACT_EMAIL_INVALID", field: "Email" }] },
+        { row: 3, status: "created", errors: [] },
+      ],
+    });
+  });
+
   it("dry run reports outcomes and writes no contact", async () => {
     const res = await upload(
       peopleCsv(5, { start: 5000 }),
