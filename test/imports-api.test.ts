@@ -523,6 +523,14 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     expect(jobsAfter).toBe(jobsBefore);
   });
 
+  const previewCsv = (csv: string) =>
+    t.app.inject({
+      method: "POST",
+      url: "/api/v1/imports/preview",
+      headers: { ...auth(), "content-type": "text/csv" },
+      payload: csv,
+    });
+
   it("previews the first rows: mapping, would-be outcomes, nothing written", async () => {
     const csv = [
       "Email Address,First Name,Favourite Colour",
@@ -530,12 +538,7 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
       "person7@example.org,Seven,red",
       "bad,Bad,green",
     ].join("\n");
-    const res = await t.app.inject({
-      method: "POST",
-      url: "/api/v1/imports/preview",
-      headers: { ...auth(), "content-type": "text/csv" },
-      payload: csv,
-    });
+    const res = await previewCsv(csv);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
       mapping: { "Email Address": "email", "First Name": "givenName", "Favourite Colour": null },
@@ -554,12 +557,7 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     const csv = ["Email,E-mail,First Name", ",pv-bad-one,A", "pv bad two,,B", "pv3@example.org,,C"].join(
       "\n",
     );
-    const res = await t.app.inject({
-      method: "POST",
-      url: "/api/v1/imports/preview",
-      headers: { ...auth(), "content-type": "text/csv" },
-      payload: csv,
-    });
+    const res = await previewCsv(csv);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
       mapping: { Email: "email", "E-mail": "email", "First Name": "givenName" },
