@@ -1,5 +1,13 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -158,12 +166,45 @@ describe("tributary serve as a process", () => {
   }, 90_000);
 
   // PGlite takes no lock of its own: a second process on the folder would run a second Postgres on its files.
-  it("refuses a CLI command on the data folder of a running server, and takes the folder over once the server is killed", async () => {
+  it("refuses a second engine on the data folder of a running server, and takes the folder over once the server is killed", async () => {
     const port = await freePort();
     const server = serve({ PORT: String(port) });
     await server.ready;
     const pid = server.child.pid as number;
-    const refused = await cli(server.cwd, ["tenant", "create", "Riverside College"]);
+    // The server runs the CLI's tenant, user, token and ref commands for it; an import on the local engine
+    // would open the folder itself, and is refused.
+    expect(await cli(server.cwd, ["tenant", "create", "Riverside College"])).toEqual({
+      code: 0,
+      stdout: "1\n",
+      stderr: "",
+    });
+    const issued = await cli(server.cwd, [
+      "token",
+      "create",
+      "--tenant",
+      "Riverside College",
+      "--role",
+      "admin",
+    ]);
+    expect(issued).toEqual({
+      code: 0,
+      stdout: expect.stringMatching(/^\S{40,}\n$/),
+      stderr: "token id 1 (revoke with: tributary token revoke 1)\n",
+    });
+    const tokens = await fetch(`http://127.0.0.1:${port}/api/v1/tokens`, {
+      headers: { authorization: `Bearer ${issued.stdout.trim()}` },
+    });
+    expect(tokens.status).toBe(200);
+    expect(await cli(server.cwd, ["ref", "add", "heat-status", "Scorching", "--tenant", "Nowhere"])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "tributary: no tenant named 'Nowhere'\n",
+    });
+    // The socket is the folder owner's alone: whoever reaches it could read the folder's files anyway.
+    expect(statSync(join(server.cwd, "data", "tributary-operator")).mode & 0o777).toBe(0o700);
+    expect(statSync(join(server.cwd, "data", "tributary-operator", "cli.sock")).mode & 0o777).toBe(0o600);
+    writeFileSync(join(server.cwd, "people.csv"), "email\nada@example.org\n");
+    const refused = await cli(server.cwd, ["import", "people.csv", "--tenant", "Riverside College"]);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe("");
     expect(refused.stderr.trim()).toMatch(
@@ -171,18 +212,22 @@ describe("tributary serve as a process", () => {
         `^tributary: the data folder ${join(server.cwd, "data").replaceAll("/", "\\/")} is in use by another Tributary process \\(pid ${pid}, '.*serve', since [0-9T:.Z-]+\\); the embedded engine \\(PGlite\\) allows one process at a time: stop that process first, send imports and exports to it with --server URL --token T, or use a PostgreSQL server \\(DATABASE_URL\\)$`,
       ),
     );
-    const health = await fetch(`http://127.0.0.1:${port}/health`);
-    expect(health.status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
 
     const killed = new Promise((resolve) => server.child.once("exit", resolve));
     server.child.kill("SIGKILL");
     await killed;
     expect(existsSync(join(server.cwd, "data", "tributary.lock"))).toBe(true);
-    const created = await cli(server.cwd, ["tenant", "create", "Riverside College"]);
-    expect(created).toMatchObject({ code: 0, stdout: "1\n" });
+    // The killed server's socket file is left too: a command finds no server behind it and opens the folder.
+    expect(existsSync(join(server.cwd, "data", "tributary-operator", "cli.sock"))).toBe(true);
+    // (The id is not 2: PostgreSQL logs sequence values ahead, and a crash skips those it had not handed out.)
+    const created = await cli(server.cwd, ["tenant", "create", "Hillside School"]);
+    expect(created).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\n$/) });
     // A command that ended cleanly leaves no lock behind.
     expect(existsSync(join(server.cwd, "data", "tributary.lock"))).toBe(false);
-    expect((await cli(server.cwd, ["tenant", "list"])).stdout).toBe("1\tRiverside College\n");
+    expect((await cli(server.cwd, ["tenant", "list"])).stdout).toBe(
+      `1\tRiverside College\n${created.stdout.trim()}\tHillside School\n`,
+    );
   }, 120_000);
 
   it("a server that stops cleanly leaves no lock behind", async () => {
@@ -333,10 +378,13 @@ describe("tributary serve as a process", () => {
         body: JSON.stringify({ UserName: "ada@riverside.edu", Password: "s3cret-passw0rd" }),
       });
       expect(signIn.status).toBe(200);
-      // Without --server the folder is the server's: the command is refused, naming it.
-      const local = await cli(cwd, ["token", "list", "--tenant", "Riverside"]);
-      expect(local.code).toBe(1);
-      expect(local.stderr).toContain("is in use by another Tributary process");
+      // Without --server the server holds the folder, and runs the command for the CLI.
+      expect(await cli(cwd, ["token", "list", "--tenant", "Riverside"])).toEqual({
+        code: 0,
+        // The sign-in above made a session of the ServiceStack dialect.
+        stdout: `1\tapi\tadmin\tlive\n${id}\tapi\tcontacts:read\trevoked\n3\tss-session\tREGISUserRole\tlive\n`,
+        stderr: "",
+      });
     } finally {
       await stop(server.child);
     }

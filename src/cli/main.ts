@@ -6,20 +6,15 @@ import { TributaryError } from "../core/errors.js";
 import { buildApp } from "../http/app.js";
 import { createLogger } from "../logger.js";
 import { OperatorError } from "../operator-error.js";
-import { issueTenantToken, listTenantTokens, revokeToken } from "../store/api-tokens.js";
-import { latestSchemaVersion, type Store } from "../store/database.js";
-import {
-  addReferenceItem,
-  findReferenceItem,
-  listReferenceItems,
-  referenceKinds,
-  updateReferenceItem,
-} from "../store/reference-items.js";
-import { createTenant, findTenantByName } from "../store/tenants.js";
-import { addTenantUser } from "../store/users.js";
+import { DataFolderInUseError } from "../store/data-folder-lock.js";
+import { latestSchemaVersion } from "../store/database.js";
+import { referenceKinds } from "../store/reference-items.js";
+import { CliError } from "./cli-error.js";
 import { registerExportCommand } from "./export-command.js";
 import { registerImportCommand } from "./import-command.js";
 import { openEngine } from "./open-engine.js";
+import { operatorCommands } from "./operator-commands.js";
+import { listenOperatorSocket, sendOperatorCommand } from "./operator-socket.js";
 import { readStdin } from "./read-stdin.js";
 
 // Every command prints only the asked-for value on stdout, so scripts can capture it; the rest goes to stderr.
@@ -29,22 +24,48 @@ const program = new Command()
   .description("Contact-ingestion CRM core: vendors' bulk-contact APIs in, one clean contact list out")
   .showHelpAfterError();
 
-async function withEngine<T>(run: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openEngine(readConfig());
+// A server takes the folder's lock before it migrates and listens: a command sent right after `npm start &`
+// waits for its socket this long before giving up with the lock's message.
+const serverStartWaitMs = 15_000;
+
+async function serverAnswer(
+  dataDir: string,
+  holder: Exclude<DataFolderInUseError["holder"], "this process">,
+  command: string,
+  args: Record<string, unknown>,
+) {
+  const waitUntil = /\bserve\b/.test(holder.command) ? Date.now() + serverStartWaitMs : 0;
+  for (;;) {
+    const answer = await sendOperatorCommand(dataDir, command, args);
+    if (answer || Date.now() >= waitUntil) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Runs one of the CLI's engine commands (operator-commands.ts) on the engine the configuration names; when a
+ * running `tributary serve` holds the PGlite data folder, that server runs it, through its socket.
+ */
+async function runOperator(command: string, args: Record<string, unknown>): Promise<void> {
+  const config = readConfig();
+  let store: Awaited<ReturnType<typeof openEngine>>;
   try {
-    return await run(store);
+    store = await openEngine(config);
+  } catch (error) {
+    if (!(error instanceof DataFolderInUseError) || error.holder === "this process") throw error;
+    const answer = await serverAnswer(config.dataDir, error.holder, command, args);
+    if (!answer) throw error;
+    for (const line of answer.err) console.error(line);
+    for (const line of answer.out) console.log(line);
+    if (answer.error !== undefined) throw new CliError(answer.error);
+    return;
+  }
+  try {
+    await operatorCommands[command](store, args, { log: console.log, error: console.error });
   } finally {
     await store.close();
   }
 }
-
-async function tenantIdOf(store: Store, name: string): Promise<number> {
-  const tenant = await findTenantByName(store.db, name);
-  if (!tenant) throw new CliError(`no tenant named '${name}'`);
-  return tenant.id;
-}
-
-class CliError extends Error {}
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 const kindArg = (raw: string): ReferenceKind => {
@@ -65,8 +86,10 @@ program
     const logger = createLogger({ level: config.logLevel, pretty: config.pretty });
     const store = await openEngine(config);
     const app = await buildApp({ store, config, logger });
+    let closeOperator = () => Promise.resolve();
     const stop = async (signal: string) => {
       logger.info({ signal }, "shutting down");
+      await closeOperator();
       await app.close();
       await store.close();
       process.exit(0);
@@ -85,6 +108,11 @@ program
         );
       throw error;
     }
+    // On PGlite the server holds the data folder: it runs the CLI's tenant, user, token and ref commands.
+    const operator = config.databaseUrl
+      ? undefined
+      : await listenOperatorSocket(store, config.dataDir, logger);
+    closeOperator = () => operator?.close() ?? Promise.resolve();
     logger.info(
       {
         engine: store.engine,
@@ -98,28 +126,17 @@ program
 program
   .command("migrate")
   .description("bring the database schema to the latest version; prints the version")
-  .action(() => withEngine(async () => console.log(latestSchemaVersion)));
+  .action(() => runOperator("migrate", {}));
 
 const tenant = program.command("tenant").description("tenants");
 tenant
   .command("create <name>")
   .description("create a tenant with default reference data; prints its id")
-  .action((name: string) =>
-    withEngine(async (store) => {
-      if (await findTenantByName(store.db, name))
-        throw new CliError(`a tenant named '${name}' exists already`);
-      console.log((await createTenant(store.db, name)).id);
-    }),
-  );
+  .action((name: string) => runOperator("tenant.create", { name }));
 tenant
   .command("list")
   .description("list tenants as id<TAB>name")
-  .action(() =>
-    withEngine(async (store) => {
-      for (const t of await store.db.selectFrom("tenants").select(["id", "name"]).orderBy("id").execute())
-        console.log(`${t.id}\t${t.name}`);
-    }),
-  );
+  .action(() => runOperator("tenant.list", {}));
 
 /** With `--server URL --token T` a command talks to a running server; otherwise it opens the engine. */
 interface ServerTarget {
@@ -129,7 +146,10 @@ interface ServerTarget {
 }
 const serverOptions = (command: Command) =>
   command
-    .option("--server <url>", "a running Tributary server (needed while `serve` holds a PGlite data folder)")
+    .option(
+      "--server <url>",
+      "a running Tributary server, over HTTP (one that holds this machine's PGlite data folder is reached without it)",
+    )
     .option("--token <token>", "an admin token of the tenant, for --server");
 
 /** A call to a running server's native API (`path` under /api/v1) with an admin token; its JSON answer. */
@@ -192,15 +212,12 @@ serverOptions(
       console.log(created.id);
       return;
     }
-    const tenantName = needTenant(options);
-    await withEngine(async (store) => {
-      const created = await addTenantUser(store.db, await tenantIdOf(store, tenantName), {
-        username: options.username,
-        email: options.email,
-        passwordHash: password === undefined ? null : await hashPassword(password),
-        roles: options.role,
-      });
-      console.log(created.id);
+    await runOperator("user.create", {
+      tenant: needTenant(options),
+      username: options.username,
+      email: options.email,
+      passwordHash: password === undefined ? null : await hashPassword(password),
+      roles: options.role,
     });
   },
 );
@@ -236,25 +253,18 @@ serverOptions(
     console.log(issued.token);
     return;
   }
-  const tenantName = needTenant(options);
-  await withEngine(async (store) => {
-    const issued = await issueTenantToken(store.db, await tenantIdOf(store, tenantName), {
-      roles: options.role,
-      username: options.user,
-      expiresInDays: options.expiresIn,
-    });
-    console.error(`token id ${issued.id} (revoke with: tributary token revoke ${issued.id})`);
-    console.log(issued.token);
+  await runOperator("token.create", {
+    tenant: needTenant(options),
+    roles: options.role,
+    user: options.user,
+    expiresInDays: options.expiresIn,
   });
 });
 serverOptions(token.command("revoke <id>").description("revoke a token by id")).action(
   async (id: string, options: ServerTarget) => {
     if (!/^\d+$/.test(id)) throw new CliError("the token id is a number");
-    if (options.server) await serverApi(options, "DELETE", `/tokens/${id}`);
-    else
-      await withEngine(async (store) => {
-        if (!(await revokeToken(store.db, Number(id)))) throw new CliError(`no live token with id ${id}`);
-      });
+    if (!options.server) return runOperator("token.revoke", { id: Number(id) });
+    await serverApi(options, "DELETE", `/tokens/${id}`);
     console.log(id);
   },
 );
@@ -264,13 +274,13 @@ serverOptions(
     .description("list a tenant's tokens as id<TAB>kind<TAB>roles<TAB>state")
     .option("--tenant <name>", "tenant name (the local engine)"),
 ).action(async (options: ServerTarget) => {
-  let rows: Array<{ id: number; kind: string; roles: string[]; state: string }>;
-  if (options.server) {
-    rows = (await serverApi(options, "GET", "/tokens")).data as typeof rows;
-  } else {
-    const tenantName = needTenant(options);
-    rows = await withEngine(async (store) => listTenantTokens(store.db, await tenantIdOf(store, tenantName)));
-  }
+  if (!options.server) return runOperator("token.list", { tenant: needTenant(options) });
+  const rows = (await serverApi(options, "GET", "/tokens")).data as Array<{
+    id: number;
+    kind: string;
+    roles: string[];
+    state: string;
+  }>;
   for (const r of rows) console.log(`${r.id}\t${r.kind}\t${r.roles.join(",")}\t${r.state}`);
 });
 
@@ -312,19 +322,12 @@ serverOptions(
     console.log(added.id);
     return;
   }
-  const tenantName = needTenant(options);
-  await withEngine(async (store) => {
-    const tenantId = await tenantIdOf(store, tenantName);
-    let parentId: number | null = null;
-    if (k === "sub_channel") {
-      const parent = await findReferenceItem(store.db, tenantId, "channel", parentName);
-      if (!parent) throw new CliError(`no channel '${parentName}'`);
-      parentId = parent.id;
-    }
-    console.log(
-      (await addReferenceItem(store.db, tenantId, { kind: k, name, code: options.code ?? null, parentId }))
-        .id,
-    );
+  await runOperator("ref.add", {
+    tenant: needTenant(options),
+    kind: k,
+    name,
+    code: options.code,
+    parent: parentName,
   });
 });
 serverOptions(
@@ -334,16 +337,9 @@ serverOptions(
     .option("--tenant <name>", "tenant name (the local engine)"),
 ).action(async (kind: string, options: ServerTarget) => {
   const k = kindArg(kind);
-  let rows: ReferenceRow[];
-  if (options.server) {
-    rows = (await serverApi(options, "GET", `/reference/${wireKind(k)}?includeInactive=true`))
-      .data as ReferenceRow[];
-  } else {
-    const tenantName = needTenant(options);
-    rows = await withEngine(async (store) =>
-      listReferenceItems(store.db, await tenantIdOf(store, tenantName), k, { includeInactive: true }),
-    );
-  }
+  if (!options.server) return runOperator("ref.list", { tenant: needTenant(options), kind: k });
+  const rows = (await serverApi(options, "GET", `/reference/${wireKind(k)}?includeInactive=true`))
+    .data as ReferenceRow[];
   for (const r of rows)
     console.log(`${r.id}\t${r.name}\t${r.code ?? ""}\t${r.active ? "active" : "inactive"}`);
 });
@@ -366,10 +362,11 @@ for (const [command, description, change] of [
       console.log(updated.id);
       return;
     }
-    const tenantName = needTenant(options);
-    await withEngine(async (store) => {
-      const tenantId = await tenantIdOf(store, tenantName);
-      console.log((await updateReferenceItem(store.db, tenantId, Number(id), change(name), k)).id);
+    await runOperator("ref.update", {
+      tenant: needTenant(options),
+      kind: k,
+      id: Number(id),
+      ...change(name),
     });
   });
 }
