@@ -109,9 +109,13 @@ program
       throw error;
     }
     // On PGlite the server holds the data folder: it runs the CLI's tenant, user, token and ref commands.
+    // Without the socket the server still serves; those commands then wait for it to stop, as before.
     const operator = config.databaseUrl
       ? undefined
-      : await listenOperatorSocket(store, config.dataDir, logger);
+      : await listenOperatorSocket(store, config.dataDir, logger).catch((error: unknown) => {
+          logger.warn({ err: error }, "no socket for CLI commands: they need the server stopped");
+          return undefined;
+        });
     closeOperator = () => operator?.close() ?? Promise.resolve();
     logger.info(
       {
