@@ -7,8 +7,8 @@ import { fromCanonical } from "../dialects/native/mapping.js";
 import { csvLine } from "../formats/csv/write-csv.js";
 import { ndjsonLine } from "../formats/ndjson/write-ndjson.js";
 import { getContacts, searchContactIds } from "../store/contacts/read-contacts.js";
-import { findTenantByName } from "../store/tenants.js";
 import { openEngine } from "./open-engine.js";
+import { tenantIdOf } from "./operator-commands.js";
 
 interface ExportCliOptions {
   format: "csv" | "ndjson";
@@ -88,17 +88,16 @@ export function registerExportCommand(program: Command, fail: (message: string) 
       } else {
         const store = await openEngine(readConfig());
         try {
-          const tenant = await findTenantByName(store.db, options.tenant as string);
-          if (!tenant) fail(`no tenant named '${options.tenant}'`);
+          const tenantId = await tenantIdOf(store, options.tenant as string);
           let afterId: number | undefined;
           for (;;) {
-            const ids = await searchContactIds(store.db, tenant.id, {
+            const ids = await searchContactIds(store.db, tenantId, {
               q: options.query,
               limit: pageSize,
               afterId,
             });
             if (ids.length === 0) break;
-            for (const view of await getContacts(store.db, tenant.id, ids)) await emit(fromCanonical(view));
+            for (const view of await getContacts(store.db, tenantId, ids)) await emit(fromCanonical(view));
             afterId = ids[ids.length - 1];
           }
         } finally {

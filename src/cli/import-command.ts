@@ -13,8 +13,8 @@ import { runImport } from "../jobs/run-import.js";
 import { firstKeptSourceColumns, readFailedRows } from "../store/imports/failed-rows.js";
 import type { ImportFormat } from "../store/imports/import-jobs.js";
 import { readRowOutcomes } from "../store/imports/import-results.js";
-import { findTenantByName } from "../store/tenants.js";
 import { openEngine } from "./open-engine.js";
+import { tenantIdOf } from "./operator-commands.js";
 import { postFile } from "./post-file.js";
 
 interface ImportCliOptions {
@@ -208,12 +208,11 @@ async function importLocally(
   if (!options.tenant) fail("the local engine needs --tenant NAME (or use --server and --token)");
   const store = await openEngine(readConfig());
   try {
-    const tenant = await findTenantByName(store.db, options.tenant as string);
-    if (!tenant) fail(`no tenant named '${options.tenant}'`);
+    const tenantId = await tenantIdOf(store, options.tenant as string);
     const job = await createImport(
       store,
       {
-        tenantId: tenant.id,
+        tenantId,
         actor: "cli",
         format,
         shape: options.shape,
@@ -227,7 +226,7 @@ async function importLocally(
       Number.MAX_SAFE_INTEGER,
     );
     let last = describeImportJob(job);
-    await runImport(store, tenant.id, job.id, {
+    await runImport(store, tenantId, job.id, {
       onChunk: (updated) => {
         last = describeImportJob(updated);
         progress.show(last);
@@ -236,16 +235,16 @@ async function importLocally(
     if (last.failed > 0) {
       const out = createWriteStream(files.errors);
       out.write(csvLine(["row", "status", "contactId", "errorCode", "field", "message"]));
-      for await (const o of readRowOutcomes(store.db, tenant.id, job.id, true)) {
+      for await (const o of readRowOutcomes(store.db, tenantId, job.id, true)) {
         if (!out.write(csvLine([o.row, o.status, o.contactId, o.errorCode, o.field, o.message])))
           await new Promise<void>((r) => out.once("drain", () => r()));
       }
       await new Promise<void>((r) => out.end(() => r()));
-      const rows = readFailedRows(store.db, tenant.id, job.id);
+      const rows = readFailedRows(store.db, tenantId, job.id);
       await pipeline(
         Readable.from(
           format === "csv"
-            ? failedRowsCsv(rows, await firstKeptSourceColumns(store.db, tenant.id, job.id))
+            ? failedRowsCsv(rows, await firstKeptSourceColumns(store.db, tenantId, job.id))
             : failedRowsNdjson(rows),
         ),
         createWriteStream(files.failedRows as string),

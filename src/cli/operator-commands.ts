@@ -50,7 +50,8 @@ const kindOf = (args: Args): ReferenceKind => {
   return kind;
 };
 
-async function tenantIdOf(store: Store, name: string): Promise<number> {
+/** The id of the tenant a command names, or the CLI's refusal. */
+export async function tenantIdOf(store: Store, name: string): Promise<number> {
   const tenant = await findTenantByName(store.db, name);
   if (!tenant) throw new CliError(`no tenant named '${name}'`);
   return tenant.id;
