@@ -228,8 +228,8 @@ const floorColumns: Array<[keyof ReturnType<typeof contact>, string, string]> = 
  * model's own tables (`contacts` with its indexes, `contact_identifiers`) for a tenant of its own. It gets the
  * server's warm-up and, as the server's engine does after it, an ANALYZE, both unmeasured: without statistics
  * for its tenant PostgreSQL matched each batch by reading all of the tenant's identifiers (15 ms instead of
- * 0.5 per batch). Its rate
- * bounds what any server can reach here in batches of 100; its ratio to the \copy baseline bounds the ratio.
+ * 0.5 per batch). What it leaves of the two cores is what a server has for its own work in batches of 100
+ * (docs/benchmarks.md, 2026-12-03 midday, has the arithmetic).
  */
 interface FloorRound {
   rate: number;

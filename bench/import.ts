@@ -157,17 +157,21 @@ async function cliImport(server: { url: string; token: string; pid: number }, fi
   };
 }
 
+// The file's columns as SQL column names: the contacts table's own names for these fields.
+const columns = header.map((h) => h.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+
+/** Runs psql commands in one session on the database; answers what they printed. */
+function psqlSession(databaseUrl: string, ...commands: string[]): string {
+  return execFileSync(
+    "psql",
+    [databaseUrl, "-v", "ON_ERROR_STOP=1", "-qAt", ...commands.flatMap((c) => ["-c", c])],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  ).toString();
+}
+
 function copyBaseline(databaseUrl: string, files: string[]) {
-  const columns = header.map((h) => h.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
   const defs = columns.map((c) => `${c} text`).join(", ");
-  const psql = (...commands: string[]) =>
-    execFileSync(
-      "psql",
-      [databaseUrl, "-v", "ON_ERROR_STOP=1", "-qAt", ...commands.flatMap((c) => ["-c", c])],
-      {
-        stdio: ["ignore", "pipe", "inherit"],
-      },
-    );
+  const psql = (...commands: string[]) => psqlSession(databaseUrl, ...commands);
   psql(
     `create table bench_target (${defs}, modified_at timestamptz default now(), primary key (external_id))`,
   );
@@ -194,17 +198,12 @@ function copyBaseline(databaseUrl: string, files: string[]) {
  * external id, updates the matched contacts, inserts the others with their identifier rows, in the model's
  * own tables (`contacts` with its indexes, `contact_identifiers`) for a tenant of its own. No validation, no
  * per-row outcomes, no checkpoint, no chunks: one transaction per file, which a resumable job cannot be.
- * Its rate bounds what any import can reach here; its ratio to the \copy baseline bounds the import's ratio.
+ * Its rate bounds what an import whose chunks commit one after another can reach here, and its ratio to the
+ * \copy baseline that import's ratio (two writers at once could pass it, with the cores the server needs).
  */
 function modelFloor(databaseUrl: string, files: string[]) {
-  const columns = header.map((h) => h.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
   const fields = columns.slice(1);
-  const psql = (...commands: string[]) =>
-    execFileSync(
-      "psql",
-      [databaseUrl, "-v", "ON_ERROR_STOP=1", "-qAt", ...commands.flatMap((c) => ["-c", c])],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    ).toString();
+  const psql = (...commands: string[]) => psqlSession(databaseUrl, ...commands);
   const tenant = Number(psql("insert into tenants (name) values ('bench model floor') returning id").trim());
   const floors: Array<{ rate: number; postgresCpuMicros: number }> = [];
   for (const file of files) {

@@ -25,13 +25,11 @@ describe("the server's socket for CLI commands", () => {
   let store: TestStore;
   let dataDir: string;
   let socket: { close(): Promise<void> } | undefined;
-  const logged: unknown[] = [];
 
   beforeAll(async () => {
     store = await openTestStore("pglite");
     dataDir = mkdtempSync(join(tmpdir(), "tributary-operator-"));
-    const logger = pino({ level: "error" }, { write: (line: string) => logged.push(JSON.parse(line)) });
-    socket = await listenOperatorSocket(store, dataDir, logger);
+    socket = await listenOperatorSocket(store, dataDir, pino({ level: "silent" }));
   });
   afterAll(async () => {
     await socket?.close();

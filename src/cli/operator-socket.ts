@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Server } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { TributaryError } from "../core/errors.js";
 import { OperatorError } from "../operator-error.js";
@@ -45,7 +45,7 @@ export async function listenOperatorSocket(
     );
     return undefined;
   }
-  const dir = join(dataDir, "tributary-operator");
+  const dir = dirname(path);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   // The folder's lock is this process's, so a socket file here is a killed server's.
@@ -87,9 +87,10 @@ async function answer(store: Store, line: string, logger: Logger): Promise<Opera
   const reply: OperatorAnswer = { out: [], err: [] };
   try {
     const request = JSON.parse(line) as { command?: unknown; args?: unknown };
-    const run = typeof request.command === "string" ? operatorCommands[request.command] : undefined;
-    if (!run || !Object.hasOwn(operatorCommands, request.command as string))
-      throw new CliError(`unknown command ${JSON.stringify(request.command)}`);
+    const name = request.command;
+    if (typeof name !== "string" || !Object.hasOwn(operatorCommands, name))
+      throw new CliError(`unknown command ${JSON.stringify(name)}`);
+    const run = operatorCommands[name];
     const args = typeof request.args === "object" && request.args !== null ? request.args : {};
     await run(store, args as Record<string, unknown>, {
       log: (text) => reply.out.push(text),

@@ -65,8 +65,7 @@ export function prepareChunk(
     prepared.errors.push({
       row: chunk[slot].row,
       code: error.code,
-      field:
-        (target !== undefined ? sourcesOf(slot)?.[target] : undefined) ?? columnName(mapper, target) ?? null,
+      field: columnName(mapper, target, sourcesOf(slot)) ?? null,
       message: error.message,
     });
   }
@@ -126,7 +125,7 @@ export function importUpsertOptions(
     ...shape.upsert,
     fieldPath: (index, field) => {
       const target = shape.targetOfField?.(field) ?? field;
-      return sourceColumns?.[index]?.[target] ?? columnName(mapper, target) ?? field;
+      return columnName(mapper, target, sourceColumns?.[index]) ?? field;
     },
   };
 }
@@ -145,8 +144,15 @@ export function settleChunk(prepared: PreparedChunk, results: readonly UpsertRes
   errors.sort((a, b) => a.row - b.row);
 }
 
-/** The file's own column for a shape target or canonical field, so errors name what the user sees. */
-export function columnName(mapper: ColumnMapper, field: string | undefined): string | undefined {
+/**
+ * The file's own column for a shape target or canonical field, so errors name what the user sees: for a
+ * target several columns feed, the one the row's `sources` say its value came from.
+ */
+export function columnName(
+  mapper: ColumnMapper,
+  field: string | undefined,
+  sources?: Readonly<Record<string, string>>,
+): string | undefined {
   if (field === undefined) return undefined;
-  return mapper.columnOf.get(field) ?? field;
+  return sources?.[field] ?? mapper.columnOf.get(field) ?? field;
 }
