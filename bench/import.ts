@@ -3,16 +3,22 @@
 // --server`), first as inserts and then as a file of 50% updates and 50% new people; prints rows/s, and the
 // peak RSS of the server and of the CLI. On PostgreSQL the same run times psql \copy of the same files into
 // a staging table merged with INSERT … ON CONFLICT into a 45-column table, and prints the ratio; and the CPU
-// time per row of the server, of PostgreSQL (all its processes) and of the CLI; and the job's own rate, from
-// its start to its end, without the upload and the queue; and the model floor (modelFloor below): the same
-// files merged by one set-based statement into the model's own tables, with none of the application's work.
+// time per row of the server (in parentheses, of its main thread alone: without V8's helper threads), of
+// PostgreSQL (all its processes) and of the CLI; and the job's own rate, from its start to its end, without
+// the upload and the queue; and the model floor (modelFloor below): the same files merged by one set-based
+// statement into the model's own tables, with none of the application's work.
 import { execFileSync, spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { csvLine } from "../src/formats/csv/write-csv.js";
-import { postgresCpuSeconds, processCpuSeconds, startBenchServer } from "./lib/bench-server.js";
+import {
+  mainThreadCpuSeconds,
+  postgresCpuSeconds,
+  processCpuSeconds,
+  startBenchServer,
+} from "./lib/bench-server.js";
 
 const { values } = parseArgs({
   options: {
@@ -115,6 +121,7 @@ function peakRssMiB(pid: number): number {
 async function cliImport(server: { url: string; token: string; pid: number }, file: string) {
   const { url, token } = server;
   const serverCpu0 = processCpuSeconds(server.pid);
+  const serverMainCpu0 = mainThreadCpuSeconds(server.pid);
   const postgresCpu0 = postgresCpuSeconds();
   const started = performance.now();
   const child = spawn(
@@ -149,6 +156,7 @@ async function cliImport(server: { url: string; token: string; pid: number }, fi
     jobSeconds,
     cpu: {
       server: micros(processCpuSeconds(server.pid) - serverCpu0),
+      serverMain: micros(mainThreadCpuSeconds(server.pid) - serverMainCpu0),
       postgres: micros(postgresCpuSeconds() - postgresCpu0),
       cli: micros(cliCpu),
     },
@@ -259,7 +267,7 @@ for (const engine of values.engine === "both" ? ["postgres", "pglite"] : [values
     } else baseline = " | – | – | – | – | –";
     console.error(`${engine}: ${inserts.summary} | ${updates.summary}`);
     const cpu = (c: typeof inserts.cpu) =>
-      `${c.server.toFixed(0)} / ${engine === "postgres" ? c.postgres.toFixed(0) : "–"} / ${c.cli.toFixed(0)}`;
+      `${c.server.toFixed(0)} (${c.serverMain.toFixed(0)}) / ${engine === "postgres" ? c.postgres.toFixed(0) : "–"} / ${c.cli.toFixed(0)}`;
     table.push(
       `| ${engine} | ${fmt(rows)} | ${fmt(rows / inserts.seconds)} | ${fmt(rows / updates.seconds)}${baseline} | ${fmt(rows / inserts.jobSeconds)} / ${fmt(rows / updates.jobSeconds)} | ${serverRss.toFixed(0)} | ${Math.max(inserts.cliRss, updates.cliRss).toFixed(0)} | ${cpu(inserts.cpu)} | ${cpu(updates.cpu)} |`,
     );
@@ -269,7 +277,7 @@ for (const engine of values.engine === "both" ? ["postgres", "pglite"] : [values
 }
 rmSync(dir, { recursive: true, force: true });
 console.log(
-  "| engine | rows × 45 columns | inserts rows/s | 50% updates rows/s | psql \\copy + merge rows/s (inserts / updates) | import ÷ copy | model floor rows/s (inserts / updates) | floor ÷ copy | floor PostgreSQL CPU µs/row | job alone rows/s (inserts / updates) | server peak RSS MiB | CLI peak RSS MiB | CPU µs/row server / PostgreSQL / CLI (inserts) | (updates) |",
+  "| engine | rows × 45 columns | inserts rows/s | 50% updates rows/s | psql \\copy + merge rows/s (inserts / updates) | import ÷ copy | model floor rows/s (inserts / updates) | floor ÷ copy | floor PostgreSQL CPU µs/row | job alone rows/s (inserts / updates) | server peak RSS MiB | CLI peak RSS MiB | CPU µs/row server (its main thread) / PostgreSQL / CLI (inserts) | (updates) |",
 );
 console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const line of table) console.log(line);

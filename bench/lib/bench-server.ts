@@ -124,6 +124,20 @@ export function processCpuSeconds(pid: number, withReapedChildren = false): numb
 }
 
 /**
+ * CPU seconds used so far by a process's main thread alone: for Node, the JavaScript thread, without V8's
+ * helper threads (parallel and concurrent garbage collection, compilation) or libuv's pool.
+ */
+export function mainThreadCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+  } catch {
+    return 0;
+  }
+}
+
+/**
  * CPU seconds used so far by every PostgreSQL process of this machine (backends, walwriter, autovacuum),
  * those that have exited included: the postmaster has reaped them, and counts their time as its children's.
  */
