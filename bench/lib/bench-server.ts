@@ -111,16 +111,7 @@ export function percentile(sorted: number[], p: number): number {
 
 /** CPU seconds (user + system) a process has used so far, with its reaped children's when asked; 0 when it is gone. */
 export function processCpuSeconds(pid: number, withReapedChildren = false): number {
-  try {
-    // Fields after the command name (which may hold spaces): utime, stime, cutime, cstime are the 12th to 15th.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const own = Number(fields[11]) + Number(fields[12]);
-    const children = withReapedChildren ? Number(fields[13]) + Number(fields[14]) : 0;
-    return (own + children) / clockTicksPerSecond;
-  } catch {
-    return 0;
-  }
+  return statCpuSeconds(`/proc/${pid}/stat`, withReapedChildren);
 }
 
 /**
@@ -128,10 +119,17 @@ export function processCpuSeconds(pid: number, withReapedChildren = false): numb
  * helper threads (parallel and concurrent garbage collection, compilation) or libuv's pool.
  */
 export function mainThreadCpuSeconds(pid: number): number {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`, false);
+}
+
+function statCpuSeconds(statPath: string, withReapedChildren: boolean): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): utime, stime, cutime, cstime are the 12th to 15th.
+    const stat = readFileSync(statPath, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+    const own = Number(fields[11]) + Number(fields[12]);
+    const children = withReapedChildren ? Number(fields[13]) + Number(fields[14]) : 0;
+    return (own + children) / clockTicksPerSecond;
   } catch {
     return 0;
   }
