@@ -183,6 +183,27 @@ describe("readCsvRecords", () => {
     ]);
   });
 
+  it("reads a chunk of megabytes whole: characters and quoted cells cut where it is tokenized stay whole", async () => {
+    // Rows of varying length, so that over 2.5 MiB the tokenizer's 64 KiB steps fall inside every kind of
+    // text: a 4-byte emoji, a 2-byte letter, a quoted cell holding a line end and a comma.
+    const rows = Array.from(
+      { length: 30_000 },
+      (_, i) => `r${i},"😀 é ${"x".repeat(i % 97)}\r\nz, ${i}",${"ü".repeat(i % 13)}`,
+    );
+    const file = Buffer.from(`id,note,tail\r\n${rows.join("\r\n")}\r\n`);
+    expect(file.length).toBeGreaterThan(2 << 20);
+    const out = await read(file, file.length);
+    expect(out).toHaveLength(30_000);
+    for (const i of [0, 1, 4_999, 12_345, 29_999]) {
+      expect(out[i]).toMatchObject({
+        kind: "record",
+        row: i + 1,
+        fields: { id: `r${i}`, note: `😀 é ${"x".repeat(i % 97)}\r\nz, ${i}`, tail: "ü".repeat(i % 13) },
+      });
+    }
+    expect(out.every((o) => o.kind === "record" && !String(o.fields.note).includes("\ufffd"))).toBe(true);
+  });
+
   it("reads a header and rows cut across many chunks", async () => {
     const file = `h1,h2\r\n${Array.from({ length: 300 }, (_, i) => `"r${i}\r\nx",${i}`).join("\r\n")}`;
     const out = await read(file, 7);
