@@ -79,7 +79,7 @@ describe("prepareChunkInSlices", () => {
       kind: "record",
       row,
       line: row + 1,
-      fields: { CrmNumber: "", StudentId: "S-1", Email: "s1@example.org", FirstName: `Row ${row}` },
+      fields: { email: "s1@example.org", note: `row ${row}` },
     }));
     const mapper = new ColumnMapper(hobsons, null);
     let turns = 0;

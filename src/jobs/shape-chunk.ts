@@ -31,14 +31,7 @@ export function prepareChunk(
   chunk: RecordOutcome[],
   context: ShapeContext,
 ): PreparedChunk {
-  const prepared: PreparedChunk = {
-    rows: chunk.map((outcome) => outcome.row),
-    statuses: new Array<RowStatus>(chunk.length).fill("error"),
-    contactIds: new Array<number>(chunk.length).fill(0),
-    errors: [],
-    inputs: [],
-    inputSlots: [],
-  };
+  const prepared = unsettledChunk(chunk);
   const records: Array<Record<string, unknown>> = [];
   const recordSlots: number[] = [];
   for (const [slot, outcome] of chunk.entries()) {
@@ -92,21 +85,11 @@ export async function prepareChunkInSlices(
   between: () => Promise<void>,
 ): Promise<PreparedChunk> {
   if (shape.shapeChunk || chunk.length <= sliceRows) return prepareChunk(shape, mapper, chunk, context);
-  const whole: PreparedChunk = {
-    rows: [],
-    statuses: [],
-    contactIds: [],
-    errors: [],
-    inputs: [],
-    inputSlots: [],
-  };
+  const whole = unsettledChunk(chunk);
   // Every slice has them or none does: whether a target is fed twice is the mapper's, not the rows'.
   if (mapper.sharedTargets.size > 0) whole.sourceColumns = [];
   for (let at = 0; at < chunk.length; at += sliceRows) {
     const part = prepareChunk(shape, mapper, chunk.slice(at, at + sliceRows), context);
-    whole.rows.push(...part.rows);
-    whole.statuses.push(...part.statuses);
-    whole.contactIds.push(...part.contactIds);
     whole.errors.push(...part.errors);
     whole.inputs.push(...part.inputs);
     for (const slots of part.inputSlots) whole.inputSlots.push(slots.map((slot) => slot + at));
@@ -114,6 +97,18 @@ export async function prepareChunkInSlices(
     await between();
   }
   return whole;
+}
+
+/** A chunk's rows before shaping: every row `error` until the engine says otherwise, no inputs yet. */
+function unsettledChunk(chunk: RecordOutcome[]): PreparedChunk {
+  return {
+    rows: chunk.map((outcome) => outcome.row),
+    statuses: new Array<RowStatus>(chunk.length).fill("error"),
+    contactIds: new Array<number>(chunk.length).fill(0),
+    errors: [],
+    inputs: [],
+    inputSlots: [],
+  };
 }
 
 function shapeRecords(
