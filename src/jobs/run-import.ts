@@ -1,10 +1,9 @@
 import { sql } from "kysely";
-import type { FieldError } from "../core/errors.js";
 import { parseIdProperty } from "../core/match-key.js";
-import { validateContactInput } from "../core/validate-contact.js";
 import { FileRejectedError, type RecordOutcome } from "../formats/records.js";
 import { noteContactRowsWritten } from "../store/contacts/keep-statistics.js";
 import { upsertContactsInTransaction } from "../store/contacts/upsert-contacts.js";
+import { upsertFlatBatch } from "../store/contacts/write-flat-rows.js";
 import type { Store } from "../store/database.js";
 import {
   advanceCheckpoint,
@@ -15,13 +14,14 @@ import {
 } from "../store/imports/import-jobs.js";
 import { type RowStatus, writeChunkResults } from "../store/imports/import-results.js";
 import { endImportJob, readUpload } from "../store/imports/upload-storage.js";
+import { ChunkBuilder, type ValidatedChunk } from "./chunk-builder.js";
 import { ColumnMapper } from "./header-mapping.js";
 import { importShapeNamed } from "./import-shapes.js";
 import { keepFailedRows } from "./keep-failed-rows.js";
 import { nextTurn } from "./next-turn.js";
 import { ByteCounter, readUploadRecords } from "./read-upload-records.js";
 import { loadShapeContext } from "./reference-lookup.js";
-import { importUpsertOptions, type PreparedChunk, prepareChunkInSlices, settleChunk } from "./shape-chunk.js";
+import { importUpsertOptions, settleChunk } from "./shape-chunk.js";
 
 export interface RunImportOptions {
   /** source rows per chunk: one transaction writes the chunk's contacts, outcomes and checkpoint */
@@ -40,10 +40,7 @@ export type RunEnd = "completed" | "failed" | "cancelled" | "stopped" | "superse
 
 export const defaultChunkRows = 2000;
 
-/** A prepared chunk with each input's validation errors (none for a valid input). */
-type ValidatedChunk = PreparedChunk & { validated: FieldError[][] };
-
-/** Prepared chunks that may wait for the database at once (each holds its shaped inputs, not its raw cells). */
+/** Prepared chunks that may wait for the database at once (each holds its rows of COPY text or its inputs, not its raw cells). */
 const chunksAhead = 2;
 
 // Rows read, shaped or validated between two turns of the event loop. Reading runs on microtasks as long
@@ -91,6 +88,12 @@ export async function runImport(
   }
   const context = await loadShapeContext(store, tenantId);
   const mapper = new ColumnMapper(shape, job.mapping);
+  // Matched on an identifier, by a shape without dialect hooks or grouping, a chunk of flat inputs goes to
+  // the set-based writer: the engine's semantics for such inputs, without their objects or a read-back of
+  // the stored rows (docs/imports.md).
+  const flatScheme =
+    typeof idProperty === "object" && !shape.upsert && !shape.shapeChunk ? idProperty.scheme : null;
+  const upsertBase = { tenantId, idProperty, actor: job.actor };
   const counter = new ByteCounter();
   const outcomes = readUploadRecords(
     counter.count(readUpload(store, tenantId, jobId)),
@@ -110,18 +113,10 @@ export async function runImport(
     return unmapped.size > before ? [...unmapped] : undefined;
   };
 
-  // Validation needs no database: it runs here, ahead, while the previous chunk's transaction is open,
-  // instead of inside this chunk's (on PostgreSQL the chunks' transactions are the job's critical path),
-  // in slices, so that transaction's answers are not kept waiting either.
-  const prepare = async (chunk: RecordOutcome[]): Promise<ValidatedChunk> => {
-    const prepared = await prepareChunkInSlices(shape, mapper, chunk, context, yieldEveryRows, nextTurn);
-    const validated: FieldError[][] = [];
-    for (let index = 0; index < prepared.inputs.length; index++) {
-      validated.push(validateContactInput(prepared.inputs[index], index));
-      if (index % yieldEveryRows === yieldEveryRows - 1) await nextTurn();
-    }
-    return { ...prepared, validated };
-  };
+  // Mapping, shaping and validation need no database: they run here, ahead, a slice at a time, while the
+  // previous chunk's transaction is open, instead of inside this chunk's (on PostgreSQL the chunks'
+  // transactions are the job's critical path), so that transaction's answers are not kept waiting either.
+  const builder = new ChunkBuilder(shape, mapper, context, { flatScheme, upsertBase });
 
   const writeChunk = async (prepared: ValidatedChunk, bytesRead: number) => {
     const { rows, statuses, contactIds, errors, inputs } = prepared;
@@ -135,12 +130,16 @@ export async function runImport(
       // A dry run writes the contacts under a savepoint and rolls them back, so every check the engine
       // makes against stored data (references, identifier owners, matches) still runs.
       if (job.dryRun) await sql`savepoint import_dry_run`.execute(trx);
-      const upserted = await upsertContactsInTransaction(trx, inputs, {
-        ...importUpsertOptions(shape, mapper, { tenantId, idProperty, actor: job.actor }, prepared),
-        validated: prepared.validated,
-      });
+      const results = prepared.flat
+        ? await upsertFlatBatch(trx, prepared.flat, { tenantId, actor: job.actor })
+        : (
+            await upsertContactsInTransaction(trx, inputs, {
+              ...importUpsertOptions(shape, mapper, upsertBase, prepared),
+              validated: prepared.validated,
+            })
+          ).results;
       if (job.dryRun) await sql`rollback to savepoint import_dry_run`.execute(trx);
-      settleChunk(prepared, upserted.results);
+      settleChunk(prepared, results);
       const count = (s: RowStatus) => statuses.filter((x) => x === s).length;
       const counts = {
         lastRow,
@@ -169,7 +168,6 @@ export async function runImport(
   // (the one in the database included) while the next is read, so PostgreSQL's share of a chunk overlaps
   // the parsing of later ones instead of leaving this thread idle (measured: idle a third of the job's time
   // with one chunk of read-ahead). Chunks still commit strictly one after another, in file order.
-  let chunk: RecordOutcome[] = [];
   let lastWrite: Promise<void> = Promise.resolve();
   const waiting: Array<Promise<void>> = [];
   const enqueue = (prepared: ValidatedChunk, bytesRead: number) => {
@@ -181,23 +179,30 @@ export async function runImport(
     lastWrite.catch(() => {});
     waiting.push(lastWrite);
   };
+  const takeChunk = async () => {
+    const prepared = await builder.take(nextTurn, yieldEveryRows);
+    while (waiting.length >= chunksAhead) await waiting.shift();
+    enqueue(prepared, counter.bytes);
+  };
   try {
     let sinceYield = 0;
+    let slice: RecordOutcome[] = [];
     for await (const outcome of outcomes) {
+      if (outcome.row > checkpoint) {
+        slice.push(outcome);
+        if (slice.length >= Math.min(yieldEveryRows, chunkRows - builder.rowCount)) {
+          builder.add(slice);
+          slice = [];
+          if (builder.rowCount >= chunkRows) await takeChunk();
+        }
+      }
       if (++sinceYield >= yieldEveryRows) {
         sinceYield = 0;
         await nextTurn();
       }
-      if (outcome.row <= checkpoint) continue;
-      chunk.push(outcome);
-      if (chunk.length >= chunkRows) {
-        const prepared = await prepare(chunk);
-        chunk = [];
-        while (waiting.length >= chunksAhead) await waiting.shift();
-        enqueue(prepared, counter.bytes);
-      }
     }
-    if (chunk.length > 0) enqueue(await prepare(chunk), counter.bytes);
+    if (slice.length > 0) builder.add(slice);
+    if (builder.rowCount > 0) await takeChunk();
     await lastWrite;
   } catch (error) {
     if (error instanceof ChunkRefused) return error.end;

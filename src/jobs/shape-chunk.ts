@@ -71,34 +71,6 @@ export function prepareChunk(
   return prepared;
 }
 
-/**
- * `prepareChunk` a slice of `sliceRows` rows at a time, awaiting `between` after each, so a job preparing the
- * next chunk leaves the thread to the chunk in the database between slices. A grouping shape takes the whole
- * chunk at once: a person's rows may be anywhere in it.
- */
-export async function prepareChunkInSlices(
-  shape: ImportShape,
-  mapper: ColumnMapper,
-  chunk: RecordOutcome[],
-  context: ShapeContext,
-  sliceRows: number,
-  between: () => Promise<void>,
-): Promise<PreparedChunk> {
-  if (shape.shapeChunk || chunk.length <= sliceRows) return prepareChunk(shape, mapper, chunk, context);
-  const whole = unsettledChunk(chunk);
-  // Every slice has them or none does: whether a target is fed twice is the mapper's, not the rows'.
-  if (mapper.sharedTargets.size > 0) whole.sourceColumns = [];
-  for (let at = 0; at < chunk.length; at += sliceRows) {
-    const part = prepareChunk(shape, mapper, chunk.slice(at, at + sliceRows), context);
-    whole.errors.push(...part.errors);
-    whole.inputs.push(...part.inputs);
-    for (const slots of part.inputSlots) whole.inputSlots.push(slots.map((slot) => slot + at));
-    if (part.sourceColumns) whole.sourceColumns?.push(...part.sourceColumns);
-    await between();
-  }
-  return whole;
-}
-
 /** A chunk's rows before shaping: every row `error` until the engine says otherwise, no inputs yet. */
 function unsettledChunk(chunk: RecordOutcome[]): PreparedChunk {
   return {

@@ -4,7 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { CamelCasePlugin, Kysely, PGliteDialect, PostgresDialect } from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
-import { CopyingClient } from "./copy-in.js";
+import { CopyingClient, pgliteWithCopy } from "./copy-in.js";
 import { type DataFolderLock, lockDataFolder } from "./data-folder-lock.js";
 import { latestSchemaVersion, migrationProvider } from "./migrations/index.js";
 import { PreparingClient } from "./prepared-client.js";
@@ -113,7 +113,7 @@ async function openPglite(dataDir: string | undefined): Promise<Store> {
     throw error;
   }
   const db = new Kysely<Database>({
-    dialect: new PGliteDialect({ pglite }),
+    dialect: new PGliteDialect({ pglite: pgliteWithCopy(pglite) }),
     plugins: [new CamelCasePlugin()],
   });
   return {

@@ -3,7 +3,8 @@ import type { ScalarValue } from "../../core/contact.js";
 import { type ContactFieldSpec, contactFields } from "../../core/contact-fields.js";
 import { copyCell, copyFromStdin } from "../copy-in.js";
 
-const sqlTypes: Record<ContactFieldSpec["type"], string> = {
+/** The SQL type of a contact field's column. */
+export const sqlTypes: Record<ContactFieldSpec["type"], string> = {
   text: "text",
   boolean: "boolean",
   date: "date",

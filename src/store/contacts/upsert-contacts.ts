@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Kysely, PGliteAdapter, type RawBuilder, sql, type Transaction } from "kysely";
+import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
 import type { ContactInput, ScalarValue } from "../../core/contact.js";
 import {
   type ContactFieldSpec,
@@ -19,6 +19,7 @@ import { compilePlainConstructor, LayoutCache, thisProperty } from "../../core/r
 import { validateContactInput } from "../../core/validate-contact.js";
 import type { Database } from "../schema.js";
 import { arrayParameter, columnarRecordset, copyNewContacts, recordsetFragments } from "./contact-columns.js";
+import { allocateContactIds, contactLockName, lockContactKeys, onPglite } from "./contact-locks.js";
 import { noteContactRowsWritten } from "./keep-statistics.js";
 
 export type UpsertStatus = "created" | "updated" | "unchanged" | "error" | "skipped";
@@ -118,27 +119,6 @@ interface StatusHistoryRow {
 
 class BatchRejected extends Error {}
 
-// PostgreSQL's shared lock table holds max_locks_per_transaction × max_connections entries (6,400 by
-// default); eight 1,000-input batches locking each key would overflow it. Past this many keys a batch locks
-// hash buckets instead: big batches then serialise among themselves, small ones keep precise locks.
-const maxPreciseLocks = 256;
-
-function lockList(tenantId: number, names: ReadonlySet<string>): string[] {
-  if (names.size <= maxPreciseLocks) return [...names].sort();
-  const buckets = new Set<number>();
-  for (const name of names) buckets.add(fnv1a(name) % maxPreciseLocks);
-  return [...buckets].map((bucket) => `${tenantId}\u001fbucket\u001f${bucket}`).sort();
-}
-
-function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash;
-}
-
 const alwaysLoaded = [
   "heatStatusId",
   "contactStatusId",
@@ -155,10 +135,6 @@ const referenceFieldNames = referenceFields.map((f) => f.name);
 // From this many new contacts in a batch, PostgreSQL gets them by COPY (one more round trip, a cheaper
 // read); smaller batches keep the insert inside the batch's one statement of writes.
 const copyFromRows = 200;
-
-function onPglite(trx: Transaction<Database>): boolean {
-  return trx.getExecutor().adapter instanceof PGliteAdapter;
-}
 
 /**
  * Creates or updates a batch of contacts in one transaction: validate, lock the match keys, match,
@@ -261,20 +237,15 @@ async function applyBatch(
     options.hooks?.fallbackMatch !== undefined;
   const lockNames = new Set<string>();
   for (const { input, key } of live()) {
-    if (key !== null) lockNames.add(`${tenantId}\u001f${kind}\u001f${key}`);
+    if (key !== null) lockNames.add(contactLockName(tenantId, kind, key));
     // for…in, not Object.entries, here and below: no pair arrays per identifier of a 2,000-row chunk.
     for (const scheme in input.identifiers)
-      lockNames.add(`${tenantId}\u001f${scheme}\u001f${input.identifiers[scheme].trim()}`);
+      lockNames.add(contactLockName(tenantId, scheme, input.identifiers[scheme].trim()));
     const email = input.fields.email;
     if (lockEmails && typeof email === "string" && email.trim() !== "")
-      lockNames.add(`${tenantId}\u001femail\u001f${email.trim().toLowerCase()}`);
+      lockNames.add(contactLockName(tenantId, "email", email.trim().toLowerCase()));
   }
-  if (lockNames.size > 0) {
-    // One row back, not one per lock: PGlite decodes every result row in JavaScript.
-    await sql`select count(pg_advisory_xact_lock(hashtextextended(k, 0))) from (select unnest(${lockList(tenantId, lockNames)}::text[]) as k order by 1) s`.execute(
-      trx,
-    );
-  }
+  await lockContactKeys(trx, tenantId, lockNames);
 
   // Identifiers already owned by someone: an input may not take another contact's identifier. When the
   // idProperty is an identifier scheme, the same rows are the match, so one query serves both.
@@ -685,7 +656,8 @@ function historyWrites(
   return writes;
 }
 
-function hasChildren(input: ContactInput): boolean {
+/** Whether an input adds tags, consents, activities, communications, notes or tasks. */
+export function hasChildren(input: ContactInput): boolean {
   return Boolean(
     input.tags?.length ||
       input.consents?.length ||
@@ -862,16 +834,6 @@ async function writeChildren(
     for (const r of result.rows) touched.add(Number(r.contactId));
   }
   return touched;
-}
-
-async function allocateContactIds(trx: Transaction<Database>, count: number): Promise<number[]> {
-  // One text of ids, not a row per id: a 2,000-row chunk's ids were 2,000 rows for the driver to decode.
-  const rows = await sql<{
-    ids: string;
-  }>`select array_to_string(array(select nextval('contact_id_seq') from generate_series(1, ${count})), ',') as ids`.execute(
-    trx,
-  );
-  return rows.rows[0].ids.split(",").map(Number);
 }
 
 /** Stored contacts of a tenant by normalised match keys (as `matchKeyOf` builds them); the oldest wins a tie. */

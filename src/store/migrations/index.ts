@@ -4,6 +4,7 @@ import * as imports from "./0002-imports.js";
 import * as importFailedRows from "./0003-import-failed-rows.js";
 import * as importEncoding from "./0004-import-encoding.js";
 import * as importUnmappedColumns from "./0005-import-unmapped-columns.js";
+import * as importUploadLz4 from "./0006-import-upload-lz4.js";
 
 // Migrations live in code (not read from a folder) so the built package and the tests see the same list.
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   "0003-import-failed-rows": importFailedRows,
   "0004-import-encoding": importEncoding,
   "0005-import-unmapped-columns": importUnmappedColumns,
+  "0006-import-upload-lz4": importUploadLz4,
 };
 
 export const migrationProvider: MigrationProvider = {
