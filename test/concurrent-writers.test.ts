@@ -81,6 +81,42 @@ describe.skipIf(!testDatabaseUrl)("concurrent writers on postgres", () => {
     expect(rows.rows[0].n).toBe(600);
   });
 
+  it("big batches (bucketed locks) and small ones (a lock per key) on the same people by email create each once", async () => {
+    // Email has no unique constraint: only the locks keep two writers from creating the same person twice.
+    // A small batch must wait for a big one that holds its key's bucket, and the other way round.
+    for (let round = 0; round < 5; round++) {
+      const prefix = `M${Date.now()}r${round}`;
+      const keys = Array.from({ length: 300 }, (_, i) => `${prefix}-${i}`);
+      const options = (actor: string) => ({
+        tenantId: tenant.id,
+        idProperty: "email" as const,
+        mode: "allOrNone" as const,
+        actor,
+      });
+      await Promise.all([
+        upsertContacts(
+          store.db,
+          keys.map((k) => person(k, 1)),
+          options("big"),
+        ),
+        ...Array.from({ length: 6 }, (_, w) =>
+          upsertContacts(
+            store.db,
+            keys
+              .filter((_, i) => i % 6 === w)
+              .slice(0, 40)
+              .map((k) => person(k, 2)),
+            options(`small${w}`),
+          ),
+        ),
+      ]);
+      const rows = await sql<{ n: number; people: number }>`
+        select count(*)::int as n, count(distinct lower(email))::int as people from contacts
+        where tenant_id = ${tenant.id} and email like ${`${prefix.toLowerCase()}-%`}`.execute(store.db);
+      expect(rows.rows[0]).toEqual({ n: 300, people: 300 });
+    }
+  });
+
   it("a failing batch leaves no row behind, even with others committing around it", async () => {
     const prefix = `F${Date.now()}`;
     const good = Array.from({ length: 20 }, (_, i) => person(`${prefix}-${i}`, 0));
