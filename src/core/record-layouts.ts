@@ -18,8 +18,14 @@ export class LayoutCache<F> {
   #current: Layout<F> | null = null;
   readonly #layouts = new Map<string, Layout<F>>();
 
-  /** `compile` answers null for a layout it will not compile (the caller's slow path handles it). */
-  constructor(private readonly compile: (keys: readonly string[]) => F | null) {}
+  /**
+   * `compile` answers null for a layout it will not compile (the caller's slow path handles it). `repeats`:
+   * how often a layout must be seen before it is compiled (1 for a compiler that generates no code).
+   */
+  constructor(
+    private readonly compile: (keys: readonly string[]) => F | null,
+    private readonly repeats = repeatsBeforeCompiling,
+  ) {}
 
   /** The function compiled for this record's layout, or null (not compiled yet, or not compilable). */
   compiledFor(record: Record<string, unknown>): F | null {
@@ -36,7 +42,7 @@ export class LayoutCache<F> {
       this.#current = layout;
     }
     if (layout.compiled !== undefined) return layout.compiled;
-    if (++layout.seen < repeatsBeforeCompiling) return null;
+    if (++layout.seen < this.repeats) return null;
     layout.compiled = this.compile(layout.keys);
     return layout.compiled;
   }

@@ -1,6 +1,13 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ContactInput } from "./contact.js";
-import { parseDateOnly, validateContactInput } from "./validate-contact.js";
+import { contactFields } from "./contact-fields.js";
+import {
+  parseDateOnly,
+  validateContactInput,
+  validIdentifierValue,
+  validTextValue,
+} from "./validate-contact.js";
 
 const input = (fields: ContactInput["fields"], extra: Partial<ContactInput> = {}): ContactInput => ({
   fields,
@@ -167,5 +174,40 @@ describe("validateContactInput", () => {
   it.each(["leap 2024-02-29", "2024-02-29"])("parseDateOnly keeps real dates (%s)", () => {
     expect(parseDateOnly("2024-02-29")).toBe("2024-02-29");
     expect(parseDateOnly("2023-02-29")).toBeNull();
+  });
+});
+
+describe("validTextValue and validIdentifierValue", () => {
+  const textFields = contactFields.filter(
+    (f) => f.type === "text" && f.maxLength !== undefined && f.maxLength < 300,
+  );
+  // Short strings of the characters that matter: spaces, NUL, lone and paired surrogates, @ and dots.
+  const text = fc
+    .array(
+      fc.constantFrom("a", "Z", " ", "\t", "@", ".", "\u0000", "\ud800", "\udc00", "😀", "é", "x".repeat(60)),
+      {
+        maxLength: 8,
+      },
+    )
+    .map((parts) => parts.join(""));
+
+  it("accept exactly what validateContactInput accepts, normalised as it normalises", () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...textFields), text, (spec, value) => {
+        const input: ContactInput = { fields: { [spec.name]: value } };
+        const errors = validateContactInput(input, 0);
+        const valid = validTextValue(spec, value);
+        expect(valid === undefined).toBe(errors.length > 0);
+        if (valid !== undefined) expect(input.fields[spec.name]).toBe(valid);
+      }),
+      { numRuns: 3000 },
+    );
+    fc.assert(
+      fc.property(text, (value) => {
+        const errors = validateContactInput({ fields: {}, identifiers: { external_id: value } }, 0);
+        expect(validIdentifierValue(value)).toBe(errors.length === 0);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

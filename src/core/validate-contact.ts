@@ -1,5 +1,5 @@
 import type { ContactInput, ScalarValue } from "./contact.js";
-import { contactFieldsByName, identifierSchemePattern } from "./contact-fields.js";
+import { type ContactFieldSpec, contactFieldsByName, identifierSchemePattern } from "./contact-fields.js";
 import { type FieldError, fieldError } from "./errors.js";
 
 // Deliberately permissive: one @, no spaces, a dot in the domain. Stricter checks reject real addresses.
@@ -108,13 +108,7 @@ export function validateContactInput(input: ContactInput, index: number, fieldPr
           index,
         ),
       );
-    } else if (
-      typeof value !== "string" ||
-      value.trim() === "" ||
-      value.length > 200 ||
-      value.includes("\u0000") ||
-      !isWellFormed(value)
-    ) {
+    } else if (typeof value !== "string" || !validIdentifierValue(value)) {
       errors.push(
         fieldError(
           "CONTACT_FIELD_INVALID",
@@ -156,6 +150,23 @@ export function validateContactInput(input: ContactInput, index: number, fieldPr
     }
   }
   return errors;
+}
+
+/**
+ * A text field's value as `validateContactInput` normalises it (an email trimmed), or undefined when it
+ * refuses it: for a reader that checks cells itself and must accept exactly what validation accepts.
+ */
+export function validTextValue(spec: ContactFieldSpec, value: string): string | undefined {
+  const normalised = spec.format === "email" ? value.trim() : value;
+  if (normalised.includes("\u0000") || !isWellFormed(normalised)) return undefined;
+  if (spec.maxLength !== undefined && normalised.length > spec.maxLength) return undefined;
+  if (spec.format === "email" && normalised !== "" && !emailPattern.test(normalised)) return undefined;
+  return normalised;
+}
+
+/** Whether `validateContactInput` accepts a string as an identifier's value (then matched trimmed). */
+export function validIdentifierValue(value: string): boolean {
+  return value.trim() !== "" && value.length <= 200 && !value.includes("\u0000") && isWellFormed(value);
 }
 
 const childLists = ["tags", "consents", "activities", "communications", "notes", "tasks"] as const;

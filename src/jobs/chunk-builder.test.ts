@@ -1,6 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { validateContactInput } from "../core/validate-contact.js";
 import type { RecordOutcome } from "../formats/records.js";
+import { FlatBatchBuilder, type FlatRows } from "../store/contacts/flat-rows.js";
+import type { UpsertResult } from "../store/contacts/upsert-contacts.js";
 import { ChunkBuilder, type ValidatedChunk } from "./chunk-builder.js";
 import { ColumnMapper } from "./header-mapping.js";
 import { type ImportShape, importShapeNamed, type ShapeContext } from "./import-shapes.js";
@@ -162,5 +165,75 @@ describe("ChunkBuilder", () => {
     const mapper = new ColumnMapper(hobsons, null);
     const chunk = await built(hobsons, mapper, rows, 1, null);
     expect(chunk).toEqual(wholeChunk(hobsons, mapper, rows));
+  });
+});
+
+describe("ChunkBuilder's encoder for native text columns", () => {
+  const shape = importShapeNamed("native") as ImportShape;
+  const header = ["External Id", "First Name", "email", "Company", "Notes", "Ignored"];
+  const mapper = () =>
+    new ColumnMapper(shape, {
+      "External Id": "identifiers.external_id",
+      "First Name": "givenName",
+      email: "email",
+      Company: "company",
+      Notes: "remarks",
+    });
+  // Cells that take every branch: empty, #N/A, too long, an email with spaces or none, NUL, lone and paired
+  // surrogates, what COPY escapes, keys with spaces or none.
+  const cell = fc.constantFrom(
+    "",
+    " ",
+    "#N/A",
+    " #N/A",
+    "Ada",
+    " Ada ",
+    "x".repeat(121),
+    "y".repeat(10_001),
+    "ada@example.org",
+    " ada@example.org ",
+    "not an email",
+    "nul\u0000here",
+    "lone\ud800",
+    "pair😀",
+    "tab\tline\nback\\slash\r",
+    "\\N",
+  );
+  const key = fc.constantFrom("", " ", "K1", " K2 ", "K3", "k".repeat(201), "bad\u0000key");
+  const records = fc.array(fc.tuple(key, cell, cell, cell, cell, cell), { minLength: 1, maxLength: 40 });
+
+  it("gives the rows and results the general path gives, for any cells", async () => {
+    await fc.assert(
+      fc.asyncProperty(records, fc.integer({ min: 1, max: 40 }), async (cells, sliceRows) => {
+        const rows: RecordOutcome[] = cells.map((values, i) => ({
+          kind: "record",
+          row: i + 1,
+          line: i + 2,
+          fields: Object.fromEntries(header.map((name, c) => [name, values[c]])),
+        }));
+        const chunk = await built(shape, mapper(), rows, sliceRows, "external_id");
+        // The general path: the whole chunk shaped and validated, then added input by input.
+        const whole = wholeChunk(shape, mapper(), rows);
+        const expected = new FlatBatchBuilder("external_id");
+        for (const [index, input] of whole.inputs.entries()) expected.add(input, whole.validated[index]);
+        const path = (_index: number, field: string) => field;
+        if (!chunk.flat) return expect.fail("every input is flat");
+        expect(chunk.inputSlots).toEqual(whole.inputSlots);
+        expect(inRowOrder(chunk).errors).toEqual(inRowOrder(whole).errors);
+        const results = (r: UpsertResult[]) =>
+          r.map(({ status, errors }) => ({ status, codes: errors.map((e) => e.code) }));
+        expect(results(chunk.flat.results)).toEqual(results(expected.finish(path).results));
+        // Rows may list their fields in another order (the encoder's is the header's): compared as inputs.
+        const asInputs = (rows: FlatRows) => {
+          const builder = new FlatBatchBuilder("external_id");
+          for (let i = 0; i < rows.keys.length; i++)
+            builder.addEncoded(rows.keys[i], rows.fields, rows.lines[i], rows.cleared[i]);
+          return builder.toInputs().inputs;
+        };
+        expect(asInputs(chunk.flat.rows)).toEqual(asInputs(expected.finish(path).rows));
+        expect(chunk.flat.rows.inputs).toEqual(expected.finish(path).rows.inputs);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

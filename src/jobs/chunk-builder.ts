@@ -4,8 +4,9 @@ import { validateContactInput } from "../core/validate-contact.js";
 import type { RecordOutcome } from "../formats/records.js";
 import { type FlatBatch, FlatBatchBuilder } from "../store/contacts/flat-rows.js";
 import type { UpsertOptions } from "../store/contacts/upsert-contacts.js";
+import { type FlatRecordEncoder, flatRecordEncoder } from "./flat-record-encoder.js";
 import type { ColumnMapper } from "./header-mapping.js";
-import type { ImportShape, ShapeContext } from "./import-shapes.js";
+import { type ImportShape, nativeShape, type ShapeContext } from "./import-shapes.js";
 import { importUpsertOptions, type PreparedChunk, prepareChunk } from "./shape-chunk.js";
 
 /**
@@ -35,6 +36,8 @@ export class ChunkBuilder {
   #outcomes: RecordOutcome[] = [];
   #flat: FlatBatchBuilder | null = null;
   #validated: Array<readonly FieldError[]> = [];
+  /** the native shape's records straight into flat rows, when the job's chunks may be flat */
+  readonly #encode: FlatRecordEncoder | null;
 
   constructor(
     private readonly shape: ImportShape,
@@ -42,6 +45,10 @@ export class ChunkBuilder {
     private readonly context: ShapeContext,
     private readonly options: ChunkBuilderOptions,
   ) {
+    this.#encode =
+      options.flatScheme !== null && shape === nativeShape
+        ? flatRecordEncoder(mapper, options.flatScheme)
+        : null;
     this.#reset();
   }
 
@@ -56,6 +63,41 @@ export class ChunkBuilder {
       for (const outcome of slice) this.#outcomes.push(outcome);
       return;
     }
+    if (!this.#encode || !this.#flat) {
+      this.#addShaped(slice);
+      return;
+    }
+    // Records the encoder takes become rows at once; runs of the others go the general way, in file order.
+    let from = 0;
+    for (let at = 0; at < slice.length; at++) {
+      const outcome = slice[at];
+      if (outcome.kind !== "record" || !this.#flat) continue;
+      const encoded = this.#encode(outcome.fields);
+      if (!encoded) continue;
+      if (from < at) {
+        this.#addShaped(slice.slice(from, at));
+        // An input of that run was not flat: the chunk goes to the engine, this record with it.
+        if (!this.#flat) {
+          from = at;
+          continue;
+        }
+      }
+      from = at + 1;
+      const chunk = this.#chunk;
+      const slot = chunk.rows.length;
+      chunk.rows.push(outcome.row);
+      chunk.statuses.push("error");
+      chunk.contactIds.push(0);
+      chunk.inputSlots.push([slot]);
+      // The encoder takes no record while a target is fed twice: no sourceColumns to keep but this.
+      chunk.sourceColumns?.push({});
+      this.#flat.addEncoded(encoded.key, encoded.fields, encoded.line, encoded.cleared);
+    }
+    if (from < slice.length) this.#addShaped(from === 0 ? slice : slice.slice(from));
+  }
+
+  /** Adds source rows mapped, shaped and validated the general way. */
+  #addShaped(slice: RecordOutcome[]): void {
     const part = prepareChunk(this.shape, this.mapper, slice, this.context);
     const chunk = this.#chunk;
     const slotBase = chunk.rows.length;
@@ -65,8 +107,9 @@ export class ChunkBuilder {
       chunk.contactIds.push(part.contactIds[slot]);
     }
     for (const error of part.errors) chunk.errors.push(error);
-    // Every slice has them or none does: whether a target is fed twice is the mapper's, not the rows'.
-    if (part.sourceColumns) chunk.sourceColumns ??= [];
+    // Once a target is fed twice every slice has them (the mapper's, not the rows'); inputs before that,
+    // encoded ones included, had no column to name.
+    if (part.sourceColumns) chunk.sourceColumns ??= chunk.inputSlots.map(() => ({}));
     for (let i = 0; i < part.inputs.length; i++) {
       const index = chunk.inputSlots.length;
       chunk.inputSlots.push(part.inputSlots[i].map((slot) => slot + slotBase));

@@ -67,6 +67,8 @@ export class FlatRowsBuilder {
   readonly #widths: number[] = [];
   readonly #cleared: Array<string | null> = [];
   #cells: string[] = [];
+  /** the field list of the encoded rows whose cells sit where this builder's positions are */
+  #encodedFields: readonly ContactFieldSpec[] | null = null;
 
   constructor(readonly scheme: string) {}
 
@@ -100,6 +102,44 @@ export class FlatRowsBuilder {
     this.#cleared.push(
       clears ? this.#fields.map((f) => (fields[f.name] === null ? "1" : "0")).join("") : null,
     );
+  }
+
+  /**
+   * Adds a row encoded elsewhere (`flatRecordEncoder`) over its own field list: its COPY cells in `line`,
+   * `cleared` marking by position the fields it clears. Rows of one layout share its list, which the first
+   * one hands to an empty builder; a row over another list has its cells moved to this one's positions.
+   */
+  addEncoded(
+    index: number,
+    key: string,
+    fields: readonly ContactFieldSpec[],
+    line: string,
+    cleared: string | null,
+  ): void {
+    if (this.#keys.length === 0 && this.#fields.length === 0) {
+      for (const spec of fields) this.#addField(spec.name);
+      this.#encodedFields = fields;
+    }
+    // The adopted list is where this builder's own positions start: its rows' cells need no moving.
+    let width = fields.length;
+    if (fields !== this.#encodedFields) {
+      const from = fields.length === 0 ? [] : line.split("\t");
+      const positions = fields.map((spec) => this.#position.get(spec.name) ?? this.#addField(spec.name));
+      width = this.#fields.length;
+      const cells = new Array<string>(width).fill("\\N");
+      const clears = cleared === null ? null : new Array<string>(width).fill("0");
+      for (let i = 0; i < fields.length; i++) {
+        cells[positions[i]] = from[i];
+        if (clears && cleared?.[i] === "1") clears[positions[i]] = "1";
+      }
+      line = cells.join("\t");
+      cleared = clears?.join("") ?? null;
+    }
+    this.#inputs.push(index);
+    this.#keys.push(key);
+    this.#lines.push(line);
+    this.#widths.push(width);
+    this.#cleared.push(cleared);
   }
 
   #addField(name: string): number {
@@ -211,6 +251,11 @@ export class FlatBatchBuilder {
     if (key === null) this.#refused.set(index, { input, validated });
     else this.#rows.add(index, input, key);
     return true;
+  }
+
+  /** Adds the next input as a row encoded elsewhere (`flatRecordEncoder`): a valid, flat input. */
+  addEncoded(key: string, fields: readonly ContactFieldSpec[], line: string, cleared: string | null): void {
+    this.#rows.addEncoded(this.#count++, key, fields, line, cleared);
   }
 
   /** Every input added so far, as objects, with its validation errors: the batch for the engine. */
