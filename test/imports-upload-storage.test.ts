@@ -6,11 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createImport } from "../src/jobs/create-import.js";
 import { runImport } from "../src/jobs/run-import.js";
 import { migrateToLatest, openStore, type Store } from "../src/store/database.js";
-import { addUploadPiece, finishUpload, getImportJob } from "../src/store/imports/import-jobs.js";
+import {
+  addUploadPiece,
+  finishUpload,
+  getImportJob,
+  type ImportJob,
+} from "../src/store/imports/import-jobs.js";
 import { endImportJob, readUpload } from "../src/store/imports/upload-storage.js";
 import { createTenant } from "../src/store/tenants.js";
 import { peopleCsv, uploadingJob } from "./helpers/import-files.js";
-import { openTestStore, type TestStore, testEngines } from "./helpers/test-store.js";
+import { openTestStore, type TestStore, testDatabaseUrl, testEngines } from "./helpers/test-store.js";
 
 /** An upload body as a request streams one: its parts, one after another. */
 async function* body(...parts: Buffer[]): AsyncGenerator<Buffer> {
@@ -153,5 +158,147 @@ describe.each(testEngines)("import uploads as database pieces (%s)", (engine) =>
     ).rejects.toThrow(/over the limit/);
     expect(await jobRows()).toBe(jobsBefore);
     expect(await pieceRows()).toBe(0);
+  });
+});
+
+// A run started while its file arrives needs a runner on real connections: PostgreSQL.
+describe.runIf(testDatabaseUrl)("an import that starts while its upload arrives (PostgreSQL)", () => {
+  let store: TestStore;
+  let tenantId: number;
+  const request = () => ({ tenantId, actor: "test", format: "csv" as const, idProperty: "external_id" });
+  const early = (declaredBytes: number) => ({
+    declaredBytes,
+    run: (job: ImportJob, arriving: AsyncIterable<Buffer>) =>
+      runImport(store, tenantId, job.id, { arriving, chunkRows: 500 }),
+  });
+  /** A CSV of `count` people from `start`, of text columns only, in parts of about a MiB each. */
+  const parts = (count: number, start: number) => {
+    const csv = Buffer.from(
+      peopleCsv(count, {
+        start,
+        header: ["External ID", "First Name", "last_name", "Email Address", "Company", "Department"],
+      }),
+    );
+    return Array.from({ length: Math.ceil(csv.length / 2 ** 20) }, (_, i) =>
+      csv.subarray(i * 2 ** 20, (i + 1) * 2 ** 20),
+    );
+  };
+  const jobsOf = async () =>
+    (
+      await sql<{
+        id: number;
+        state: string;
+        checkpointRow: number;
+        rowsCreated: number;
+        errorCode: string | null;
+      }>`
+      select id, state, checkpoint_row, rows_created, error_code from import_jobs where tenant_id = ${tenantId} order by id`.execute(
+        store.db,
+      )
+    ).rows.map((r) => ({
+      ...r,
+      id: Number(r.id),
+      checkpointRow: Number(r.checkpointRow),
+      rowsCreated: Number(r.rowsCreated),
+    }));
+  const contactsFrom = async (start: number) =>
+    Number(
+      (
+        await sql<{ n: number }>`select count(*)::int as n from contact_identifiers
+          where tenant_id = ${tenantId} and value like ${`P-${start}%`}`.execute(store.db)
+      ).rows[0].n,
+    );
+
+  beforeAll(async () => {
+    store = await openTestStore("postgres", "early-start");
+    tenantId = (await createTenant(store.db, "Early")).id;
+  });
+  afterAll(() => store.dispose());
+
+  it("writes chunks while the rest of the file is still arriving, then completes as usual", async () => {
+    const pieces = parts(50_000, 100_000);
+    expect(pieces.length).toBeGreaterThan(3);
+    let writtenBeforeTheEnd = false;
+    async function* slowly(): AsyncGenerator<Buffer> {
+      for (const [i, piece] of pieces.entries()) {
+        // Before the last piece, wait (a while at most) until the run has committed chunks of the first.
+        if (i === pieces.length - 1) {
+          const deadline = Date.now() + 20_000;
+          while (Date.now() < deadline && !writtenBeforeTheEnd) {
+            writtenBeforeTheEnd = (await jobsOf()).some(
+              (j) => j.state === "uploading" && j.checkpointRow > 0,
+            );
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        }
+        yield piece;
+      }
+    }
+    const size = pieces.reduce((n, p) => n + p.length, 0);
+    const job = await createImport(store, request(), slowly(), undefined, undefined, early(size));
+    expect(writtenBeforeTheEnd).toBe(true);
+    expect(["running", "completed"]).toContain(job.state);
+    expect(job.uploadBytes).toBe(size);
+    const deadline = Date.now() + 60_000;
+    while ((await getImportJob(store.db, tenantId, job.id))?.state !== "completed" && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await getImportJob(store.db, tenantId, job.id)).toMatchObject({
+      state: "completed",
+      rowsCreated: 50_000,
+      rowsRead: 50_000,
+    });
+    expect(await contactsFrom(1)).toBe(50_000);
+  });
+
+  it("an upload that breaks off after chunks were written leaves the job failed with those rows, and no piece", async () => {
+    const pieces = parts(20_000, 200_000);
+    async function* breaksOff(): AsyncGenerator<Buffer> {
+      yield pieces[0];
+      yield pieces[1];
+      const deadline = Date.now() + 20_000;
+      while (
+        Date.now() < deadline &&
+        !(await jobsOf()).some((j) => j.state === "uploading" && j.checkpointRow > 0)
+      )
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      throw new Error("the client went away");
+    }
+    await expect(
+      createImport(store, request(), breaksOff(), undefined, undefined, early(20 * 2 ** 20)),
+    ).rejects.toThrow("the client went away");
+    const job = (await jobsOf()).at(-1);
+    expect(job).toMatchObject({ state: "failed", errorCode: "IMPORT_UPLOAD_INTERRUPTED" });
+    expect(job?.checkpointRow).toBeGreaterThan(0);
+    // Exactly the committed rows are in, and listed in the results; the stored pieces are gone.
+    expect(await contactsFrom(2)).toBe(job?.checkpointRow);
+    const pieceRows = await sql<{
+      n: number;
+    }>`select count(*)::int as n from import_upload_pieces where job_id = ${job?.id}`.execute(store.db);
+    expect(pieceRows.rows[0].n).toBe(0);
+  });
+
+  it("an upload that breaks off before any chunk, or a file refused by its first row, leaves nothing", async () => {
+    const before = (await jobsOf()).length;
+    async function* breaksAtOnce(): AsyncGenerator<Buffer> {
+      yield Buffer.from("External ID,First Name\n");
+      throw new Error("gone");
+    }
+    await expect(
+      createImport(store, request(), breaksAtOnce(), undefined, undefined, early(5000)),
+    ).rejects.toThrow("gone");
+    // No column maps to a field: refused from the first piece, before the rest of the file is read.
+    let piecesRead = 0;
+    async function* unmapped(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 50; i++) {
+        piecesRead++;
+        yield Buffer.from(`${i === 0 ? "Shoe Size,Hat\n" : ""}${"42,large\n".repeat(120_000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+    await expect(
+      createImport(store, request(), unmapped(), undefined, undefined, early(50 * 1_080_014)),
+    ).rejects.toThrow(/no column maps/);
+    expect(piecesRead).toBeLessThan(50);
+    expect((await jobsOf()).length).toBe(before);
   });
 });

@@ -6,9 +6,6 @@ import { contactFields, knownIdentifierSchemes } from "../core/contact-fields.js
 import { fromCanonical } from "../dialects/native/mapping.js";
 import { csvLine } from "../formats/csv/write-csv.js";
 import { ndjsonLine } from "../formats/ndjson/write-ndjson.js";
-import { getContacts, searchContactIds } from "../store/contacts/read-contacts.js";
-import { openEngine } from "./open-engine.js";
-import { tenantIdOf } from "./operator-commands.js";
 
 interface ExportCliOptions {
   format: "csv" | "ndjson";
@@ -86,6 +83,12 @@ export function registerExportCommand(program: Command, fail: (message: string) 
           cursor = page.nextCursor;
         } while (cursor);
       } else {
+        // The engine loads only for an export from it (main.ts has the figures), not for one from a server.
+        const [{ openEngine }, { tenantIdOf }, { getContacts, searchContactIds }] = await Promise.all([
+          import("./open-engine.js"),
+          import("./operator-commands.js"),
+          import("../store/contacts/read-contacts.js"),
+        ]);
         const store = await openEngine(readConfig());
         try {
           const tenantId = await tenantIdOf(store, options.tenant as string);

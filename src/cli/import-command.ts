@@ -1,23 +1,14 @@
-import { createReadStream, createWriteStream, readFileSync } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
-import { readConfig } from "../config.js";
-import { csvLine } from "../formats/csv/write-csv.js";
-import { createImport } from "../jobs/create-import.js";
-import { failedRowsCsv, failedRowsNdjson } from "../jobs/failed-rows-file.js";
-import { describeImportJob, type ImportJobView } from "../jobs/import-progress.js";
+import type { ImportJobView } from "../jobs/import-progress.js";
 import { formatOf } from "../jobs/read-upload-records.js";
-import { runImport } from "../jobs/run-import.js";
-import { firstKeptSourceColumns, readFailedRows } from "../store/imports/failed-rows.js";
 import type { ImportFormat } from "../store/imports/import-jobs.js";
-import { readRowOutcomes } from "../store/imports/import-results.js";
-import { openEngine } from "./open-engine.js";
-import { tenantIdOf } from "./operator-commands.js";
 import { postFile } from "./post-file.js";
 
-interface ImportCliOptions {
+export interface ImportCliOptions {
   shape?: string;
   mapping?: string;
   idProperty?: string;
@@ -32,10 +23,16 @@ interface ImportCliOptions {
 }
 
 /** Where a run's two files go: the errors (one line per error) and the failed rows as the file had them. */
-interface ResultFiles {
+export interface ResultFiles {
   errors: string;
   /** null once a server answered no failed-rows file (one older than the endpoint) */
   failedRows: string | null;
+}
+
+/** Shows a job's progress as it runs, and ends the display once it has finished. */
+export interface ProgressPrinter {
+  show(job: ImportJobView): void;
+  end(): void;
 }
 
 const contentTypes: Record<ImportFormat, string> = {
@@ -45,7 +42,7 @@ const contentTypes: Record<ImportFormat, string> = {
 };
 
 /** Draws progress on stderr: a bar redrawn in place on a terminal, a plain line every few seconds otherwise. */
-function progressPrinter() {
+function progressPrinter(): ProgressPrinter {
   const tty = Boolean(process.stderr.isTTY);
   let lastLine = 0;
   return {
@@ -128,7 +125,10 @@ export function registerImportCommand(program: Command, fail: (message: string) 
         if (!options.token) fail("--server needs --token");
         final = await importOnServer(file, format as ImportFormat, mapping, options, progress, files);
       } else {
-        final = await importLocally(file, format as ImportFormat, mapping, options, progress, files, fail);
+        if (!options.tenant) fail("the local engine needs --tenant NAME (or use --server and --token)");
+        // The engine and the import jobs load only for an import run here (main.ts has the figures).
+        const { importLocally } = await import("./import-locally.js");
+        final = await importLocally(file, format as ImportFormat, mapping, options, progress, files);
       }
       progress.end();
       process.stdout.write(summary(final, final.failed > 0 ? files : null));
@@ -148,7 +148,7 @@ async function importOnServer(
   format: ImportFormat,
   mapping: Record<string, string> | undefined,
   options: ImportCliOptions,
-  progress: ReturnType<typeof progressPrinter>,
+  progress: ProgressPrinter,
   files: ResultFiles,
 ): Promise<ImportJobView> {
   const base = (options.server as string).replace(/\/$/, "");
@@ -194,64 +194,4 @@ async function importOnServer(
     }
   }
   return job;
-}
-
-async function importLocally(
-  file: string,
-  format: ImportFormat,
-  mapping: Record<string, string> | undefined,
-  options: ImportCliOptions,
-  progress: ReturnType<typeof progressPrinter>,
-  files: ResultFiles,
-  fail: (message: string) => never,
-): Promise<ImportJobView> {
-  if (!options.tenant) fail("the local engine needs --tenant NAME (or use --server and --token)");
-  const store = await openEngine(readConfig());
-  try {
-    const tenantId = await tenantIdOf(store, options.tenant as string);
-    const job = await createImport(
-      store,
-      {
-        tenantId,
-        actor: "cli",
-        format,
-        shape: options.shape,
-        idProperty: options.idProperty,
-        mapping: mapping ?? null,
-        dryRun: options.dryRun ?? false,
-        fileName: basename(file),
-        encoding: options.encoding,
-      },
-      createReadStream(file),
-      Number.MAX_SAFE_INTEGER,
-    );
-    let last = describeImportJob(job);
-    await runImport(store, tenantId, job.id, {
-      onChunk: (updated) => {
-        last = describeImportJob(updated);
-        progress.show(last);
-      },
-    });
-    if (last.failed > 0) {
-      const out = createWriteStream(files.errors);
-      out.write(csvLine(["row", "status", "contactId", "errorCode", "field", "message"]));
-      for await (const o of readRowOutcomes(store.db, tenantId, job.id, true)) {
-        if (!out.write(csvLine([o.row, o.status, o.contactId, o.errorCode, o.field, o.message])))
-          await new Promise<void>((r) => out.once("drain", () => r()));
-      }
-      await new Promise<void>((r) => out.end(() => r()));
-      const rows = readFailedRows(store.db, tenantId, job.id);
-      await pipeline(
-        Readable.from(
-          format === "csv"
-            ? failedRowsCsv(rows, await firstKeptSourceColumns(store.db, tenantId, job.id))
-            : failedRowsNdjson(rows),
-        ),
-        createWriteStream(files.failedRows as string),
-      );
-    }
-    return last;
-  } finally {
-    await store.close();
-  }
 }

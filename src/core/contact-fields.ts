@@ -14,6 +14,17 @@ export type ReferenceKind =
   | "contact_status"
   | "intake";
 
+/** The kinds of reference data, in their sort order (`heat_status`; the CLI and the API say `heat-status`). */
+export const referenceKinds: readonly ReferenceKind[] = [
+  "salutation",
+  "country",
+  "heat_status",
+  "channel",
+  "sub_channel",
+  "contact_status",
+  "intake",
+];
+
 export interface ContactFieldSpec {
   /** camelCase name used in TypeScript and in the native API */
   name: string;

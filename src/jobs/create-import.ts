@@ -11,12 +11,20 @@ import {
   type ImportFormat,
   type ImportJob,
   type ImportReadOptions,
+  setDeclaredUploadBytes,
   setUploadingJobOptions,
 } from "../store/imports/import-jobs.js";
-import { openUploadWriter, readUpload, removeUploadFile } from "../store/imports/upload-storage.js";
+import {
+  ArrivingUpload,
+  endImportJob,
+  openUploadWriter,
+  readUpload,
+  removeUploadFile,
+} from "../store/imports/upload-storage.js";
 import { ColumnMapper, unknownMappingTargets } from "./header-mapping.js";
 import { type ImportShape, importShapeNamed, importShapes } from "./import-shapes.js";
 import { readUploadRecords } from "./read-upload-records.js";
+import type { RunEnd } from "./run-import.js";
 
 export interface ImportRequest {
   tenantId: number;
@@ -104,10 +112,28 @@ function readOptionsOf(request: ImportRequest): { shape: ImportShape; options: I
 export type LateImportOptions = () => Promise<Partial<Omit<ImportRequest, "tenantId" | "actor">>>;
 
 /**
+ * Starting the job's run while its file still arrives, in this process: for an upload whose size is
+ * declared within the limit (so no 413 can come part-way) and whose options are all known before its bytes.
+ */
+export interface EarlyStart {
+  /** the upload's size as declared (Content-Length) */
+  declaredBytes: number;
+  /** starts the run on the arriving bytes (`ImportRunner.runWhileUploading`) */
+  run(job: ImportJob, arriving: AsyncIterable<Buffer>): Promise<RunEnd>;
+}
+
+/**
  * Stores an upload as it streams (1 MiB pieces, never the whole file in memory), then reads its first row
  * to refuse a file that is unusable as a whole (no header, UTF-16, not a JSON array, nothing mapped). The
  * job comes back queued; the caller hands it to a runner (or runs it). `lateOptions`, asked once the bytes
  * are stored, may change the job's options before it is queued: nothing has read the upload yet.
+ *
+ * With `early` (PostgreSQL) the first row is read as soon as it is stored, and the job's run starts then,
+ * reading each piece once it is stored, so the import goes on while the rest of the file arrives (on a
+ * million-row file the upload alone took a fifth of the import's time). The job then comes back `running`,
+ * or already ended. An upload that breaks off after the run committed a chunk leaves the job `failed` with
+ * IMPORT_UPLOAD_INTERRUPTED, its committed rows in place and listed in its results; before that, nothing
+ * is left, as without `early`.
  */
 export async function createImport(
   store: Store,
@@ -115,6 +141,7 @@ export async function createImport(
   body: AsyncIterable<Buffer | string>,
   maxBytes = importMaxBytes(),
   lateOptions?: LateImportOptions,
+  early?: EarlyStart,
 ): Promise<ImportJob> {
   let request = firstRequest;
   let { shape, options } = readOptionsOf(request);
@@ -124,7 +151,31 @@ export async function createImport(
     fileName: request.fileName ?? null,
     actor: request.actor,
   });
-  const upload = openUploadWriter(store, job.tenantId, job.id);
+  // A data folder's upload is a file: the early run reads database pieces only.
+  const arriving = early && !store.uploadDir && !lateOptions ? new ArrivingUpload() : undefined;
+  const upload = openUploadWriter(store, job.tenantId, job.id, arriving);
+  let run: Promise<RunEnd> | undefined;
+  let starting: Promise<void> | undefined;
+  let startFailure: unknown;
+  const startRun = (from: ArrivingUpload, declared: EarlyStart) => {
+    const started = job;
+    starting = (async () => {
+      await setDeclaredUploadBytes(store.db, started.tenantId, started.id, declared.declaredBytes);
+      await probeUpload(
+        store,
+        started,
+        shape,
+        request.mapping ?? null,
+        from.read(store, started.tenantId, started.id),
+      );
+      run = declared.run(started, from.read(store, started.tenantId, started.id));
+      // Its failure is the runner's: a run that throws is tried again once the job is queued.
+      run.catch(() => {});
+    })();
+    starting.catch((error: unknown) => {
+      startFailure = error;
+    });
+  };
   try {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -134,6 +185,7 @@ export async function createImport(
       await upload.add(Buffer.concat(pending, pendingBytes));
       pending = [];
       pendingBytes = 0;
+      if (arriving && early && !starting) startRun(arriving, early);
     };
     for await (const part of body) {
       const chunk = typeof part === "string" ? Buffer.from(part) : part;
@@ -144,22 +196,46 @@ export async function createImport(
       pending.push(chunk);
       pendingBytes += chunk.length;
       if (pendingBytes >= pieceBytes) await flush();
+      // A file refused by its first row stops here, not after the rest of it has been stored.
+      if (startFailure !== undefined) throw startFailure;
     }
     await flush();
     const pieces = await upload.finish();
     if (total === 0) throw new TributaryError("REQUEST_BODY_INVALID", "the upload is empty");
-    const late = lateOptions ? await lateOptions() : {};
-    if (Object.keys(late).length > 0) {
-      request = { ...request, ...late };
-      ({ shape, options } = readOptionsOf(request));
-      await setUploadingJobOptions(store.db, job.tenantId, job.id, options);
-      job = { ...job, ...options };
+    if (arriving) {
+      arriving.complete();
+      await starting;
+    } else {
+      const late = lateOptions ? await lateOptions() : {};
+      if (Object.keys(late).length > 0) {
+        request = { ...request, ...late };
+        ({ shape, options } = readOptionsOf(request));
+        await setUploadingJobOptions(store.db, job.tenantId, job.id, options);
+        job = { ...job, ...options };
+      }
+      await probeUpload(store, job, shape, request.mapping ?? null);
     }
-    await probeUpload(store, job, shape, request.mapping ?? null);
-    await finishUpload(store.db, job.tenantId, job.id, total, pieces);
+    await finishUpload(store.db, job.tenantId, job.id, total, pieces, run ? "running" : "queued");
   } catch (error) {
     // A piece still being written would land after the delete below and stay behind.
     await upload.finish().catch(() => {});
+    if (arriving) {
+      arriving.interrupt(
+        "the upload broke off before the whole file arrived; the rows of the chunks written before stay (see the results); send the file again",
+      );
+      await starting?.catch(() => {});
+      await run?.catch(() => {});
+      const now = await getImportJob(store.db, job.tenantId, job.id);
+      if (now && now.checkpointRow > 0) {
+        // The run committed rows: the job stays, failed (the run ended it, or it ends here).
+        await endImportJob(store, job.tenantId, job.id, "failed", {
+          code: "IMPORT_UPLOAD_INTERRUPTED",
+          message:
+            "the upload broke off before the whole file arrived; the rows written before stay; send the file again",
+        });
+        throw error;
+      }
+    }
     await removeUploadFile(store, job.tenantId, job.id);
     await deleteImportJob(store.db, job.tenantId, job.id);
     throw error;
@@ -173,8 +249,9 @@ async function probeUpload(
   job: ImportJob,
   shape: ImportShape,
   mapping: Record<string, string> | null,
+  upload: AsyncIterable<Buffer> = readUpload(store, job.tenantId, job.id, 1),
 ): Promise<void> {
-  const outcomes = readUploadRecords(readUpload(store, job.tenantId, job.id, 1), job.format, job.encoding);
+  const outcomes = readUploadRecords(upload, job.format, job.encoding);
   let first: RecordOutcome | undefined;
   try {
     const next = await outcomes.next();

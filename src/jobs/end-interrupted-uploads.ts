@@ -5,16 +5,20 @@ import { endImportJob } from "../store/imports/upload-storage.js";
 /**
  * Ends as failed every job whose upload stopped arriving: a server killed while it received a file leaves
  * the job `uploading` with part of the file stored, and its client never heard 202. The job fails with
- * IMPORT_UPLOAD_INTERRUPTED and its pieces (or file) are deleted; nothing of the file was imported. On
- * PGlite the process holding the data folder is the only one, so at its start every upload is such a one;
- * on PostgreSQL another server may be receiving one, so only uploads idle for `idleSeconds` are.
+ * IMPORT_UPLOAD_INTERRUPTED and its pieces (or file) are deleted; nothing of the file was imported, unless
+ * the run that server started while the file arrived (PostgreSQL) had committed chunks: those rows stay.
+ * On PGlite the process holding the data folder is the only one, so at its start every upload is such a
+ * one; on PostgreSQL another server may be receiving one, so only uploads idle for `idleSeconds` are.
  */
 export async function endInterruptedUploads(store: Store, idleSeconds: number): Promise<number> {
   let ended = 0;
   for (const job of await listIdleUploads(store.db, idleSeconds)) {
     const done = await endImportJob(store, job.tenantId, job.id, "failed", {
       code: "IMPORT_UPLOAD_INTERRUPTED",
-      message: "the upload stopped before the whole file arrived (the server stopped); send the file again",
+      message:
+        job.checkpointRow > 0
+          ? `the upload stopped before the whole file arrived (the server stopped); its first ${job.checkpointRow} rows were imported (see the results); send the file again`
+          : "the upload stopped before the whole file arrived (the server stopped); send the file again",
     });
     if (done) ended++;
   }

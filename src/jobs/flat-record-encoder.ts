@@ -49,7 +49,7 @@ export function flatRecordEncoder(mapper: ColumnMapper, scheme: string): FlatRec
         continue;
       }
       const spec = contactFieldsByName.get(target);
-      if (!spec || spec.type !== "text") return null;
+      if (spec?.type !== "text") return null;
       fieldColumns.push(column);
       fields.push(spec);
     }

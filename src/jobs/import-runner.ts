@@ -11,6 +11,12 @@ export interface ImportRunner {
   start(): Promise<void>;
   /** Queues a job whose upload is complete. */
   enqueue(tenantId: number, jobId: number): Promise<void>;
+  /**
+   * Runs a job in this process while its upload still arrives (`RunImportOptions.arriving`); queued too
+   * once its upload completes, the job is then this same run to this process's worker. Null when the
+   * runner cannot (PGlite: one connection, and jobs run one after another).
+   */
+  runWhileUploading?(tenantId: number, jobId: number, arriving: AsyncIterable<Buffer>): Promise<RunEnd>;
   /** Stops after each running job's current chunk; those jobs stay resumable. */
   stop(): Promise<void>;
 }
@@ -49,13 +55,14 @@ function jobExecutor(store: Store, options: ImportRunnerOptions) {
   const active = new Map<string, Promise<RunEnd>>();
   let stopping = false;
   return {
-    run(tenantId: number, jobId: number): Promise<RunEnd> {
+    run(tenantId: number, jobId: number, arriving?: AsyncIterable<Buffer>): Promise<RunEnd> {
       const key = `${tenantId}:${jobId}`;
       const running = active.get(key);
       if (running) return running;
       const run = (options.run ?? runImport)(store, tenantId, jobId, {
         chunkRows: options.chunkRows,
         shouldStop: () => stopping,
+        arriving,
       }).finally(() => active.delete(key));
       active.set(key, run);
       return run;
@@ -167,6 +174,9 @@ function pgBossRunner(store: Store, options: ImportRunnerOptions): ImportRunner 
       await sweep();
       sweeper = setInterval(sweep, idleUploadCheckMs);
       sweeper.unref();
+    },
+    runWhileUploading(tenantId, jobId, arriving) {
+      return executor.run(tenantId, jobId, arriving);
     },
     async enqueue(tenantId, jobId) {
       await boss.send(queueName, { tenantId, jobId });

@@ -13,7 +13,7 @@ import {
   startImportRun,
 } from "../store/imports/import-jobs.js";
 import { type RowStatus, writeChunkResults } from "../store/imports/import-results.js";
-import { endImportJob, readUpload } from "../store/imports/upload-storage.js";
+import { endImportJob, readUpload, UploadInterruptedError } from "../store/imports/upload-storage.js";
 import { ChunkBuilder, type ValidatedChunk } from "./chunk-builder.js";
 import { ColumnMapper } from "./header-mapping.js";
 import { importShapeNamed } from "./import-shapes.js";
@@ -30,6 +30,11 @@ export interface RunImportOptions {
   shouldStop?: () => boolean;
   /** called after each committed chunk */
   onChunk?: (job: ImportJob) => void;
+  /**
+   * The upload's bytes while they still arrive (`ArrivingUpload.read`), for a run the receiving process
+   * starts before its upload completes; the job may then write chunks while `uploading`.
+   */
+  arriving?: AsyncIterable<Buffer>;
 }
 
 /**
@@ -75,7 +80,8 @@ export async function runImport(
   options: RunImportOptions = {},
 ): Promise<RunEnd> {
   const chunkRows = options.chunkRows ?? defaultChunkRows;
-  const job = await startImportRun(store.db, tenantId, jobId);
+  const whileUploading = options.arriving !== undefined;
+  const job = await startImportRun(store.db, tenantId, jobId, whileUploading);
   if (!job) return "not-runnable";
   const shape = importShapeNamed(job.shape);
   const idProperty = parseIdProperty(job.idProperty);
@@ -96,7 +102,7 @@ export async function runImport(
   const upsertBase = { tenantId, idProperty, actor: job.actor };
   const counter = new ByteCounter();
   const outcomes = readUploadRecords(
-    counter.count(readUpload(store, tenantId, jobId)),
+    counter.count(options.arriving ?? readUpload(store, tenantId, jobId)),
     job.format,
     job.encoding,
   );
@@ -125,7 +131,8 @@ export async function runImport(
     const written = await store.db.transaction().execute(async (trx) => {
       const locked = await lockImportJob(trx, tenantId, jobId);
       if (!locked || locked.state === "cancelled") throw new ChunkRefused("cancelled");
-      if (locked.state !== "running") throw new ChunkRefused("not-runnable");
+      if (locked.state !== "running" && !(whileUploading && locked.state === "uploading"))
+        throw new ChunkRefused("not-runnable");
       if (locked.checkpointRow !== checkpoint) throw new ChunkRefused("superseded");
       // A chunk's commit does not wait for its WAL to reach the disk (PostgreSQL flushes it within a few
       // hundred milliseconds): a flush per chunk was 3-5 ms on the job's critical path. Only a crash of
@@ -212,14 +219,20 @@ export async function runImport(
     await lastWrite;
   } catch (error) {
     if (error instanceof ChunkRefused) return error.end;
-    if (error instanceof FileRejectedError) {
-      // The chunks before the unreadable part commit first; the job then fails after them.
+    if (error instanceof FileRejectedError || error instanceof UploadInterruptedError) {
+      // The chunks before the unreadable part (or the end of what arrived) commit first; the job then
+      // fails after them.
       await lastWrite.catch(() => {});
       await keepFailedRows(store, job);
-      await endImportJob(store, tenantId, jobId, "failed", {
-        code: error.code,
-        message: error.message,
-      });
+      await endImportJob(
+        store,
+        tenantId,
+        jobId,
+        "failed",
+        error instanceof FileRejectedError
+          ? { code: error.code, message: error.message }
+          : { code: "IMPORT_UPLOAD_INTERRUPTED", message: error.message },
+      );
       return "failed";
     }
     throw error;

@@ -12,15 +12,7 @@ export interface ReferenceItem {
   active: boolean;
 }
 
-export const referenceKinds: readonly ReferenceKind[] = [
-  "salutation",
-  "country",
-  "heat_status",
-  "channel",
-  "sub_channel",
-  "contact_status",
-  "intake",
-];
+export { referenceKinds } from "../core/contact-fields.js";
 
 const columns = ["id", "kind", "name", "code", "parentId", "active"] as const;
 const toItem = (r: {

@@ -25,6 +25,7 @@ import { firstKeptSourceColumns, readFailedRows } from "../../store/imports/fail
 import {
   getImportJob,
   type ImportFormat,
+  type ImportJob,
   type ImportState,
   importStates,
   listImportJobs,
@@ -191,7 +192,30 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
       const upload = await readUpload(request);
       const importOptions = importRequest(request, upload);
       checkImportRequest(importOptions);
-      const job = await createImport(store, importOptions, upload.body, maxBytes, () => lateRequest(upload));
+      // A raw body of declared size (nothing can turn out too large part-way, and every option is known
+      // before the bytes) is imported while it arrives, on a runner that can (PostgreSQL).
+      const declared = Number(request.headers["content-length"]);
+      const runWhileUploading = runner.runWhileUploading?.bind(runner);
+      const early =
+        !upload.late &&
+        runWhileUploading &&
+        Number.isSafeInteger(declared) &&
+        declared > 0 &&
+        declared <= maxBytes
+          ? {
+              declaredBytes: declared,
+              run: (started: ImportJob, arriving: AsyncIterable<Buffer>) =>
+                runWhileUploading(started.tenantId, started.id, arriving),
+            }
+          : undefined;
+      const job = await createImport(
+        store,
+        importOptions,
+        upload.body,
+        maxBytes,
+        upload.late ? () => lateRequest(upload) : undefined,
+        early,
+      );
       await runner.enqueue(job.tenantId, job.id);
       return reply.status(202).header("location", `/api/v1/imports/${job.id}`).send(describeImportJob(job));
     },

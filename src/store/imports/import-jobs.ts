@@ -153,9 +153,12 @@ export async function addUploadPiece(
   // than base64 (docs/benchmarks-import.md), so there the piece travels as base64 text.
   const value = binary ? sql`${data}` : sql`decode(${data.toString("base64")}, 'base64')`;
   // The job's updated_at says the upload is alive: a server sweeping interrupted uploads leaves it alone.
+  // A run started while the file arrives holds the job row's lock through each chunk's transaction and
+  // moves updated_at itself: the piece does not wait for that lock (skip locked).
   await sql`with alive as (
       update import_jobs set updated_at = now()
-      where tenant_id = ${tenantId} and id = ${jobId} and state = 'uploading')
+      where (tenant_id, id) in (select tenant_id, id from import_jobs
+        where tenant_id = ${tenantId} and id = ${jobId} and state = 'uploading' for update skip locked))
     insert into import_upload_pieces (tenant_id, job_id, seq, data) values (${tenantId}, ${jobId}, ${seq}, ${value})`.execute(
     db,
   );
@@ -165,12 +168,16 @@ export async function addUploadPiece(
 export async function listIdleUploads(
   db: Db,
   idleSeconds: number,
-): Promise<Array<{ tenantId: number; id: number }>> {
-  const result = await sql<{ tenantId: number; id: number }>`
-    select tenant_id, id from import_jobs
+): Promise<Array<{ tenantId: number; id: number; checkpointRow: number }>> {
+  const result = await sql<{ tenantId: number; id: number; checkpointRow: number }>`
+    select tenant_id, id, checkpoint_row from import_jobs
     where state = 'uploading' and updated_at <= now() - make_interval(secs => ${idleSeconds})
     order by created_at`.execute(db);
-  return result.rows.map((r) => ({ tenantId: Number(r.tenantId), id: Number(r.id) }));
+  return result.rows.map((r) => ({
+    tenantId: Number(r.tenantId),
+    id: Number(r.id),
+    checkpointRow: Number(r.checkpointRow),
+  }));
 }
 
 /** What a job reads its upload with; settable while it is still `uploading` (form fields after the file part). */
@@ -193,10 +200,28 @@ export async function setUploadingJobOptions(
     where tenant_id = ${tenantId} and id = ${jobId} and state = 'uploading'`.execute(db);
 }
 
-/** Marks the upload complete: the job is queued with its size known. */
-export async function finishUpload(db: Db, tenantId: number, jobId: number, bytes: number, pieces: number) {
-  await sql`update import_jobs set state = 'queued', upload_bytes = ${bytes}, upload_pieces = ${pieces}, updated_at = now()
+/**
+ * Marks the upload complete, with its size: the job is queued, or `running` when a run started while the
+ * file arrived (then a job that run already ended keeps its end).
+ */
+export async function finishUpload(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  bytes: number,
+  pieces: number,
+  state: "queued" | "running" = "queued",
+) {
+  await sql`update import_jobs set upload_bytes = ${bytes}, upload_pieces = ${pieces}, updated_at = now(),
+      state = case when state = 'uploading' then ${state} else state end
     where tenant_id = ${tenantId} and id = ${jobId}`.execute(db);
+}
+
+/** The size a job's upload declared (Content-Length), so a run started while it arrives shows its percent. */
+export async function setDeclaredUploadBytes(db: Db, tenantId: number, jobId: number, bytes: number) {
+  await sql`update import_jobs set upload_bytes = ${bytes} where tenant_id = ${tenantId} and id = ${jobId}`.execute(
+    db,
+  );
 }
 
 /**
@@ -212,15 +237,19 @@ export async function* readUploadPieces(
   jobId: number,
   piecesPerQuery = 4,
   binary = false,
+  range: { from: number; until: number } = { from: 0, until: 2 ** 31 - 1 },
 ): AsyncGenerator<Buffer> {
-  let next = 0;
+  let next = range.from;
+  const until = range.until;
   for (;;) {
+    if (next >= until) return;
     const rows = binary
       ? (
           await copyOutBinary(
             // Integers only: a COPY's query takes no parameters.
             `select seq, data from import_upload_pieces where tenant_id = ${integer(tenantId)}
-              and job_id = ${integer(jobId)} and seq >= ${integer(next)} order by seq limit ${integer(piecesPerQuery)}`,
+              and job_id = ${integer(jobId)} and seq >= ${integer(next)} and seq < ${integer(until)}
+              order by seq limit ${integer(piecesPerQuery)}`,
             ["seq", "data"],
           ).execute(db)
         ).rows.map((row) => ({
@@ -231,7 +260,9 @@ export async function* readUploadPieces(
       : (
           await sql<{ seq: number; data: string }>`
             select seq, encode(data, 'base64') as data from import_upload_pieces where tenant_id = ${tenantId}
-              and job_id = ${jobId} and seq >= ${next} order by seq limit ${piecesPerQuery}`.execute(db)
+              and job_id = ${jobId} and seq >= ${next} and seq < ${until} order by seq limit ${piecesPerQuery}`.execute(
+            db,
+          )
         ).rows.map((row) => ({ seq: Number(row.seq), data: Buffer.from(row.data, "base64") }));
     if (rows.length === 0) return;
     for (const row of rows) {
@@ -260,16 +291,23 @@ export async function deleteImportJob(db: Db, tenantId: number, jobId: number) {
   await sql`delete from import_jobs where tenant_id = ${tenantId} and id = ${jobId}`.execute(db);
 }
 
-/** Moves a queued or interrupted job to running and starts a new measurement window for rows/s. */
+/**
+ * Moves a queued or interrupted job to running and starts a new measurement window for rows/s. With
+ * `whileUploading` (the process receiving the file starts the run) an `uploading` job may start too, and
+ * stays `uploading` until its upload completes.
+ */
 export async function startImportRun(
   db: Db,
   tenantId: number,
   jobId: number,
+  whileUploading = false,
 ): Promise<ImportJob | undefined> {
   const result = await sql<Record<string, unknown>>`
-    update import_jobs set state = 'running', started_at = coalesce(started_at, now()), run_started_at = now(),
+    update import_jobs set state = case when state = 'uploading' then state else 'running' end,
+      started_at = coalesce(started_at, now()), run_started_at = now(),
       run_start_row = rows_read, run_start_bytes = bytes_read, updated_at = now()
-    where tenant_id = ${tenantId} and id = ${jobId} and state in ('queued', 'running')
+    where tenant_id = ${tenantId} and id = ${jobId}
+      and (state in ('queued', 'running') or (${whileUploading} and state = 'uploading'))
     returning ${columns}`.execute(db);
   return result.rows[0] ? toJob(result.rows[0]) : undefined;
 }

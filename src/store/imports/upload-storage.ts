@@ -25,8 +25,16 @@ function uploadFile(uploadDir: string, tenantId: number, jobId: number): string 
   return join(uploadDir, `${tenantId}-${jobId}.upload`);
 }
 
-/** A writer for a new job's upload, on the store's upload storage. */
-export function openUploadWriter(store: Store, tenantId: number, jobId: number): UploadWriter {
+/**
+ * A writer for a new job's upload, on the store's upload storage. `arriving`, when given, hears of each piece
+ * once it is stored (database pieces only): a run started while the file arrives reads what is stored.
+ */
+export function openUploadWriter(
+  store: Store,
+  tenantId: number,
+  jobId: number,
+  arriving?: ArrivingUpload,
+): UploadWriter {
   let pieces = 0;
   const { uploadDir } = store;
   if (!uploadDir) {
@@ -37,7 +45,9 @@ export function openUploadWriter(store: Store, tenantId: number, jobId: number):
     return {
       async add(piece) {
         await writing;
-        writing = addUploadPiece(store.db, tenantId, jobId, pieces++, piece, binary);
+        writing = addUploadPiece(store.db, tenantId, jobId, pieces++, piece, binary).then(() =>
+          arriving?.pieceStored(),
+        );
         writing.catch(() => {});
       },
       finish: async () => {
@@ -68,6 +78,67 @@ export function openUploadWriter(store: Store, tenantId: number, jobId: number):
       return pieces;
     },
   };
+}
+
+/** Why a run started while its file arrived stopped reading: the upload did not complete. */
+export class UploadInterruptedError extends Error {
+  override readonly name = "UploadInterruptedError";
+}
+
+/**
+ * An upload still arriving in the database, read as its pieces are stored: `read` yields each stored piece
+ * in order, waits while the sender is still sending, ends once the last piece is stored and the upload is
+ * complete, and throws UploadInterruptedError if it is not. Bytes are only ever read back from the
+ * database, so a run reads what another process could resume from.
+ */
+export class ArrivingUpload {
+  #stored = 0;
+  #complete = false;
+  #interrupted: UploadInterruptedError | null = null;
+  /** readers waiting for the next piece (a probe and the run may both be reading) */
+  #waiting: Array<() => void> = [];
+
+  /** Another piece (the next in order) is stored. */
+  pieceStored(): void {
+    this.#stored++;
+    this.#notify();
+  }
+
+  /** Every piece is stored and the upload is complete. */
+  complete(): void {
+    this.#complete = true;
+    this.#notify();
+  }
+
+  /** The upload will not complete; a reader stops at its next wait. */
+  interrupt(reason: string): void {
+    this.#interrupted ??= new UploadInterruptedError(reason);
+    this.#notify();
+  }
+
+  #notify(): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const wake of waiting) wake();
+  }
+
+  async *read(store: Store, tenantId: number, jobId: number): AsyncGenerator<Buffer> {
+    let next = 0;
+    for (;;) {
+      if (this.#interrupted) throw this.#interrupted;
+      if (next < this.#stored) {
+        const until = this.#stored;
+        yield* readUploadPieces(store.db, tenantId, jobId, 4, store.engine === "postgres", {
+          from: next,
+          until,
+        });
+        next = until;
+        continue;
+      }
+      if (this.#complete) return;
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+  }
 }
 
 /** The upload's bytes in order, from wherever they were stored. */

@@ -1,0 +1,78 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { basename } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { readConfig } from "../config.js";
+import { csvLine } from "../formats/csv/write-csv.js";
+import { createImport } from "../jobs/create-import.js";
+import { failedRowsCsv, failedRowsNdjson } from "../jobs/failed-rows-file.js";
+import { describeImportJob, type ImportJobView } from "../jobs/import-progress.js";
+import { runImport } from "../jobs/run-import.js";
+import { firstKeptSourceColumns, readFailedRows } from "../store/imports/failed-rows.js";
+import type { ImportFormat } from "../store/imports/import-jobs.js";
+import { readRowOutcomes } from "../store/imports/import-results.js";
+import type { ImportCliOptions, ProgressPrinter, ResultFiles } from "./import-command.js";
+import { openEngine } from "./open-engine.js";
+import { tenantIdOf } from "./operator-commands.js";
+
+/**
+ * `tributary import FILE --tenant NAME`: runs the import job in this process, on the local engine, and writes
+ * the errors and failed-rows files from the job's results.
+ */
+export async function importLocally(
+  file: string,
+  format: ImportFormat,
+  mapping: Record<string, string> | undefined,
+  options: ImportCliOptions,
+  progress: ProgressPrinter,
+  files: ResultFiles,
+): Promise<ImportJobView> {
+  const store = await openEngine(readConfig());
+  try {
+    const tenantId = await tenantIdOf(store, options.tenant as string);
+    const job = await createImport(
+      store,
+      {
+        tenantId,
+        actor: "cli",
+        format,
+        shape: options.shape,
+        idProperty: options.idProperty,
+        mapping: mapping ?? null,
+        dryRun: options.dryRun ?? false,
+        fileName: basename(file),
+        encoding: options.encoding,
+      },
+      createReadStream(file),
+      Number.MAX_SAFE_INTEGER,
+    );
+    let last = describeImportJob(job);
+    await runImport(store, tenantId, job.id, {
+      onChunk: (updated) => {
+        last = describeImportJob(updated);
+        progress.show(last);
+      },
+    });
+    if (last.failed > 0) {
+      const out = createWriteStream(files.errors);
+      out.write(csvLine(["row", "status", "contactId", "errorCode", "field", "message"]));
+      for await (const o of readRowOutcomes(store.db, tenantId, job.id, true)) {
+        if (!out.write(csvLine([o.row, o.status, o.contactId, o.errorCode, o.field, o.message])))
+          await new Promise<void>((r) => out.once("drain", () => r()));
+      }
+      await new Promise<void>((r) => out.end(() => r()));
+      const rows = readFailedRows(store.db, tenantId, job.id);
+      await pipeline(
+        Readable.from(
+          format === "csv"
+            ? failedRowsCsv(rows, await firstKeptSourceColumns(store.db, tenantId, job.id))
+            : failedRowsNdjson(rows),
+        ),
+        createWriteStream(files.failedRows as string),
+      );
+    }
+    return last;
+  } finally {
+    await store.close();
+  }
+}
