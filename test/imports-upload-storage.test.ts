@@ -188,17 +188,17 @@ describe.runIf(testDatabaseUrl)("an import that starts while its upload arrives 
       await sql<{
         id: number;
         state: string;
-        checkpointRow: number;
+        rowsRead: number;
         rowsCreated: number;
         errorCode: string | null;
       }>`
-      select id, state, checkpoint_row, rows_created, error_code from import_jobs where tenant_id = ${tenantId} order by id`.execute(
+      select id, state, rows_read, rows_created, error_code from import_jobs where tenant_id = ${tenantId} order by id`.execute(
         store.db,
       )
     ).rows.map((r) => ({
       ...r,
       id: Number(r.id),
-      checkpointRow: Number(r.checkpointRow),
+      rowsRead: Number(r.rowsRead),
       rowsCreated: Number(r.rowsCreated),
     }));
   const contactsFrom = async (start: number) =>
@@ -225,9 +225,7 @@ describe.runIf(testDatabaseUrl)("an import that starts while its upload arrives 
         if (i === pieces.length - 1) {
           const deadline = Date.now() + 20_000;
           while (Date.now() < deadline && !writtenBeforeTheEnd) {
-            writtenBeforeTheEnd = (await jobsOf()).some(
-              (j) => j.state === "uploading" && j.checkpointRow > 0,
-            );
+            writtenBeforeTheEnd = (await jobsOf()).some((j) => j.state === "uploading" && j.rowsRead > 0);
             await new Promise((resolve) => setTimeout(resolve, 20));
           }
         }
@@ -258,7 +256,7 @@ describe.runIf(testDatabaseUrl)("an import that starts while its upload arrives 
       const deadline = Date.now() + 20_000;
       while (
         Date.now() < deadline &&
-        !(await jobsOf()).some((j) => j.state === "uploading" && j.checkpointRow > 0)
+        !(await jobsOf()).some((j) => j.state === "uploading" && j.rowsRead > 0)
       )
         await new Promise((resolve) => setTimeout(resolve, 20));
       throw new Error("the client went away");
@@ -268,9 +266,9 @@ describe.runIf(testDatabaseUrl)("an import that starts while its upload arrives 
     ).rejects.toThrow("the client went away");
     const job = (await jobsOf()).at(-1);
     expect(job).toMatchObject({ state: "failed", errorCode: "IMPORT_UPLOAD_INTERRUPTED" });
-    expect(job?.checkpointRow).toBeGreaterThan(0);
+    expect(job?.rowsRead).toBeGreaterThan(0);
     // Exactly the committed rows are in, and listed in the results; the stored pieces are gone.
-    expect(await contactsFrom(2)).toBe(job?.checkpointRow);
+    expect(await contactsFrom(2)).toBe(job?.rowsCreated);
     const pieceRows = await sql<{
       n: number;
     }>`select count(*)::int as n from import_upload_pieces where job_id = ${job?.id}`.execute(store.db);

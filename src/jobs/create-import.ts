@@ -226,7 +226,7 @@ export async function createImport(
       await starting?.catch(() => {});
       await run?.catch(() => {});
       const now = await getImportJob(store.db, job.tenantId, job.id);
-      if (now && now.checkpointRow > 0) {
+      if (now && now.rowsRead > 0) {
         // The run committed rows: the job stays, failed (the run ended it, or it ends here).
         await endImportJob(store, job.tenantId, job.id, "failed", {
           code: "IMPORT_UPLOAD_INTERRUPTED",

@@ -16,8 +16,8 @@ export async function endInterruptedUploads(store: Store, idleSeconds: number): 
     const done = await endImportJob(store, job.tenantId, job.id, "failed", {
       code: "IMPORT_UPLOAD_INTERRUPTED",
       message:
-        job.checkpointRow > 0
-          ? `the upload stopped before the whole file arrived (the server stopped); its first ${job.checkpointRow} rows were imported (see the results); send the file again`
+        job.rowsRead > 0
+          ? `the upload stopped before the whole file arrived (the server stopped); ${job.rowsRead} of its rows were imported (see the results); send the file again`
           : "the upload stopped before the whole file arrived (the server stopped); send the file again",
     });
     if (done) ended++;

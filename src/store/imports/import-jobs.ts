@@ -168,15 +168,15 @@ export async function addUploadPiece(
 export async function listIdleUploads(
   db: Db,
   idleSeconds: number,
-): Promise<Array<{ tenantId: number; id: number; checkpointRow: number }>> {
-  const result = await sql<{ tenantId: number; id: number; checkpointRow: number }>`
-    select tenant_id, id, checkpoint_row from import_jobs
+): Promise<Array<{ tenantId: number; id: number; rowsRead: number }>> {
+  const result = await sql<{ tenantId: number; id: number; rowsRead: number }>`
+    select tenant_id, id, rows_read from import_jobs
     where state = 'uploading' and updated_at <= now() - make_interval(secs => ${idleSeconds})
     order by created_at`.execute(db);
   return result.rows.map((r) => ({
     tenantId: Number(r.tenantId),
     id: Number(r.id),
-    checkpointRow: Number(r.checkpointRow),
+    rowsRead: Number(r.rowsRead),
   }));
 }
 
