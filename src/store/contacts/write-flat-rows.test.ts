@@ -14,7 +14,7 @@ const scheme = "external_id";
 const actor = "flat-test";
 
 // Few keys and few values, so batches repeat keys, match stored contacts and leave fields unchanged often.
-const keys = ["K1", "K2", "K3", "K4", " K5 ", "K6"];
+const keys = ["K1", "K2", "K3", "K4", " K5 ", "K6", "K\\7\tx"];
 const texts = ["Ada", "Byron", "tab\there", "line\nbreak", "back\\slash", "\\N", "ünï €𝄞", ""];
 const fieldValues: Record<string, fc.Arbitrary<ScalarValue>> = {
   givenName: fc.constantFrom(...texts),

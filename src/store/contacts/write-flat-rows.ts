@@ -130,14 +130,13 @@ async function insertContacts(
       ? (row: number) => `${tenant}${ids[row]}\t${lines[row]}${actorCells}`
       : (row: number) => `${tenant}${ids[row]}${actorCells}`;
   await copyFromStdin(`contacts (${columns.join(", ")})`, copyPieces(fresh, line)).execute(trx);
-  await sql`insert into contact_identifiers (tenant_id, scheme, value, contact_id)
-    select ${tenantId}, ${rows.scheme}, * from unnest(${arrayParameter(
-      fresh.map((row) => rows.keys[row]),
-      "text",
-    )}, ${arrayParameter(
-      fresh.map((row) => ids[row]),
-      "bigint",
-    )})`.execute(trx);
+  // By COPY too: 2,000 identifiers took PostgreSQL 7-8 ms as one insert from unnested arrays.
+  const schemeCells = `${tenant}${copyCell(rows.scheme)}\t`;
+  const { keys } = rows;
+  await copyFromStdin(
+    "contact_identifiers (tenant_id, scheme, value, contact_id)",
+    copyPieces(fresh, (row) => `${schemeCells}${copyCell(keys[row])}\t${ids[row]}`),
+  ).execute(trx);
 }
 
 /** Updates the matched rows' contacts where they differ; answers the ids of the contacts it changed. */
