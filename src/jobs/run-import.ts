@@ -5,14 +5,8 @@ import { noteContactRowsWritten } from "../store/contacts/keep-statistics.js";
 import { upsertContactsInTransaction } from "../store/contacts/upsert-contacts.js";
 import { upsertFlatBatch } from "../store/contacts/write-flat-rows.js";
 import type { Store } from "../store/database.js";
-import {
-  advanceCheckpoint,
-  getImportJob,
-  type ImportJob,
-  lockImportJob,
-  startImportRun,
-} from "../store/imports/import-jobs.js";
-import { type RowStatus, writeChunkResults } from "../store/imports/import-results.js";
+import { getImportJob, type ImportJob, lockImportJob, startImportRun } from "../store/imports/import-jobs.js";
+import { type RowStatus, recordChunk } from "../store/imports/import-results.js";
 import { endImportJob, readUpload, UploadInterruptedError } from "../store/imports/upload-storage.js";
 import { ChunkBuilder, type ValidatedChunk } from "./chunk-builder.js";
 import { ColumnMapper } from "./header-mapping.js";
@@ -129,17 +123,16 @@ export async function runImport(
     const firstRow = rows[0];
     const lastRow = rows[rows.length - 1];
     const written = await store.db.transaction().execute(async (trx) => {
-      const locked = await lockImportJob(trx, tenantId, jobId);
-      if (!locked || locked.state === "cancelled") throw new ChunkRefused("cancelled");
-      if (locked.state !== "running" && !(whileUploading && locked.state === "uploading"))
-        throw new ChunkRefused("not-runnable");
-      if (locked.checkpointRow !== checkpoint) throw new ChunkRefused("superseded");
       // A chunk's commit does not wait for its WAL to reach the disk (PostgreSQL flushes it within a few
       // hundred milliseconds): a flush per chunk was 3-5 ms on the job's critical path. Only a crash of
       // PostgreSQL itself can lose such a commit, and then it loses the chunk's checkpoint with its rows:
       // the job resumes before them, with none written twice and none skipped. A killed server loses
       // nothing. The job's end commits as usual.
-      if (store.engine === "postgres") await sql`set local synchronous_commit = off`.execute(trx);
+      const locked = await lockImportJob(trx, tenantId, jobId, { asyncCommit: store.engine === "postgres" });
+      if (!locked || locked.state === "cancelled") throw new ChunkRefused("cancelled");
+      if (locked.state !== "running" && !(whileUploading && locked.state === "uploading"))
+        throw new ChunkRefused("not-runnable");
+      if (locked.checkpointRow !== checkpoint) throw new ChunkRefused("superseded");
       // A dry run writes the contacts under a savepoint and rolls them back, so every check the engine
       // makes against stored data (references, identifier owners, matches) still runs.
       if (job.dryRun) await sql`savepoint import_dry_run`.execute(trx);
@@ -164,8 +157,7 @@ export async function runImport(
         failed: count("error"),
         unmappedColumns: newlyUnmapped(),
       };
-      await writeChunkResults(trx, tenantId, jobId, firstRow, statuses, contactIds, errors);
-      await advanceCheckpoint(trx, tenantId, jobId, counts);
+      await recordChunk(trx, tenantId, jobId, { firstRow, statuses, contactIds, errors }, counts);
       return counts.created + counts.updated;
     });
     checkpoint = lastRow;

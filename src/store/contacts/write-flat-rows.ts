@@ -3,7 +3,7 @@ import { type ContactFieldSpec, contactFields } from "../../core/contact-fields.
 import { copyCell, copyFromStdin } from "../copy-in.js";
 import type { Database } from "../schema.js";
 import { arrayParameter, sqlTypes } from "./contact-columns.js";
-import { allocateContactIds, contactLockName, lockContactKeys } from "./contact-locks.js";
+import { contactLockName, lockContactKeys } from "./contact-locks.js";
 import type { FlatBatch, FlatRows } from "./flat-rows.js";
 import type { UpsertResult } from "./upsert-contacts.js";
 
@@ -47,14 +47,23 @@ export async function writeFlatRows(
   for (const key of keys) lockNames.add(contactLockName(tenantId, scheme, key));
   await lockContactKeys(trx, tenantId, lockNames);
 
+  // The keys' owners and, in the same round trip, an id for each key that has none: every new contact is
+  // a key's first row (a later row of the key finds the contact its first one made).
   const distinct = lockNames.size === count ? keys : [...new Set(keys)];
   const owners = new Map<string, number>();
-  const found = await sql<{ value: string; contactId: number }>`
-    select value, contact_id from contact_identifiers
-    where tenant_id = ${tenantId} and scheme = ${scheme} and value = any(${arrayParameter(distinct, "text")})`.execute(
+  const found = await sql<{ found: string; ids: string }>`
+    with found as (
+      select value, contact_id from contact_identifiers
+      where tenant_id = ${tenantId} and scheme = ${scheme} and value = any(${arrayParameter(distinct, "text")}))
+    select (select coalesce(json_agg(json_build_array(value, contact_id)), '[]')::text from found) as found,
+      array_to_string(array(select nextval('contact_id_seq')
+        from generate_series(1, ${distinct.length} - (select count(*)::int from found))), ',') as ids`.execute(
     trx,
   );
-  for (const row of found.rows) owners.set(row.value, Number(row.contactId));
+  for (const [value, contactId] of JSON.parse(found.rows[0].found) as Array<[string, number]>)
+    owners.set(value, Number(contactId));
+  const newIds = found.rows[0].ids === "" ? [] : found.rows[0].ids.split(",").map(Number);
+  let nextNewId = 0;
 
   let stagingUsed = false;
   for (const generation of generations(keys)) {
@@ -69,11 +78,11 @@ export async function writeFlatRows(
       }
     }
     if (fresh.length > 0) {
-      const newIds = await allocateContactIds(trx, fresh.length);
-      for (let i = 0; i < fresh.length; i++) {
-        ids[fresh[i]] = newIds[i];
-        statuses[fresh[i]] = "created";
-        owners.set(keys[fresh[i]], newIds[i]);
+      for (const row of fresh) {
+        const id = newIds[nextNewId++];
+        ids[row] = id;
+        statuses[row] = "created";
+        owners.set(keys[row], id);
       }
       await insertContacts(trx, rows, fresh, ids, options);
     }
@@ -153,12 +162,14 @@ async function updateContacts(
   const line = clears
     ? (row: number) => `${ids[row]}\t${lines[row]}\t${cleared[row] ?? "\\N"}`
     : (row: number) => `${ids[row]}\t${lines[row]}`;
-  await sql.raw(stagingDefinition).execute(trx);
-  await copyFromStdin(`${stagingTable} (${columns.join(", ")})`, copyPieces(matched, line)).execute(trx);
   // A join of a few thousand staged rows to the tenant's contacts by primary key: a nested loop of index
   // lookups. The staging table has no statistics, and a hash join would read every contact of the table.
-  await sql`set local enable_hashjoin = off`.execute(trx);
-  await sql`set local enable_mergejoin = off`.execute(trx);
+  // One round trip for the table and the settings, which last until they are set back below.
+  await sql
+    .raw(`do $$ begin ${stagingDefinition}; perform set_config('enable_hashjoin', 'off', true);
+      perform set_config('enable_mergejoin', 'off', true); end $$`)
+    .execute(trx);
+  await copyFromStdin(`${stagingTable} (${columns.join(", ")})`, copyPieces(matched, line)).execute(trx);
   const { sets, differs } = updateParts(rows.fields, clears);
   const result = await sql<{ ids: string | null }>`
     with changed as (
@@ -167,8 +178,9 @@ async function updateContacts(
       where c.tenant_id = ${tenantId} and c.id = s.id and ${sql.raw(differs)}
       returning c.id)
     select string_agg(id::text, ',') as ids from changed`.execute(trx);
-  await sql`set local enable_hashjoin = on`.execute(trx);
-  await sql`set local enable_mergejoin = on`.execute(trx);
+  await sql`select set_config('enable_hashjoin', 'on', true), set_config('enable_mergejoin', 'on', true)`.execute(
+    trx,
+  );
   const text = result.rows[0]?.ids;
   return text ? text.split(",").map(Number) : [];
 }

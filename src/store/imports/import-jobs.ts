@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
 import { copyOutBinary } from "../copy-in.js";
 import type { Database } from "../schema.js";
 import { storableText } from "../storable-text.js";
@@ -123,9 +123,17 @@ export async function lockImportJob(
   trx: Transaction<Database>,
   tenantId: number,
   id: number,
+  options: { asyncCommit?: boolean } = {},
 ): Promise<ImportJob | undefined> {
+  // `asyncCommit`: the transaction's commit will not wait for its WAL flush (SET LOCAL, in the same round
+  // trip as the lock; run-import.ts says why a chunk may).
+  const asyncCommit = options.asyncCommit
+    ? sql`set_config('synchronous_commit', 'off', true) as async_commit, `
+    : sql``;
   const result = await sql<Record<string, unknown>>`
-    select ${columns} from import_jobs where tenant_id = ${tenantId} and id = ${id} for update`.execute(trx);
+    select ${asyncCommit}${columns} from import_jobs where tenant_id = ${tenantId} and id = ${id} for update`.execute(
+    trx,
+  );
   return result.rows[0] ? toJob(result.rows[0]) : undefined;
 }
 
@@ -359,18 +367,13 @@ export interface ChunkCounts {
   unmappedColumns?: string[];
 }
 
-/** Advances the checkpoint and the counters; call inside the chunk's transaction, after lockImportJob. */
-export async function advanceCheckpoint(
-  trx: Transaction<Database>,
-  tenantId: number,
-  jobId: number,
-  counts: ChunkCounts,
-) {
-  await sql`
+/** The update that advances a job's checkpoint and counters by a chunk's (`recordChunk` sends it). */
+export function checkpointAdvance(tenantId: number, jobId: number, counts: ChunkCounts): RawBuilder<unknown> {
+  return sql`
     update import_jobs set checkpoint_row = ${counts.lastRow}, bytes_read = greatest(bytes_read, ${counts.bytesRead}),
       rows_read = rows_read + ${counts.read}, rows_created = rows_created + ${counts.created},
       rows_updated = rows_updated + ${counts.updated}, rows_unchanged = rows_unchanged + ${counts.unchanged},
       rows_failed = rows_failed + ${counts.failed}, updated_at = now(),
       unmapped_columns = coalesce(${counts.unmappedColumns ? JSON.stringify(counts.unmappedColumns.map(storableText)) : null}::jsonb, unmapped_columns)
-    where tenant_id = ${tenantId} and id = ${jobId}`.execute(trx);
+    where tenant_id = ${tenantId} and id = ${jobId}`;
 }

@@ -1,7 +1,8 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
 import { arrayParameter } from "../contacts/contact-columns.js";
 import type { Database } from "../schema.js";
 import { storableText } from "../storable-text.js";
+import { type ChunkCounts, checkpointAdvance } from "./import-jobs.js";
 
 export type RowStatus = "created" | "updated" | "unchanged" | "error" | "skipped";
 
@@ -39,10 +40,38 @@ const statusOf: Record<string, RowStatus> = {
 
 type Db = Kysely<Database> | Transaction<Database>;
 
+/** A committed chunk's outcomes, as the job stores them. */
+export interface ChunkOutcomes {
+  /** the source row of the first status */
+  firstRow: number;
+  statuses: RowStatus[];
+  contactIds: number[];
+  errors: RowError[];
+}
+
 /**
- * Stores a committed chunk's outcomes: rows firstRow … firstRow + statuses.length - 1, one status and one
- * contact id (0 for none) each, in one row; and one row per error.
+ * The statements that store a chunk's outcomes: rows firstRow … firstRow + statuses.length - 1, one status
+ * and one contact id (0 for none) each, in one row; and one row per error.
  */
+function outcomeInserts(tenantId: number, jobId: number, chunk: ChunkOutcomes): Array<RawBuilder<unknown>> {
+  const { firstRow, statuses, contactIds, errors } = chunk;
+  const inserts: Array<RawBuilder<unknown>> = [];
+  if (statuses.length > 0) {
+    inserts.push(sql`insert into import_result_chunks (tenant_id, job_id, first_row, statuses, contact_ids)
+      values (${tenantId}, ${jobId}, ${firstRow}, ${statuses.map((s) => letterOf[s]).join("")}, ${arrayParameter(contactIds, "bigint")})`);
+  }
+  if (errors.length > 0) {
+    const seqs: number[] = [];
+    for (let i = 0; i < errors.length; i++)
+      seqs.push(i > 0 && errors[i - 1].row === errors[i].row ? seqs[i - 1] + 1 : 0);
+    inserts.push(sql`insert into import_row_errors (tenant_id, job_id, row_number, seq, code, field, message)
+      select ${tenantId}, ${jobId}, * from unnest(${errors.map((e) => e.row)}::bigint[], ${seqs}::int[],
+        ${errors.map((e) => e.code)}::text[], ${errors.map((e) => (e.field == null ? null : storableText(e.field)))}::text[], ${errors.map((e) => storableText(e.message))}::text[])`);
+  }
+  return inserts;
+}
+
+/** Stores a committed chunk's outcomes (see `outcomeInserts`). */
 export async function writeChunkResults(
   trx: Transaction<Database>,
   tenantId: number,
@@ -52,22 +81,27 @@ export async function writeChunkResults(
   contactIds: number[],
   errors: RowError[],
 ) {
-  if (statuses.length > 0) {
-    await sql`insert into import_result_chunks (tenant_id, job_id, first_row, statuses, contact_ids)
-      values (${tenantId}, ${jobId}, ${firstRow}, ${statuses.map((s) => letterOf[s]).join("")}, ${arrayParameter(contactIds, "bigint")})`.execute(
-      trx,
-    );
-  }
-  if (errors.length > 0) {
-    const seqs: number[] = [];
-    for (let i = 0; i < errors.length; i++)
-      seqs.push(i > 0 && errors[i - 1].row === errors[i].row ? seqs[i - 1] + 1 : 0);
-    await sql`insert into import_row_errors (tenant_id, job_id, row_number, seq, code, field, message)
-      select ${tenantId}, ${jobId}, * from unnest(${errors.map((e) => e.row)}::bigint[], ${seqs}::int[],
-        ${errors.map((e) => e.code)}::text[], ${errors.map((e) => (e.field == null ? null : storableText(e.field)))}::text[], ${errors.map((e) => storableText(e.message))}::text[])`.execute(
-      trx,
-    );
-  }
+  for (const insert of outcomeInserts(tenantId, jobId, { firstRow, statuses, contactIds, errors }))
+    await insert.execute(trx);
+}
+
+/**
+ * Stores a chunk's outcomes and advances the job's checkpoint and counters (`checkpointAdvance`) in one
+ * statement, inside the chunk's transaction after `lockImportJob`: a round trip each was a few per cent of
+ * a chunk's time on the job's critical path.
+ */
+export async function recordChunk(
+  trx: Transaction<Database>,
+  tenantId: number,
+  jobId: number,
+  chunk: ChunkOutcomes,
+  counts: ChunkCounts,
+) {
+  const inserts = outcomeInserts(tenantId, jobId, chunk).map(
+    (insert, i) => sql`${sql.raw(`o${i}`)} as (${insert})`,
+  );
+  const advance = checkpointAdvance(tenantId, jobId, counts);
+  await (inserts.length > 0 ? sql`with ${sql.join(inserts, sql`, `)} ${advance}` : advance).execute(trx);
 }
 
 /** Every row's outcome in row order (errors only when `onlyErrors`), read a page at a time. */
