@@ -7,7 +7,18 @@
  * line of the file where the row starts, for pointing an editor at it.
  */
 export type RecordOutcome =
-  | { kind: "record"; row: number; line: number; fields: Record<string, unknown> }
+  | {
+      kind: "record";
+      row: number;
+      line: number;
+      fields: Record<string, unknown>;
+      /**
+       * A CSV row's cells in the header's order, and the header (the same array for every row of the file):
+       * the row once more, by position, for a reader that takes columns by index rather than by name.
+       */
+      cells?: readonly string[];
+      header?: readonly string[];
+    }
   | {
       kind: "error";
       row: number;

@@ -204,35 +204,42 @@ describe("ChunkBuilder's encoder for native text columns", () => {
 
   it("gives the rows and results the general path gives, for any cells", async () => {
     await fc.assert(
-      fc.asyncProperty(records, fc.integer({ min: 1, max: 40 }), async (cells, sliceRows) => {
-        const rows: RecordOutcome[] = cells.map((values, i) => ({
-          kind: "record",
-          row: i + 1,
-          line: i + 2,
-          fields: Object.fromEntries(header.map((name, c) => [name, values[c]])),
-        }));
-        const chunk = await built(shape, mapper(), rows, sliceRows, "external_id");
-        // The general path: the whole chunk shaped and validated, then added input by input.
-        const whole = wholeChunk(shape, mapper(), rows);
-        const expected = new FlatBatchBuilder("external_id");
-        for (const [index, input] of whole.inputs.entries()) expected.add(input, whole.validated[index]);
-        const path = (_index: number, field: string) => field;
-        if (!chunk.flat) return expect.fail("every input is flat");
-        expect(chunk.inputSlots).toEqual(whole.inputSlots);
-        expect(inRowOrder(chunk).errors).toEqual(inRowOrder(whole).errors);
-        const results = (r: UpsertResult[]) =>
-          r.map(({ status, errors }) => ({ status, codes: errors.map((e) => e.code) }));
-        expect(results(chunk.flat.results)).toEqual(results(expected.finish(path).results));
-        // Rows may list their fields in another order (the encoder's is the header's): compared as inputs.
-        const asInputs = (rows: FlatRows) => {
-          const builder = new FlatBatchBuilder("external_id");
-          for (let i = 0; i < rows.keys.length; i++)
-            builder.addEncoded(rows.keys[i], rows.fields, rows.lines[i], rows.cleared[i]);
-          return builder.toInputs().inputs;
-        };
-        expect(asInputs(chunk.flat.rows)).toEqual(asInputs(expected.finish(path).rows));
-        expect(chunk.flat.rows.inputs).toEqual(expected.finish(path).rows.inputs);
-      }),
+      fc.asyncProperty(
+        records,
+        fc.integer({ min: 1, max: 40 }),
+        fc.boolean(),
+        async (cells, sliceRows, csv) => {
+          // A CSV row also comes by position (its cells and the file's header), which the encoder reads.
+          const rows: RecordOutcome[] = cells.map((values, i) => ({
+            kind: "record",
+            row: i + 1,
+            line: i + 2,
+            fields: Object.fromEntries(header.map((name, c) => [name, values[c]])),
+            ...(csv ? { cells: values, header } : {}),
+          }));
+          const chunk = await built(shape, mapper(), rows, sliceRows, "external_id");
+          // The general path: the whole chunk shaped and validated, then added input by input.
+          const whole = wholeChunk(shape, mapper(), rows);
+          const expected = new FlatBatchBuilder("external_id");
+          for (const [index, input] of whole.inputs.entries()) expected.add(input, whole.validated[index]);
+          const path = (_index: number, field: string) => field;
+          if (!chunk.flat) return expect.fail("every input is flat");
+          expect(chunk.inputSlots).toEqual(whole.inputSlots);
+          expect(inRowOrder(chunk).errors).toEqual(inRowOrder(whole).errors);
+          const results = (r: UpsertResult[]) =>
+            r.map(({ status, errors }) => ({ status, codes: errors.map((e) => e.code) }));
+          expect(results(chunk.flat.results)).toEqual(results(expected.finish(path).results));
+          // Rows may list their fields in another order (the encoder's is the header's): compared as inputs.
+          const asInputs = (rows: FlatRows) => {
+            const builder = new FlatBatchBuilder("external_id");
+            for (let i = 0; i < rows.keys.length; i++)
+              builder.addEncoded(rows.keys[i], rows.fields, rows.lines[i], rows.cleared[i]);
+            return builder.toInputs().inputs;
+          };
+          expect(asInputs(chunk.flat.rows)).toEqual(asInputs(expected.finish(path).rows));
+          expect(chunk.flat.rows.inputs).toEqual(expected.finish(path).rows.inputs);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -72,7 +72,7 @@ export class ChunkBuilder {
     for (let at = 0; at < slice.length; at++) {
       const outcome = slice[at];
       if (outcome.kind !== "record" || !this.#flat) continue;
-      const encoded = this.#encode(outcome.fields);
+      const encoded = this.#encode(outcome);
       if (!encoded) continue;
       if (from < at) {
         this.#addShaped(slice.slice(from, at));

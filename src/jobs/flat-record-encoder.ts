@@ -14,11 +14,21 @@ export interface EncodedRecord {
 }
 
 /** A record's row, or null when the record needs the general path (a refused value, no key, an odd cell). */
-export type FlatRecordEncoder = (record: Record<string, unknown>) => EncodedRecord | null;
+export type FlatRecordEncoder = (record: FlatRecordSource) => EncodedRecord | null;
+
+/** A record by name, and (a CSV row) by position: its cells in its header's order. */
+export interface FlatRecordSource {
+  fields: Record<string, unknown>;
+  cells?: readonly string[];
+  header?: readonly string[];
+}
 
 interface Layout {
+  /** the key's and the fields' columns by name, and by position in the header the layout was made for */
   keyColumn: string;
   columns: string[];
+  keyPosition: number;
+  positions: number[];
   fields: ContactFieldSpec[];
 }
 
@@ -30,46 +40,64 @@ interface Layout {
  * empty key, a cell that is not a string) comes back null and goes the general path, which words the error;
  * so this path only ever holds valid rows, and writes for them what the general path writes (tested).
  * Other layouts (a column mapped to another type, to another identifier, two columns to one field) are
- * not encoded at all.
+ * not encoded at all. A CSV row is read by position, with its header's layout made once: reading 44 cells
+ * by name was a keyed load each at one site (megamorphic), and comparing the record's keys with its
+ * layout's a loop over them, for every row.
  */
 export function flatRecordEncoder(mapper: ColumnMapper, scheme: string): FlatRecordEncoder {
   const keyTarget = `identifiers.${scheme}`;
-  const layouts = new LayoutCache<Layout>((columns) => {
+  const layoutOf = (columns: readonly string[]): Layout | null => {
     let keyColumn: string | undefined;
+    let keyPosition = -1;
     const fieldColumns: string[] = [];
+    const positions: number[] = [];
     const fields: ContactFieldSpec[] = [];
     const targets = new Set<string>();
-    for (const column of columns) {
+    for (const [position, column] of columns.entries()) {
       const target = mapper.targetOf(column);
       if (target === null) continue;
       if (targets.has(target)) return null;
       targets.add(target);
       if (target === keyTarget) {
         keyColumn = column;
+        keyPosition = position;
         continue;
       }
       const spec = contactFieldsByName.get(target);
       if (spec?.type !== "text") return null;
       fieldColumns.push(column);
+      positions.push(position);
       fields.push(spec);
     }
-    return keyColumn === undefined ? null : { keyColumn, columns: fieldColumns, fields };
-    // Compiled at once: a layout here is a list, not generated code, and every row should take this path.
-  }, 1);
+    return keyColumn === undefined
+      ? null
+      : { keyColumn, columns: fieldColumns, keyPosition, positions, fields };
+  };
+  // Made at once: a layout here is a list, not generated code, and every row should take this path.
+  const layouts = new LayoutCache<Layout>(layoutOf, 1);
+  let headerLayout: { header: readonly string[]; layout: Layout | null } | null = null;
   let cells: string[] = [];
-  return (record) => {
+  return ({ fields: record, cells: byPosition, header }) => {
     // Two columns feeding one target (in this layout or another of the file): errors must name the row's
     // own column, which the general path keeps track of.
     if (mapper.sharedTargets.size > 0) return null;
-    const layout = layouts.compiledFor(record);
+    let layout: Layout | null;
+    const positional =
+      byPosition !== undefined && header !== undefined && byPosition.length === header.length;
+    if (positional) {
+      if (headerLayout?.header !== header) headerLayout = { header, layout: layoutOf(header) };
+      layout = headerLayout.layout;
+    } else {
+      layout = layouts.compiledFor(record);
+    }
     if (!layout) return null;
-    const raw = record[layout.keyColumn];
+    const raw = positional ? byPosition[layout.keyPosition] : record[layout.keyColumn];
     if (typeof raw !== "string" || !validIdentifierValue(raw)) return null;
-    const { columns, fields } = layout;
+    const { columns, positions, fields } = layout;
     if (cells.length !== columns.length) cells = new Array<string>(columns.length);
     let cleared: string[] | null = null;
     for (let i = 0; i < columns.length; i++) {
-      const cell = record[columns[i]];
+      const cell = positional ? byPosition[positions[i]] : record[columns[i]];
       if (typeof cell !== "string") return null;
       if (cell === "") {
         cells[i] = "\\N";

@@ -208,6 +208,15 @@ describe("readCsvRecords", () => {
     const file = `h1,h2\r\n${Array.from({ length: 300 }, (_, i) => `"r${i}\r\nx",${i}`).join("\r\n")}`;
     const out = await read(file, 7);
     expect(out).toHaveLength(300);
-    expect(out[299]).toEqual({ kind: "record", row: 300, line: 600, fields: { h1: "r299\r\nx", h2: "299" } });
+    expect(out[299]).toEqual({
+      kind: "record",
+      row: 300,
+      line: 600,
+      fields: { h1: "r299\r\nx", h2: "299" },
+      cells: ["r299\r\nx", "299"],
+      header: ["h1", "h2"],
+    });
+    // Every row of the file shares its header array.
+    expect(new Set(out.map((o) => (o.kind === "record" ? o.header : undefined))).size).toBe(1);
   });
 });

@@ -95,7 +95,7 @@ export async function* readCsvRecords(
         source: raggedSource(header, cells),
       };
     }
-    return { kind: "record", row, line, fields: fieldsOf(cells) };
+    return { kind: "record", row, line, fields: fieldsOf(cells), cells, header };
   };
 
   const records: CsvRecord[] = [];
