@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openTestStore, type TestStore, testEngines } from "../../test/helpers/test-store.js";
 import { keepFailedRowSources, readFailedRows } from "../store/imports/failed-rows.js";
-import { writeChunkResults } from "../store/imports/import-results.js";
+import { recordChunk } from "../store/imports/import-results.js";
 import { createTenant } from "../store/tenants.js";
 import { createImport } from "./create-import.js";
 import { keepFailedRows } from "./keep-failed-rows.js";
@@ -24,14 +24,17 @@ describe.each(testEngines)("keepFailedRows on %s", (engine) => {
     );
     const failure = (row: number) => ({ row, code: "CONTACT_EMAIL_INVALID", field: "email", message: "bad" });
     await store.db.transaction().execute(async (trx) => {
-      await writeChunkResults(
+      await recordChunk(
         trx,
         tenant.id,
         job.id,
-        1,
-        ["created", "error", "created", "error", "created"],
-        [1, 0, 2, 0, 3],
-        [failure(2), failure(4)],
+        {
+          firstRow: 1,
+          statuses: ["created", "error", "created", "error", "created"],
+          contactIds: [1, 0, 2, 0, 3],
+          errors: [failure(2), failure(4)],
+        },
+        { lastRow: 5, bytesRead: csv.length, read: 5, created: 3, updated: 0, unchanged: 0, failed: 2 },
       );
       // What a killed run had kept before it died: row 2's source.
       await keepFailedRowSources(trx, tenant.id, job.id, [{ row: 2, source: '{"kept":"before"}' }]);

@@ -1,4 +1,4 @@
-import { PGliteAdapter, sql, type Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { Database } from "../schema.js";
 
 // PostgreSQL's shared lock table holds max_locks_per_transaction × max_connections entries (6,400 by
@@ -49,20 +49,4 @@ export async function lockContactKeys(
     from (select ${!big} as shared, 0 as phase, unnest(${[...buckets]}::text[]) as k
           union all select false, 1, unnest(${big ? [] : [...names]}::text[])
           order by phase, k) s`.execute(trx);
-}
-
-/** Takes `count` new contact ids from the sequence, in one round trip. */
-export async function allocateContactIds(trx: Transaction<Database>, count: number): Promise<number[]> {
-  // One text of ids, not a row per id: a 2,000-row chunk's ids were 2,000 rows for the driver to decode.
-  const rows = await sql<{
-    ids: string;
-  }>`select array_to_string(array(select nextval('contact_id_seq') from generate_series(1, ${count})), ',') as ids`.execute(
-    trx,
-  );
-  return rows.rows[0].ids.split(",").map(Number);
-}
-
-/** Whether a transaction runs on the embedded engine (PGlite), which takes some statements in other forms. */
-export function onPglite(trx: Transaction<Database>): boolean {
-  return trx.getExecutor().adapter instanceof PGliteAdapter;
 }

@@ -212,7 +212,7 @@ function updateParts(
   return parts;
 }
 
-/** Writes a flat batch (`flattenInputs`) and answers every input's result, as the engine's would read. */
+/** Writes a flat batch (`FlatBatchBuilder`) and answers every input's result, as the engine's would read. */
 export async function upsertFlatBatch(
   trx: Transaction<Database>,
   batch: FlatBatch,

@@ -71,20 +71,6 @@ function outcomeInserts(tenantId: number, jobId: number, chunk: ChunkOutcomes): 
   return inserts;
 }
 
-/** Stores a committed chunk's outcomes (see `outcomeInserts`). */
-export async function writeChunkResults(
-  trx: Transaction<Database>,
-  tenantId: number,
-  jobId: number,
-  firstRow: number,
-  statuses: RowStatus[],
-  contactIds: number[],
-  errors: RowError[],
-) {
-  for (const insert of outcomeInserts(tenantId, jobId, { firstRow, statuses, contactIds, errors }))
-    await insert.execute(trx);
-}
-
 /**
  * Stores a chunk's outcomes and advances the job's checkpoint and counters (`checkpointAdvance`) in one
  * statement, inside the chunk's transaction after `lockImportJob`: a round trip each was a few per cent of
