@@ -19,6 +19,7 @@ import { compilePlainConstructor, LayoutCache, thisProperty } from "../../core/r
 import { validateContactInput } from "../../core/validate-contact.js";
 import type { Database } from "../schema.js";
 import { arrayParameter, columnarRecordset, copyNewContacts, recordsetFragments } from "./contact-columns.js";
+import { newContactIds, parseContactIds } from "./contact-ids.js";
 import { contactLockName, lockContactKeys } from "./contact-locks.js";
 import { noteContactRowsWritten } from "./keep-statistics.js";
 
@@ -1005,13 +1006,8 @@ export type { ErrorCode };
 
 /** Takes `count` new contact ids from the sequence, in one round trip. */
 async function allocateContactIds(trx: Transaction<Database>, count: number): Promise<number[]> {
-  // One text of ids, not a row per id: a 2,000-row chunk's ids were 2,000 rows for the driver to decode.
-  const rows = await sql<{
-    ids: string;
-  }>`select array_to_string(array(select nextval('contact_id_seq') from generate_series(1, ${count})), ',') as ids`.execute(
-    trx,
-  );
-  return rows.rows[0].ids.split(",").map(Number);
+  const rows = await sql<{ ids: string }>`select ${newContactIds(count)} as ids`.execute(trx);
+  return parseContactIds(rows.rows[0].ids);
 }
 
 /** Whether a transaction runs on the embedded engine (PGlite), which takes some statements in other forms. */

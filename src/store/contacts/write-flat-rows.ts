@@ -3,6 +3,7 @@ import { type ContactFieldSpec, contactFields } from "../../core/contact-fields.
 import { copyCell, copyFromStdin } from "../copy-in.js";
 import type { Database } from "../schema.js";
 import { arrayParameter, sqlTypes } from "./contact-columns.js";
+import { newContactIds, parseContactIds } from "./contact-ids.js";
 import { contactLockName, lockContactKeys } from "./contact-locks.js";
 import type { FlatBatch, FlatRows } from "./flat-rows.js";
 import type { UpsertResult } from "./upsert-contacts.js";
@@ -56,13 +57,12 @@ export async function writeFlatRows(
       select value, contact_id from contact_identifiers
       where tenant_id = ${tenantId} and scheme = ${scheme} and value = any(${arrayParameter(distinct, "text")}))
     select (select coalesce(json_agg(json_build_array(value, contact_id)), '[]')::text from found) as found,
-      array_to_string(array(select nextval('contact_id_seq')
-        from generate_series(1, ${distinct.length} - (select count(*)::int from found))), ',') as ids`.execute(
+      ${newContactIds(sql<number>`${distinct.length} - (select count(*)::int from found)`)} as ids`.execute(
     trx,
   );
   for (const [value, contactId] of JSON.parse(found.rows[0].found) as Array<[string, number]>)
     owners.set(value, Number(contactId));
-  const newIds = found.rows[0].ids === "" ? [] : found.rows[0].ids.split(",").map(Number);
+  const newIds = parseContactIds(found.rows[0].ids);
   let nextNewId = 0;
 
   let stagingUsed = false;
