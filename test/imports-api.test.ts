@@ -71,15 +71,70 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     });
   });
 
+  it("refuses a CSV with no column for its match key at upload; NDJSON rows without one fail alone", async () => {
+    const csv = ["First Name,Company", "Nokey,Acme", "Nokey2,Acme"].join("\n");
+    const res = await upload(csv, "text/csv");
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toMatchObject({
+      code: "REQUEST_BODY_INVALID",
+      message: expect.stringContaining("no column maps to email, which idProperty 'email' matches on"),
+      details: [{ field: "idProperty" }],
+    });
+    const byScheme = await upload(csv, "text/csv", "?idProperty=student_number");
+    expect(byScheme.statusCode).toBe(400);
+    expect(byScheme.json().error.message).toContain("identifiers.student_number");
+    // An `identifiers` column may carry any scheme: the rows tell.
+    const nested = await upload(
+      'identifiers,Company\n"{""x"":1}",Acme',
+      "text/csv",
+      "?idProperty=student_number",
+    );
+    expect(nested.statusCode).toBe(202);
+    await waitForImport(t.app, token, nested.json().id);
+    // A column that feeds the key, even with empty cells, lets the job run: those rows fail alone.
+    const emptyKey = await upload("Email,First Name\n,Empty\nkeyed@example.org,Keyed", "text/csv");
+    expect(await waitForImport(t.app, token, emptyKey.json().id)).toMatchObject({
+      state: "completed",
+      created: 1,
+      failed: 1,
+    });
+    const nd = await upload(JSON.stringify({ givenName: "Nokey" }), "application/x-ndjson");
+    expect(await waitForImport(t.app, token, nd.json().id)).toMatchObject({ state: "completed", failed: 1 });
+  });
+
+  it("keeps a mapping's column names as the file spells them, snake_case included", async () => {
+    const csv = ["ext_id,first_name,email_address", "SN-1,Snake,snake1@example.org"].join("\n");
+    const mapping = { ext_id: "identifiers.external_id", first_name: "givenName", email_address: "email" };
+    const res = await upload(
+      csv,
+      "text/csv",
+      `?idProperty=external_id&mapping=${encodeURIComponent(JSON.stringify(mapping))}`,
+    );
+    expect(res.json().mapping).toEqual(mapping);
+    const done = await waitForImport(t.app, token, res.json().id);
+    expect(done).toMatchObject({ state: "completed", created: 1, failed: 0, mapping, unmappedColumns: [] });
+    const search = await t.app.inject({ url: "/api/v1/contacts?q=snake1@example.org", headers: auth() });
+    expect(search.json().data[0]).toMatchObject({ givenName: "Snake", identifiers: { external_id: "SN-1" } });
+  });
+
   it("lists the columns that fed no field, so a misspelt or unknown column is not dropped without a word", async () => {
     const csv = ["External ID,Emial,Favourite Colour,First Name", "UC-1,uc1@example.org,blue,Ada"].join("\n");
     const res = await upload(csv, "text/csv", "?idProperty=external_id");
     expect(res.json()).toMatchObject({ unmappedColumns: [] });
-    expect(await waitForImport(t.app, token, res.json().id)).toMatchObject({
+    const done = await waitForImport(t.app, token, res.json().id);
+    expect(done).toMatchObject({
       state: "completed",
       created: 1,
+      mapping: null,
       unmappedColumns: ["Emial", "Favourite Colour"],
     });
+    // The job shows what the automatic mapping made of every header, in the file's order.
+    expect(Object.entries(done.columnMapping as Record<string, string | null>)).toEqual([
+      ["External ID", "identifiers.external_id"],
+      ["Emial", null],
+      ["Favourite Colour", null],
+      ["First Name", "givenName"],
+    ]);
     const mapped = await upload(
       csv,
       "text/csv",
@@ -88,6 +143,12 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     expect(await waitForImport(t.app, token, mapped.json().id)).toMatchObject({
       updated: 1,
       unmappedColumns: ["Favourite Colour", "First Name"],
+      columnMapping: {
+        "External ID": "identifiers.external_id",
+        Emial: "email",
+        "Favourite Colour": null,
+        "First Name": null,
+      },
     });
     // NDJSON records may differ: a key first met in a later chunk joins the list.
     const lines = [
@@ -98,6 +159,7 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     expect(await waitForImport(t.app, token, nd.json().id)).toMatchObject({
       created: 2501,
       unmappedColumns: ["shoeSize"],
+      columnMapping: { email: "email", shoeSize: null },
     });
   });
 
@@ -166,6 +228,27 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     expect(rows).toHaveLength(7);
     expect(rows[1]).toMatch(/^1,created,\d+,,,$/);
     expect(rows[6]).toMatch(/^6,created,\d+,,,$/);
+
+    // Without a format in the query the Accept header chooses; the query wins over it.
+    const results = (accept: string, query = "") =>
+      t.app.inject({
+        url: `/api/v1/imports/${res.json().id}/results?only=errors${query}`,
+        headers: { ...auth(), accept },
+      });
+    const asked = await results("application/x-ndjson");
+    expect(asked.headers["content-type"]).toContain("application/x-ndjson");
+    expect(
+      asked.body
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).row),
+    ).toEqual([2, 3, 4, 5]);
+    expect((await results("application/ndjson, text/csv;q=0.5")).headers["content-type"]).toContain("ndjson");
+    expect((await results("text/csv, application/x-ndjson")).headers["content-type"]).toContain("text/csv");
+    expect((await results("*/*")).headers["content-type"]).toContain("text/csv");
+    expect((await results("application/x-ndjson", "&format=csv")).headers["content-type"]).toContain(
+      "text/csv",
+    );
   });
 
   it("gives the failed rows back as the file had them, with their errors, ready to fix and import again", async () => {
@@ -551,6 +634,25 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     });
     const search = await t.app.inject({ url: "/api/v1/contacts?q=pv1@example.org", headers: auth() });
     expect(search.json().data).toEqual([]);
+  });
+
+  it("a preview shows each row's identifiers and tags beside its fields", async () => {
+    const csv = [
+      "External ID,Email,Tags",
+      "pv-x1,pvx1@example.org,Open Day;Alumni",
+      "pv-x2,pvx2@example.org,",
+    ].join("\n");
+    const res = await previewCsv(csv);
+    expect(res.statusCode).toBe(200);
+    const [first, second] = res.json().rows;
+    expect(first).toMatchObject({
+      status: "created",
+      fields: { email: "pvx1@example.org" },
+      identifiers: { external_id: "pv-x1" },
+      related: { tags: [{ tag: "Open Day" }, { tag: "Alumni" }] },
+    });
+    expect(second.identifiers).toEqual({ external_id: "pv-x2" });
+    expect(second).not.toHaveProperty("related");
   });
 
   it("a preview names, for a field two columns feed, the column each row's value came from", async () => {

@@ -1,3 +1,4 @@
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importErrors, waitForImport } from "./helpers/import-files.js";
 import { openTestApp, type TestApp } from "./helpers/test-app.js";
@@ -214,6 +215,28 @@ describe.each(testEngines)("bulk import bad input on %s", (engine) => {
       expect(stored.rows.length).toBe(1);
     },
   );
+
+  it("closes the connection of an upload refused part-way, so neither side waits on it", async () => {
+    const base = await t.app.listen({ host: "127.0.0.1", port: 0 });
+    const status = await new Promise<number>((resolve) => {
+      let answered = 0;
+      const request = http.request(`${base}/api/v1/imports`, {
+        method: "POST",
+        // No Content-Length: the limit is found part-way, with most of the body still coming.
+        headers: { ...auth(), "content-type": "text/csv", "transfer-encoding": "chunked" },
+      });
+      request.on("response", (response) => {
+        answered = response.statusCode ?? 0;
+        response.resume();
+      });
+      // The server closes the connection after its answer: the rest of the body has nowhere to go.
+      request.on("error", () => {});
+      request.on("socket", (socket) => socket.on("error", () => {}));
+      request.on("close", () => resolve(answered));
+      request.end(`email\n${"x@example.org\n".repeat((20 * 1024 * 1024) / 13)}`);
+    });
+    expect(status).toBe(413);
+  });
 
   it("refuses a declared 2 GB body from its Content-Length before reading it", async () => {
     const res = await t.app.inject({

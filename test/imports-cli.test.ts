@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -152,7 +153,79 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
     expect(bad.stderr).toContain("encoding 'klingon'");
   });
 
+  it("--preview shows the mapping and the first rows' outcomes, and writes nothing", async () => {
+    const file = join(dir, "preview.csv");
+    writeFileSync(
+      file,
+      peopleCsv(60, { start: 700 })
+        .replace("person702@example.org", "bad-address")
+        .replace("Company", "Shoe Size"),
+    );
+    const preview = await cli([
+      "import",
+      file,
+      "--tenant",
+      "Riverside",
+      "--id-property",
+      "external_id",
+      "--preview",
+    ]);
+    expect(preview.stdout).toContain("preview: native shape, csv, matching on external_id\n");
+    expect(preview.stdout).toMatch(/\n {2}External ID +→ identifiers\.external_id\n/);
+    expect(preview.stdout).toMatch(/\n {2}Shoe Size +\(not imported\)\n/);
+    expect(preview.stdout).toContain("rows (the first 50):\n  row 1: created\n");
+    expect(preview.stdout).toContain(
+      "  row 3: error\n    CONTACT_EMAIL_INVALID Email Address: email 'bad-address' is not an email address\n",
+    );
+    expect(preview.stdout).toContain(
+      "would be: created 49, updated 0, unchanged 0, failed 1; nothing was written\n",
+    );
+    const exported = await cli(["export", "--tenant", "Riverside", "--query", "person701@example.org"]);
+    expect(exported.stdout.trim().split("\r\n")).toHaveLength(1);
+    expect(existsSync(`${file}.errors.csv`)).toBe(false);
+  });
+
+  it("refuses a missing file, a folder or a bad mapping file in one line", async () => {
+    const fails = async (args: string[]) => {
+      const failed = await cli(["import", ...args, "--tenant", "Riverside"]).catch((e) => e);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr.trim().split("\n")).toHaveLength(1);
+      return failed.stderr as string;
+    };
+    expect(await fails([join(dir, "absent.csv")])).toContain(`no file ${join(dir, "absent.csv")}`);
+    expect(await fails([dir])).toContain(`${dir} is not a file`);
+    const file = join(dir, "mapped.csv");
+    writeFileSync(file, peopleCsv(1));
+    const mapping = join(dir, "mapping.json");
+    writeFileSync(mapping, '{"External ID": ');
+    expect(await fails([file, "--mapping", mapping])).toContain(`--mapping: ${mapping} is not JSON`);
+    writeFileSync(mapping, '["External ID"]');
+    expect(await fails([file, "--mapping", mapping])).toContain("must hold a JSON object");
+    writeFileSync(mapping, '{"External ID": 1}');
+    expect(await fails([file, "--mapping", mapping])).toContain("column 'External ID' must be a string");
+    // Where the results would go is checked before the import runs.
+    const nowhere = join(dir, "no-such-folder", "errors.csv");
+    expect(await fails([file, "--errors", nowhere])).toContain(
+      `--errors: cannot write ${nowhere}: no folder`,
+    );
+    expect(await fails([file, "--failed-rows", dir])).toContain(`--failed-rows: ${dir} is a folder`);
+  });
+
+  it("an export to a file it cannot write ends with one line", async () => {
+    const fails = async (output: string) => {
+      const failed = await cli(["export", "--tenant", "Riverside", "--output", output]).catch((e) => e);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr.trim().split("\n")).toHaveLength(1);
+      return failed.stderr as string;
+    };
+    expect(await fails(join(dir, "missing", "out.csv"))).toContain("no folder");
+    expect(await fails(dir)).toContain("is a folder");
+    // A device that is always full: the write fails after the export started.
+    if (existsSync("/dev/full")) expect(await fails("/dev/full")).toMatch(/cannot write \/dev\/full: ENOSPC/);
+  });
+
   it("fails with a clear message for an unknown tenant or format", async () => {
+    writeFileSync(join(dir, "x.txt"), "email\n");
     const bad = await cli(["import", join(dir, "x.txt"), "--tenant", "Riverside"]).catch((e) => e);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("--format");
@@ -239,5 +312,64 @@ describe.each(testEngines)("tributary import and export against a server on %s",
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe("");
     expect(refused.stderr).toContain("401");
+  });
+
+  it("--preview asks the server for the first rows only, the server reads past the rest, a refusal is one line", async () => {
+    const file = join(dir, "preview.csv");
+    // More rows than a preview reads: the CLI stops sending once the server has answered.
+    writeFileSync(file, peopleCsv(20_000, { start: 50_000 }));
+    const preview = await cli(["import", file, "--server", base, "--token", token, "--preview"]);
+    expect(preview.stdout).toContain("preview: native shape, csv, matching on email\n");
+    expect(preview.stdout).toContain(
+      "would be: created 50, updated 0, unchanged 0, failed 0; nothing was written\n",
+    );
+    const search = await t.app.inject({
+      url: "/api/v1/contacts?q=person50000@example.org",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(search.json().data).toEqual([]);
+
+    for (const args of [
+      ["--server", base, "--token", "not-a-token"],
+      ["--server", base, "--token", "not-a-token", "--preview"],
+      ["--server", "http://127.0.0.1:1", "--token", token],
+    ]) {
+      const failed = await cli(["import", file, ...args]).catch((e) => e);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(
+        /^tributary: (the server refused the (upload|preview) \(401\)|cannot reach the server)/,
+      );
+      expect(failed.stderr.trim().split("\n")).toHaveLength(1);
+    }
+    // A client that sends the whole file still can: the server reads past what the preview did not need,
+    // on success and on a refusal alike, instead of leaving the connection stuck with a full window.
+    const big = Buffer.from(peopleCsv(300_000));
+    for (const query of ["", "?format=json"]) {
+      const status = await new Promise<number>((resolve, reject) => {
+        let answered = 0;
+        let sent = false;
+        const request = http.request(`${base}/api/v1/imports/preview${query}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "text/csv" },
+        });
+        request.on("response", (response) => {
+          answered = response.statusCode ?? 0;
+          response.resume();
+          response.on("end", () => sent && resolve(answered));
+        });
+        request.on("finish", () => {
+          sent = true;
+          if (answered) resolve(answered);
+        });
+        request.on("error", reject);
+        request.end(big);
+      });
+      expect(status).toBe(query ? 400 : 200);
+    }
+
+    const unreachable = await cli(["export", "--server", "http://127.0.0.1:1", "--token", token]).catch(
+      (e) => e,
+    );
+    expect(unreachable.stderr.trim()).toMatch(/^tributary: cannot reach the server: /);
   });
 });

@@ -1,11 +1,13 @@
 import { createWriteStream } from "node:fs";
 import type { Writable } from "node:stream";
+import { finished } from "node:stream/promises";
 import type { Command } from "commander";
 import { readConfig } from "../config.js";
 import { contactFields, knownIdentifierSchemes } from "../core/contact-fields.js";
 import { fromCanonical } from "../dialects/native/mapping.js";
 import { csvLine } from "../formats/csv/write-csv.js";
 import { ndjsonLine } from "../formats/ndjson/write-ndjson.js";
+import { whyUnwritable } from "./file-checks.js";
 
 interface ExportCliOptions {
   format: "csv" | "ndjson";
@@ -33,7 +35,17 @@ function csvRecord(contact: Record<string, unknown>): unknown[] {
 }
 
 async function write(out: Writable, text: string) {
-  if (!out.write(text)) await new Promise((r) => out.once("drain", r));
+  if (out.write(text)) return;
+  // 'close' as well as 'drain': a stream that failed never drains.
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      out.off("drain", done);
+      out.off("close", done);
+      resolve();
+    };
+    out.once("drain", done);
+    out.once("close", done);
+  });
 }
 
 /** `tributary export`: streams contacts as CSV (formula cells neutralised) or NDJSON, a page at a time. */
@@ -52,12 +64,20 @@ export function registerExportCommand(program: Command, fail: (message: string) 
       if (options.server && !options.token) fail("--server needs --token");
       if (!options.server && !options.tenant)
         fail("the local engine needs --tenant NAME (or use --server and --token)");
+      const unwritable = options.output ? whyUnwritable(options.output) : null;
+      if (unwritable) fail(`--output: ${unwritable}`);
       // Opened at the first contact (or the end of an empty export), once the tenant or the server's first
       // page is known good: an export refused with an error leaves no header on stdout and no file behind.
       let out: Writable | undefined;
+      // A write that fails later (a full disk) ends the export with its reason, not an unhandled error.
+      let writeFailure: Error | undefined;
       const opened = async (): Promise<Writable> => {
+        if (writeFailure) fail(`--output: cannot write ${options.output}: ${writeFailure.message}`);
         if (out) return out;
         out = options.output ? createWriteStream(options.output) : process.stdout;
+        out.on("error", (error: Error) => {
+          writeFailure = error;
+        });
         if (options.format === "csv") await write(out, csvLine(csvColumns));
         return out;
       };
@@ -108,6 +128,10 @@ export function registerExportCommand(program: Command, fail: (message: string) 
         }
       }
       const written = await opened();
-      if (options.output) await new Promise<void>((r) => written.end(() => r()));
+      if (options.output) {
+        written.end();
+        await finished(written).catch(() => {});
+        if (writeFailure) fail(`--output: cannot write ${options.output}: ${writeFailure.message}`);
+      }
     });
 }

@@ -4,15 +4,20 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import type { ImportJobView } from "../jobs/import-progress.js";
+import type { ImportPreview } from "../jobs/preview-import.js";
 import { formatOf } from "../jobs/read-upload-records.js";
 import type { ImportFormat } from "../store/imports/import-jobs.js";
+import { CliError } from "./cli-error.js";
+import { whyUnreadable, whyUnwritable } from "./file-checks.js";
 import { postFile } from "./post-file.js";
+import { previewText } from "./preview-text.js";
 
 export interface ImportCliOptions {
   shape?: string;
   mapping?: string;
   idProperty?: string;
   dryRun?: boolean;
+  preview?: boolean;
   format?: ImportFormat;
   encoding?: string;
   server?: string;
@@ -95,6 +100,10 @@ export function registerImportCommand(program: Command, fail: (message: string) 
     )
     .option("--id-property <p>", "what identifies a contact: id, email, pi or an identifier scheme")
     .option("--dry-run", "validate and report every row, write nothing")
+    .option(
+      "--preview",
+      "show the column mapping and what the first 50 rows would do, at once; write nothing",
+    )
     .option("--format <format>", "csv, ndjson or json (default: from the file name)")
     .option(
       "--encoding <encoding>",
@@ -109,16 +118,39 @@ export function registerImportCommand(program: Command, fail: (message: string) 
       "where to write the failed rows as the file had them (default: FILE.failed-rows.csv, .ndjson for NDJSON and JSON)",
     )
     .action(async (file: string, options: ImportCliOptions) => {
+      const unreadable = whyUnreadable(file);
+      if (unreadable) fail(unreadable);
       const format = options.format ?? formatOf(file.replace(/\.gz$/, ""));
       if (!format || !["csv", "ndjson", "json"].includes(format))
         fail("cannot tell the file's format from its name; pass --format csv|ndjson|json");
-      const mapping = options.mapping
-        ? (JSON.parse(readFileSync(options.mapping, "utf8")) as Record<string, string>)
-        : undefined;
+      const mapping = options.mapping ? readMappingFile(options.mapping, fail) : undefined;
       const files: ResultFiles = {
         errors: options.errors ?? `${file}.errors.csv`,
         failedRows: options.failedRows ?? `${file}.failed-rows.${format === "csv" ? "csv" : "ndjson"}`,
       };
+      if (!options.preview)
+        for (const [option, path] of [
+          ["--errors", files.errors],
+          ["--failed-rows", files.failedRows as string],
+        ]) {
+          const unwritable = whyUnwritable(path);
+          if (unwritable) fail(`${option}: ${unwritable}`);
+        }
+      if (options.preview) {
+        if (options.server && !options.token) fail("--server needs --token");
+        if (!options.server && !options.tenant)
+          fail("the local engine needs --tenant NAME (or use --server and --token)");
+        const preview = options.server
+          ? await previewOnServer(file, format as ImportFormat, mapping, options)
+          : await (await import("./import-locally.js")).previewLocally(
+              file,
+              format as ImportFormat,
+              mapping,
+              options,
+            );
+        process.stdout.write(previewText(preview));
+        return;
+      }
       const progress = progressPrinter();
       let final: ImportJobView;
       if (options.server) {
@@ -136,11 +168,69 @@ export function registerImportCommand(program: Command, fail: (message: string) 
     });
 }
 
+/** A `--mapping` file: a JSON object of file column → field; anything else is refused with its reason. */
+function readMappingFile(path: string, fail: (message: string) => never): Record<string, string> {
+  const unreadable = whyUnreadable(path);
+  if (unreadable) fail(`--mapping: ${unreadable}`);
+  let mapping: unknown;
+  try {
+    mapping = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    fail(`--mapping: ${path} is not JSON (${(error as Error).message})`);
+  }
+  if (typeof mapping !== "object" || mapping === null || Array.isArray(mapping))
+    fail(`--mapping: ${path} must hold a JSON object of file column → field`);
+  for (const [column, field] of Object.entries(mapping as object))
+    if (typeof field !== "string") fail(`--mapping: the field for column '${column}' must be a string`);
+  return mapping as Record<string, string>;
+}
+
 /** How long to wait before asking again: half a second, less when the job is about to start or end. */
 function pollDelayMs(job: ImportJobView): number {
   if (job.state === "queued") return 200;
   if (job.etaSeconds !== null && job.etaSeconds <= 1) return 100;
   return 500;
+}
+
+/** The query of an upload or a preview: the file's format and name and the import's options. */
+function importQuery(
+  file: string,
+  format: ImportFormat,
+  mapping: Record<string, string> | undefined,
+  options: ImportCliOptions,
+): URLSearchParams {
+  const query = new URLSearchParams({ format, fileName: basename(file) });
+  if (options.shape) query.set("shape", options.shape);
+  if (options.idProperty) query.set("idProperty", options.idProperty);
+  if (options.dryRun) query.set("dryRun", "true");
+  if (options.encoding) query.set("encoding", options.encoding);
+  if (mapping) query.set("mapping", JSON.stringify(mapping));
+  return query;
+}
+
+/** The server's answer as an error naming its status and message, when it is not the one expected. */
+function refusal(what: string, res: { status: number; body: unknown }): CliError {
+  const error = (res.body as { error?: { message?: string } }).error;
+  return new CliError(`the server refused the ${what} (${res.status}): ${error?.message}`);
+}
+
+async function previewOnServer(
+  file: string,
+  format: ImportFormat,
+  mapping: Record<string, string> | undefined,
+  options: ImportCliOptions,
+): Promise<ImportPreview> {
+  const base = (options.server as string).replace(/\/$/, "");
+  const query = importQuery(file, format, mapping, options);
+  // The server answers after the first rows: the rest of the file is not sent.
+  const res = await postFile(
+    new URL(`${base}/api/v1/imports/preview?${query}`),
+    { authorization: `Bearer ${options.token}`, "content-type": contentTypes[format] },
+    file,
+    { stopAtAnswer: true },
+  );
+  if (res.status !== 200) throw refusal("preview", res);
+  return res.body as ImportPreview;
 }
 
 async function importOnServer(
@@ -153,12 +243,7 @@ async function importOnServer(
 ): Promise<ImportJobView> {
   const base = (options.server as string).replace(/\/$/, "");
   const headers = { authorization: `Bearer ${options.token}` };
-  const query = new URLSearchParams({ format, fileName: basename(file) });
-  if (options.shape) query.set("shape", options.shape);
-  if (options.idProperty) query.set("idProperty", options.idProperty);
-  if (options.dryRun) query.set("dryRun", "true");
-  if (options.encoding) query.set("encoding", options.encoding);
-  if (mapping) query.set("mapping", JSON.stringify(mapping));
+  const query = importQuery(file, format, mapping, options);
   const res = await postFile(
     new URL(`${base}/api/v1/imports?${query}`),
     {
@@ -167,12 +252,8 @@ async function importOnServer(
     },
     file,
   );
-  const answer = res.body as Record<string, unknown>;
-  if (res.status !== 202) {
-    const error = answer.error as { message?: string } | undefined;
-    throw new Error(`the server refused the upload (${res.status}): ${error?.message}`);
-  }
-  const created = answer as unknown as ImportJobView;
+  if (res.status !== 202) throw refusal("upload", res);
+  const created = res.body as ImportJobView;
   let job = created;
   for (;;) {
     progress.show(job);

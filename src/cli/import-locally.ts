@@ -7,6 +7,7 @@ import { csvLine } from "../formats/csv/write-csv.js";
 import { createImport } from "../jobs/create-import.js";
 import { failedRowsCsv, failedRowsNdjson } from "../jobs/failed-rows-file.js";
 import { describeImportJob, type ImportJobView } from "../jobs/import-progress.js";
+import { type ImportPreview, previewImport } from "../jobs/preview-import.js";
 import { runImport } from "../jobs/run-import.js";
 import { firstKeptSourceColumns, readFailedRows } from "../store/imports/failed-rows.js";
 import type { ImportFormat } from "../store/imports/import-jobs.js";
@@ -73,6 +74,37 @@ export async function importLocally(
     }
     return last;
   } finally {
+    await store.close();
+  }
+}
+
+/** `tributary import FILE --preview --tenant NAME`: the preview of the file's first rows, on the local engine. */
+export async function previewLocally(
+  file: string,
+  format: ImportFormat,
+  mapping: Record<string, string> | undefined,
+  options: ImportCliOptions,
+): Promise<ImportPreview> {
+  const store = await openEngine(readConfig());
+  const input = createReadStream(file);
+  try {
+    const tenantId = await tenantIdOf(store, options.tenant as string);
+    return await previewImport(
+      store,
+      {
+        tenantId,
+        actor: "cli",
+        format,
+        shape: options.shape,
+        idProperty: options.idProperty,
+        mapping: mapping ?? null,
+        fileName: basename(file),
+        encoding: options.encoding,
+      },
+      input,
+    );
+  } finally {
+    input.destroy();
     await store.close();
   }
 }

@@ -398,9 +398,36 @@ const cliFail = (message: string): never => {
 registerImportCommand(program, cliFail);
 registerExportCommand(program, cliFail);
 
+// A server that is down or a name that does not resolve is the user's to fix: one line, not a stack.
+const networkCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_SOCKET",
+]);
+
+/** The reason a request could not reach the server (fetch puts it in `cause`), or null for other errors. */
+function unreachableReason(error: unknown): string | null {
+  for (let e = error as { code?: string; message?: string; cause?: unknown } | undefined; e; ) {
+    if (e.code && networkCodes.has(e.code)) return e.message ?? e.code;
+    // undici's own refusals (a blocked port, a bad URL scheme) carry no code.
+    if (e instanceof TypeError && e.message === "fetch failed" && e.cause instanceof Error)
+      return e.cause.message;
+    e = e.cause as typeof e;
+  }
+  return null;
+}
+
 program.parseAsync().catch((error: unknown) => {
+  const unreachable = unreachableReason(error);
   if (error instanceof CliError || error instanceof TributaryError || error instanceof OperatorError)
     console.error(`tributary: ${error.message}`);
+  else if (unreachable) console.error(`tributary: cannot reach the server: ${unreachable}`);
   else console.error(error);
   process.exit(1);
 });

@@ -1,5 +1,5 @@
 import { TributaryError } from "../core/errors.js";
-import { requireIdProperty } from "../core/match-key.js";
+import { parseIdProperty, requireIdProperty } from "../core/match-key.js";
 import { FileRejectedError, type RecordOutcome } from "../formats/records.js";
 import { encodingNamed } from "../formats/transcode.js";
 import type { Store } from "../store/database.js";
@@ -286,6 +286,17 @@ async function probeUpload(
     throw new TributaryError(
       "REQUEST_BODY_INVALID",
       `no column maps to a ${shape.name} field (columns: ${columns.join(", ")}); send a mapping`,
+    );
+  }
+  // A CSV's header is every row's: with no column for the match key, every row would fail alike. Salesforce's
+  // Bulk API refuses a job whose external id field is not a column of the file, likewise.
+  const idProperty = parseIdProperty(job.idProperty);
+  const keyTargets = job.format === "csv" && idProperty ? shape.matchKeyTargets?.(idProperty) : null;
+  if (keyTargets && !columns.some((column) => keyTargets.includes(mapper.targetOf(column) ?? ""))) {
+    throw new TributaryError(
+      "REQUEST_BODY_INVALID",
+      `no column maps to ${keyTargets[0]}, which idProperty '${job.idProperty}' matches on (columns: ${columns.join(", ")}); map a column to it or choose another idProperty`,
+      [{ code: "REQUEST_BODY_INVALID", field: "idProperty", message: `no column maps to ${keyTargets[0]}` }],
     );
   }
 }

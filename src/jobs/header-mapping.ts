@@ -110,6 +110,11 @@ export class ColumnMapper {
     return out;
   }
 
+  /** Every column seen so far with the target it feeds (null for an ignored one), in the order first seen. */
+  seenColumns(): IterableIterator<[string, string | null]> {
+    return this.resolved.entries();
+  }
+
   /** The mapping in effect for these columns (column → target, null for ignored ones). */
   describe(columns: Iterable<string>): Record<string, string | null> {
     const out: Record<string, string | null> = {};

@@ -32,6 +32,7 @@ export function describeImportJob(job: ImportJob, now: Date = new Date()) {
     fileName: job.fileName,
     mapping: job.mapping,
     unmappedColumns: job.unmappedColumns,
+    columnMapping: job.columnMapping,
     uploadBytes: job.uploadBytes,
     rowsRead: job.rowsRead,
     created: job.rowsCreated,

@@ -1,5 +1,6 @@
 import type { ContactInput, ScalarValue } from "../core/contact.js";
 import { contactFields, contactFieldsByName, identifierSchemePattern } from "../core/contact-fields.js";
+import type { IdProperty } from "../core/match-key.js";
 import { compilePlainConstructor, LayoutCache, thisProperty } from "../core/record-layouts.js";
 import { hobsonsFlatImportShape } from "../dialects/hobsons/import-shape.js";
 import { samImportShape } from "../dialects/sam/import-shape.js";
@@ -53,6 +54,11 @@ export interface ImportShape {
    * grouped by Personal Identifier); a shape has this or `toContactInput`.
    */
   shapeChunk?(records: ReadonlyArray<Record<string, unknown>>, context: ShapeContext): ShapedChunk;
+  /**
+   * The targets a row's match key can come from under this idProperty (one of them must be fed by a column
+   * for any row to match), or null when the shape cannot say.
+   */
+  matchKeyTargets?(idProperty: IdProperty): readonly string[] | null;
   /** how the engine matches and records this shape's inputs, when not by the job's idProperty alone */
   upsert?: Pick<UpsertOptions, "requireMatchKey" | "hooks" | "defaultReasons">;
 }
@@ -298,6 +304,12 @@ export const nativeShape: ImportShape = {
     return (
       target.startsWith("identifiers.") && identifierSchemePattern.test(target.slice("identifiers.".length))
     );
+  },
+  matchKeyTargets(idProperty) {
+    if (idProperty === "id" || idProperty === "email") return [idProperty];
+    // An `identifiers` column carries keys of any scheme; the PI takes four fields, each optional alone.
+    if (typeof idProperty === "object") return [`identifiers.${idProperty.scheme}`, "identifiers"];
+    return null;
   },
   toContactInput(record, _row, context) {
     const errors: ShapeError[] = [];

@@ -1,3 +1,4 @@
+import type { ContactInput } from "../core/contact.js";
 import { TributaryError } from "../core/errors.js";
 import { requireIdProperty } from "../core/match-key.js";
 import { FileRejectedError, type RecordOutcome } from "../formats/records.js";
@@ -12,6 +13,9 @@ import { importUpsertOptions, prepareChunk, settleChunk } from "./shape-chunk.js
 
 export const previewRows = 50;
 
+type RelatedPart = "tags" | "consents" | "activities" | "communications" | "notes" | "tasks";
+const relatedParts: RelatedPart[] = ["tags", "consents", "activities", "communications", "notes", "tasks"];
+
 class PreviewDone extends Error {}
 
 export interface PreviewRow {
@@ -20,6 +24,10 @@ export interface PreviewRow {
   contactId: number | null;
   /** the canonical fields the row maps to (after conversion, before the engine's normalisation) */
   fields?: Record<string, unknown>;
+  /** the identifiers the row carries (external ids and personal identifiers), when any */
+  identifiers?: Record<string, string>;
+  /** the row's other parts when it has them: tags, consents, notes… as the job would write them */
+  related?: Partial<Pick<ContactInput, RelatedPart>>;
   errors: Array<{ code: string; field: string | null; message: string }>;
 }
 
@@ -72,9 +80,9 @@ export async function previewImport(store: Store, request: ImportRequest, body: 
     .catch((error) => {
       if (!(error instanceof PreviewDone)) throw error;
     });
-  const fieldsOf = new Map<number, Record<string, unknown>>();
+  const inputOf = new Map<number, ContactInput>();
   for (const [i, slots] of prepared.inputSlots.entries())
-    for (const slot of slots) fieldsOf.set(slot, { ...prepared.inputs[i].fields });
+    for (const slot of slots) inputOf.set(slot, prepared.inputs[i]);
   const rows: PreviewRow[] = sample.map((outcome, slot) => {
     const status = prepared.statuses[slot];
     const row: PreviewRow = {
@@ -86,8 +94,18 @@ export async function previewImport(store: Store, request: ImportRequest, body: 
         .filter((e) => e.row === outcome.row)
         .map((e) => ({ code: e.code, field: e.field ?? null, message: e.message })),
     };
-    const fields = fieldsOf.get(slot);
-    if (fields) row.fields = fields;
+    const input = inputOf.get(slot);
+    if (input) {
+      row.fields = { ...input.fields };
+      if (input.identifiers && Object.keys(input.identifiers).length > 0)
+        row.identifiers = { ...input.identifiers };
+      const related: Partial<Pick<ContactInput, RelatedPart>> = {};
+      for (const part of relatedParts) {
+        const items = input[part];
+        if (items && items.length > 0) Object.assign(related, { [part]: items });
+      }
+      if (Object.keys(related).length > 0) row.related = related;
+    }
     return row;
   });
   const mapping = mapper.describe(columns);
@@ -103,3 +121,6 @@ export async function previewImport(store: Store, request: ImportRequest, body: 
     rows,
   };
 }
+
+/** What a preview answers: the mapping in effect, the columns it leaves out, the first rows' outcomes. */
+export type ImportPreview = Awaited<ReturnType<typeof previewImport>>;

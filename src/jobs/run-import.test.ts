@@ -45,6 +45,7 @@ describe.each(testEngines)("runImport on %s", (engine) => {
     expect(await getImportJob(store.db, tenant.id, job.id)).toMatchObject({
       rowsCreated: 4,
       unmappedColumns: ["shoeSize", "hatSize"],
+      columnMapping: { email: "email", shoeSize: null, hatSize: null },
     });
   });
 

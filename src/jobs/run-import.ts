@@ -54,6 +54,8 @@ const yieldEveryRows = 50;
 
 // An NDJSON file's records may each carry other keys: the job lists this many, not every one.
 const maxListedUnmappedColumns = 200;
+// …and its applied mapping this many columns (a CSV of 45 columns needs one write of it, at the first chunk).
+const maxListedColumns = 500;
 
 class ChunkRefused extends Error {
   constructor(readonly end: RunEnd) {
@@ -112,6 +114,15 @@ export async function runImport(
     }
     return unmapped.size > before ? [...unmapped] : undefined;
   };
+  const applied = new Map(Object.entries(job.columnMapping));
+  const newlyApplied = (): Record<string, string | null> | undefined => {
+    const before = applied.size;
+    for (const [column, target] of mapper.seenColumns()) {
+      if (applied.size >= maxListedColumns) break;
+      if (!applied.has(column)) applied.set(column, target);
+    }
+    return applied.size > before ? Object.fromEntries(applied) : undefined;
+  };
 
   // Mapping, shaping and validation need no database: they run here, ahead, a slice at a time, while the
   // previous chunk's transaction is open, instead of inside this chunk's (on PostgreSQL the chunks'
@@ -156,6 +167,7 @@ export async function runImport(
         unchanged: count("unchanged") + count("skipped"),
         failed: count("error"),
         unmappedColumns: newlyUnmapped(),
+        columnMapping: newlyApplied(),
       };
       await recordChunk(trx, tenantId, jobId, { firstRow, statuses, contactIds, errors }, counts);
       return counts.created + counts.updated;

@@ -10,6 +10,11 @@ import { latestSchemaVersion, migrationProvider } from "./migrations/index.js";
 import { PreparingClient } from "./prepared-client.js";
 import type { Database } from "./schema.js";
 
+// Column names come back camelCased; the keys inside a jsonb value stay as stored. They are the sender's
+// own names (an import's mapping is keyed by the file's headers): `first_name` must not come back as
+// `firstName`, or the job would look for a column the file does not have.
+const camelCaseColumns = new CamelCasePlugin({ maintainNestedObjectKeys: true });
+
 export type EngineName = "pglite" | "postgres";
 
 export interface StoreConfig {
@@ -80,7 +85,7 @@ async function openPostgres(url: string, max: number, prepare: boolean): Promise
   pool.on("error", () => {});
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
-    plugins: [new CamelCasePlugin()],
+    plugins: [camelCaseColumns],
   });
   return {
     db,
@@ -114,7 +119,7 @@ async function openPglite(dataDir: string | undefined): Promise<Store> {
   }
   const db = new Kysely<Database>({
     dialect: new PGliteDialect({ pglite: pgliteWithCopy(pglite) }),
-    plugins: [new CamelCasePlugin()],
+    plugins: [camelCaseColumns],
   });
   return {
     db,

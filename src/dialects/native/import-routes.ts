@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -91,6 +92,31 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
   // Two files, not one: busboy's own limit answers a second file part as "reach files limit" (a 413); at
   // two, `late` sees it and refuses the form with 400, naming what is wrong.
   await app.register(multipart, { limits: { fileSize: maxBytes + 1, files: 2, fields: 10 } });
+  // An answer given before the body's end (a preview after its first rows, a 413 part-way, a file refused at
+  // its first row) leaves the rest unread. Unread, the connection stays open for good: a socket whose unread
+  // bytes fill its window never sees the client's FIN (and the server's close waits for it). So the rest is
+  // read past, as HTTP/1.1 expects; a reader that stopped early leaves its async iterator's 'readable'
+  // listener on the request, and while one is there `resume()` does nothing. A request stream a reader
+  // destroyed (an upload over the limit) can no longer be read: its connection is closed after the answer.
+  const sockets = new WeakMap<object, Socket>();
+  app.addHook("onRequest", async (request) => {
+    sockets.set(request.raw, request.raw.socket);
+  });
+  app.addHook("onResponse", async (request) => {
+    const body = request.raw;
+    if (body.complete) return;
+    if (body.destroyed) {
+      const socket = sockets.get(body);
+      // FIN first, so a client still sending reads the answer before the reset that unread bytes bring.
+      socket?.end();
+      setTimeout(() => socket?.destroy(), 1000).unref();
+      return;
+    }
+    body.unpipe();
+    body.removeAllListeners("readable");
+    body.on("error", () => {});
+    body.resume();
+  });
   // onRequest, not preHandler: a caller without a token hears 401 before its query or body is looked at.
   app.addHook("onRequest", requireToken(store, ["contacts:write"]));
 
@@ -233,10 +259,8 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
     async (request) => {
       const upload = await readUpload(request);
       if (!upload.late) {
-        const result = await previewImport(store, importRequest(request, upload), upload.body);
-        // What is left of the body is not needed; reading it to the end lets the connection be reused.
-        if (upload.body instanceof Readable) upload.body.resume();
-        return result;
+        // What is left of the body is not needed: the onResponse hook reads past it.
+        return previewImport(store, importRequest(request, upload), upload.body);
       }
       // A form's later fields come only after its file: its head is kept, the rest read past, then previewed.
       const head = await readHead(upload.body, previewHeadBytes);
@@ -331,7 +355,9 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
     },
     async (request, reply) => {
       const job = await jobOf(request);
-      const { only, format = "csv" } = request.query as { only?: "errors"; format?: "csv" | "ndjson" };
+      const query = request.query as { only?: "errors"; format?: "csv" | "ndjson" };
+      const only = query.only;
+      const format = query.format ?? resultsFormatAccepted(request.headers.accept);
       const outcomes = readRowOutcomes(store.db, job.tenantId, job.id, only === "errors");
       const name = `import-${job.id}-${only === "errors" ? "errors" : "results"}.${format}`;
       reply.header("content-disposition", `attachment; filename="${name}"`);
@@ -433,6 +459,18 @@ function unknownFormat(described: string): TributaryError {
 
 const formFields = ["shape", "idProperty", "mapping", "format", "encoding", "dryRun"];
 const formats: readonly string[] = ["csv", "ndjson", "json"];
+
+/**
+ * The results' format when the query names none: NDJSON for a client that asks for it in its Accept header
+ * (`application/x-ndjson` or `application/ndjson`) and not for CSV, otherwise CSV.
+ */
+function resultsFormatAccepted(accept: string | undefined): "csv" | "ndjson" {
+  if (!accept) return "csv";
+  const types = accept.split(",").map((part) => part.split(";")[0].trim().toLowerCase());
+  const ndjson = types.findIndex((t) => t === "application/x-ndjson" || t === "application/ndjson");
+  const csv = types.indexOf("text/csv");
+  return ndjson >= 0 && (csv < 0 || ndjson < csv) ? "ndjson" : "csv";
+}
 
 /** One form field into the options, checked as the query string's schema checks the same option. */
 function takeFormField(name: string, raw: unknown, into: OptionsQuery) {

@@ -23,6 +23,8 @@ export interface ImportJob {
   mapping: Record<string, string> | null;
   /** file columns the run has seen that feed no field, in the order first seen */
   unmappedColumns: string[];
+  /** the mapping applied to the columns the run has seen: column → field, null for one not imported */
+  columnMapping: Record<string, string | null>;
   dryRun: boolean;
   fileName: string | null;
   actor: string;
@@ -53,7 +55,7 @@ export type NewImportJob = Pick<
 >;
 
 const columns =
-  sql.raw(`tenant_id, id, state, shape, format, encoding, id_property, mapping, unmapped_columns, dry_run, file_name, actor,
+  sql.raw(`tenant_id, id, state, shape, format, encoding, id_property, mapping, unmapped_columns, column_mapping, dry_run, file_name, actor,
   upload_bytes, upload_pieces, checkpoint_row, bytes_read, rows_read, rows_created, rows_updated, rows_unchanged,
   rows_failed, error_code, error_message, run_started_at, run_start_row, run_start_bytes, created_at, started_at,
   finished_at, updated_at`);
@@ -79,6 +81,7 @@ function toJob(row: Record<string, unknown>): ImportJob {
   ] as const) {
     (job as unknown as Record<string, number>)[key] = Number(row[key]);
   }
+  job.columnMapping = Object.fromEntries(row.columnMapping as Array<[string, string | null]>);
   return job;
 }
 
@@ -365,6 +368,16 @@ export interface ChunkCounts {
   failed: number;
   /** the job's unmapped columns when this chunk met new ones; absent keeps the stored list */
   unmappedColumns?: string[];
+  /** the job's applied column mapping when this chunk met new columns; absent keeps the stored one */
+  columnMapping?: Record<string, string | null>;
+}
+
+/**
+ * A column mapping as its jsonb column keeps it: [column, field] pairs in the file's order, each column name
+ * one that jsonb can hold (a file's headers are the sender's text: storableText).
+ */
+function storableMapping(mapping: Record<string, string | null>): Array<[string, string | null]> {
+  return Object.entries(mapping).map(([column, target]) => [storableText(column), target]);
 }
 
 /** The update that advances a job's checkpoint and counters by a chunk's (`recordChunk` sends it). */
@@ -374,6 +387,7 @@ export function checkpointAdvance(tenantId: number, jobId: number, counts: Chunk
       rows_read = rows_read + ${counts.read}, rows_created = rows_created + ${counts.created},
       rows_updated = rows_updated + ${counts.updated}, rows_unchanged = rows_unchanged + ${counts.unchanged},
       rows_failed = rows_failed + ${counts.failed}, updated_at = now(),
-      unmapped_columns = coalesce(${counts.unmappedColumns ? JSON.stringify(counts.unmappedColumns.map(storableText)) : null}::jsonb, unmapped_columns)
+      unmapped_columns = coalesce(${counts.unmappedColumns ? JSON.stringify(counts.unmappedColumns.map(storableText)) : null}::jsonb, unmapped_columns),
+      column_mapping = coalesce(${counts.columnMapping ? JSON.stringify(storableMapping(counts.columnMapping)) : null}::jsonb, column_mapping)
     where tenant_id = ${tenantId} and id = ${jobId}`;
 }

@@ -5,6 +5,7 @@ import * as importFailedRows from "./0003-import-failed-rows.js";
 import * as importEncoding from "./0004-import-encoding.js";
 import * as importUnmappedColumns from "./0005-import-unmapped-columns.js";
 import * as importUploadLz4 from "./0006-import-upload-lz4.js";
+import * as importColumnMapping from "./0007-import-column-mapping.js";
 
 // Migrations live in code (not read from a folder) so the built package and the tests see the same list.
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   "0004-import-encoding": importEncoding,
   "0005-import-unmapped-columns": importUnmappedColumns,
   "0006-import-upload-lz4": importUploadLz4,
+  "0007-import-column-mapping": importColumnMapping,
 };
 
 export const migrationProvider: MigrationProvider = {
