@@ -27,6 +27,14 @@ export interface ImportCliOptions {
   failedRows?: string;
 }
 
+/** What an import or a preview reads: the file, its format, the mapping file's content, the options. */
+export interface ImportSource {
+  file: string;
+  format: ImportFormat;
+  mapping: Record<string, string> | undefined;
+  options: ImportCliOptions;
+}
+
 /** Where a run's two files go: the errors (one line per error) and the failed rows as the file had them. */
 export interface ResultFiles {
   errors: string;
@@ -124,6 +132,7 @@ export function registerImportCommand(program: Command, fail: (message: string) 
       if (!format || !["csv", "ndjson", "json"].includes(format))
         fail("cannot tell the file's format from its name; pass --format csv|ndjson|json");
       const mapping = options.mapping ? readMappingFile(options.mapping, fail) : undefined;
+      const source: ImportSource = { file, format: format as ImportFormat, mapping, options };
       const files: ResultFiles = {
         errors: options.errors ?? `${file}.errors.csv`,
         failedRows: options.failedRows ?? `${file}.failed-rows.${format === "csv" ? "csv" : "ndjson"}`,
@@ -141,13 +150,8 @@ export function registerImportCommand(program: Command, fail: (message: string) 
         if (!options.server && !options.tenant)
           fail("the local engine needs --tenant NAME (or use --server and --token)");
         const preview = options.server
-          ? await previewOnServer(file, format as ImportFormat, mapping, options)
-          : await (await import("./import-locally.js")).previewLocally(
-              file,
-              format as ImportFormat,
-              mapping,
-              options,
-            );
+          ? await previewOnServer(source)
+          : await (await import("./import-locally.js")).previewLocally(source);
         process.stdout.write(previewText(preview));
         return;
       }
@@ -155,12 +159,12 @@ export function registerImportCommand(program: Command, fail: (message: string) 
       let final: ImportJobView;
       if (options.server) {
         if (!options.token) fail("--server needs --token");
-        final = await importOnServer(file, format as ImportFormat, mapping, options, progress, files);
+        final = await importOnServer(source, progress, files);
       } else {
         if (!options.tenant) fail("the local engine needs --tenant NAME (or use --server and --token)");
         // The engine and the import jobs load only for an import run here (main.ts has the figures).
         const { importLocally } = await import("./import-locally.js");
-        final = await importLocally(file, format as ImportFormat, mapping, options, progress, files);
+        final = await importLocally(source, progress, files);
       }
       progress.end();
       process.stdout.write(summary(final, final.failed > 0 ? files : null));
@@ -193,12 +197,7 @@ function pollDelayMs(job: ImportJobView): number {
 }
 
 /** The query of an upload or a preview: the file's format and name and the import's options. */
-function importQuery(
-  file: string,
-  format: ImportFormat,
-  mapping: Record<string, string> | undefined,
-  options: ImportCliOptions,
-): URLSearchParams {
+function importQuery({ file, format, mapping, options }: ImportSource): URLSearchParams {
   const query = new URLSearchParams({ format, fileName: basename(file) });
   if (options.shape) query.set("shape", options.shape);
   if (options.idProperty) query.set("idProperty", options.idProperty);
@@ -214,14 +213,10 @@ function refusal(what: string, res: { status: number; body: unknown }): CliError
   return new CliError(`the server refused the ${what} (${res.status}): ${error?.message}`);
 }
 
-async function previewOnServer(
-  file: string,
-  format: ImportFormat,
-  mapping: Record<string, string> | undefined,
-  options: ImportCliOptions,
-): Promise<ImportPreview> {
+async function previewOnServer(source: ImportSource): Promise<ImportPreview> {
+  const { file, format, options } = source;
   const base = (options.server as string).replace(/\/$/, "");
-  const query = importQuery(file, format, mapping, options);
+  const query = importQuery(source);
   // The server answers after the first rows: the rest of the file is not sent.
   const res = await postFile(
     new URL(`${base}/api/v1/imports/preview?${query}`),
@@ -234,16 +229,14 @@ async function previewOnServer(
 }
 
 async function importOnServer(
-  file: string,
-  format: ImportFormat,
-  mapping: Record<string, string> | undefined,
-  options: ImportCliOptions,
+  source: ImportSource,
   progress: ProgressPrinter,
   files: ResultFiles,
 ): Promise<ImportJobView> {
+  const { file, format, options } = source;
   const base = (options.server as string).replace(/\/$/, "");
   const headers = { authorization: `Bearer ${options.token}` };
-  const query = importQuery(file, format, mapping, options);
+  const query = importQuery(source);
   const res = await postFile(
     new URL(`${base}/api/v1/imports?${query}`),
     {

@@ -4,15 +4,14 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { readConfig } from "../config.js";
 import { csvLine } from "../formats/csv/write-csv.js";
-import { createImport } from "../jobs/create-import.js";
+import { createImport, type ImportRequest } from "../jobs/create-import.js";
 import { failedRowsCsv, failedRowsNdjson } from "../jobs/failed-rows-file.js";
 import { describeImportJob, type ImportJobView } from "../jobs/import-progress.js";
 import { type ImportPreview, previewImport } from "../jobs/preview-import.js";
 import { runImport } from "../jobs/run-import.js";
 import { firstKeptSourceColumns, readFailedRows } from "../store/imports/failed-rows.js";
-import type { ImportFormat } from "../store/imports/import-jobs.js";
 import { readRowOutcomes } from "../store/imports/import-results.js";
-import type { ImportCliOptions, ProgressPrinter, ResultFiles } from "./import-command.js";
+import type { ImportSource, ProgressPrinter, ResultFiles } from "./import-command.js";
 import { openEngine } from "./open-engine.js";
 import { tenantIdOf } from "./operator-commands.js";
 
@@ -21,29 +20,17 @@ import { tenantIdOf } from "./operator-commands.js";
  * the errors and failed-rows files from the job's results.
  */
 export async function importLocally(
-  file: string,
-  format: ImportFormat,
-  mapping: Record<string, string> | undefined,
-  options: ImportCliOptions,
+  source: ImportSource,
   progress: ProgressPrinter,
   files: ResultFiles,
 ): Promise<ImportJobView> {
+  const { file, format } = source;
   const store = await openEngine(readConfig());
   try {
-    const tenantId = await tenantIdOf(store, options.tenant as string);
+    const tenantId = await tenantIdOf(store, source.options.tenant as string);
     const job = await createImport(
       store,
-      {
-        tenantId,
-        actor: "cli",
-        format,
-        shape: options.shape,
-        idProperty: options.idProperty,
-        mapping: mapping ?? null,
-        dryRun: options.dryRun ?? false,
-        fileName: basename(file),
-        encoding: options.encoding,
-      },
+      importRequestOf(source, tenantId),
       createReadStream(file),
       Number.MAX_SAFE_INTEGER,
     );
@@ -79,32 +66,29 @@ export async function importLocally(
 }
 
 /** `tributary import FILE --preview --tenant NAME`: the preview of the file's first rows, on the local engine. */
-export async function previewLocally(
-  file: string,
-  format: ImportFormat,
-  mapping: Record<string, string> | undefined,
-  options: ImportCliOptions,
-): Promise<ImportPreview> {
+export async function previewLocally(source: ImportSource): Promise<ImportPreview> {
   const store = await openEngine(readConfig());
-  const input = createReadStream(file);
+  const input = createReadStream(source.file);
   try {
-    const tenantId = await tenantIdOf(store, options.tenant as string);
-    return await previewImport(
-      store,
-      {
-        tenantId,
-        actor: "cli",
-        format,
-        shape: options.shape,
-        idProperty: options.idProperty,
-        mapping: mapping ?? null,
-        fileName: basename(file),
-        encoding: options.encoding,
-      },
-      input,
-    );
+    const tenantId = await tenantIdOf(store, source.options.tenant as string);
+    return await previewImport(store, importRequestOf(source, tenantId), input);
   } finally {
     input.destroy();
     await store.close();
   }
+}
+
+/** The job's request for the CLI's file and options, in a tenant of the local engine. */
+function importRequestOf({ file, format, mapping, options }: ImportSource, tenantId: number): ImportRequest {
+  return {
+    tenantId,
+    actor: "cli",
+    format,
+    shape: options.shape,
+    idProperty: options.idProperty,
+    mapping: mapping ?? null,
+    dryRun: options.dryRun ?? false,
+    fileName: basename(file),
+    encoding: options.encoding,
+  };
 }
