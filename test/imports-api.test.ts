@@ -83,6 +83,10 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     const byScheme = await upload(csv, "text/csv", "?idProperty=student_number");
     expect(byScheme.statusCode).toBe(400);
     expect(byScheme.json().error.message).toContain("identifiers.student_number");
+    // The preview says so too, in the same words, rather than the same error on each of its rows.
+    const preview = await previewCsv(csv);
+    expect(preview.statusCode).toBe(400);
+    expect(preview.json().error).toEqual(res.json().error);
     // An `identifiers` column may carry any scheme: the rows tell.
     const nested = await upload(
       'identifiers,Company\n"{""x"":1}",Acme',

@@ -272,7 +272,19 @@ async function probeUpload(
     await outcomes.return(undefined);
   }
   if (first?.kind !== "record") return;
-  const columns = Object.keys(first.fields);
+  checkFileColumns(Object.keys(first.fields), shape, { ...job, mapping });
+}
+
+/**
+ * Refuses a file whose first row's columns make it unusable as a whole: a mapping naming columns a CSV lacks,
+ * no column mapping to any field, or (CSV) no column for the match key. The upload and the preview both ask.
+ */
+export function checkFileColumns(
+  columns: string[],
+  shape: ImportShape,
+  job: { format: ImportFormat; idProperty: string; mapping: Record<string, string> | null },
+): void {
+  const { mapping } = job;
   const mapper = new ColumnMapper(shape, mapping);
   if (mapping && job.format === "csv") {
     const missing = Object.keys(mapping).filter((column) => !columns.includes(column));

@@ -5,7 +5,7 @@ import { FileRejectedError, type RecordOutcome } from "../formats/records.js";
 import { upsertContactsInTransaction } from "../store/contacts/upsert-contacts.js";
 import type { Store } from "../store/database.js";
 import type { RowStatus } from "../store/imports/import-results.js";
-import { checkImportRequest, type ImportRequest } from "./create-import.js";
+import { checkFileColumns, checkImportRequest, type ImportRequest } from "./create-import.js";
 import { ColumnMapper } from "./header-mapping.js";
 import { readUploadRecords } from "./read-upload-records.js";
 import { loadShapeContext } from "./reference-lookup.js";
@@ -56,6 +56,14 @@ export async function previewImport(store: Store, request: ImportRequest, body: 
       ]);
     throw error;
   }
+  // What the upload would refuse as a whole, the preview refuses alike, with the same words.
+  const first = sample.find((outcome) => outcome.kind === "record");
+  if (first?.kind === "record")
+    checkFileColumns(Object.keys(first.fields), shape, {
+      format: request.format,
+      idProperty,
+      mapping: request.mapping ?? null,
+    });
   const prepared = prepareChunk(shape, mapper, sample, context);
   await store.db
     .transaction()
