@@ -103,13 +103,6 @@ export class ColumnMapper {
     return this.plans.compiledFor(record);
   }
 
-  /** Every column seen so far that feeds no target, in the order first seen. */
-  unmappedColumns(): string[] {
-    const out: string[] = [];
-    for (const [column, target] of this.resolved) if (target === null) out.push(column);
-    return out;
-  }
-
   /** Every column seen so far with the target it feeds (null for an ignored one), in the order first seen. */
   seenColumns(): IterableIterator<[string, string | null]> {
     return this.resolved.entries();

@@ -52,9 +52,8 @@ const chunksAhead = 2;
 // 6-7% slower); the event loop's 99th-percentile delay during the job 28-31 against 40-45 ms.
 const yieldEveryRows = 50;
 
-// An NDJSON file's records may each carry other keys: the job lists this many, not every one.
-const maxListedUnmappedColumns = 200;
-// …and its applied mapping this many columns (a CSV of 45 columns needs one write of it, at the first chunk).
+// An NDJSON file's records may each carry other keys: the job's applied mapping lists this many columns, not
+// every one (a CSV of 45 columns needs one write of it, at the first chunk).
 const maxListedColumns = 500;
 
 class ChunkRefused extends Error {
@@ -105,15 +104,6 @@ export async function runImport(
 
   let checkpoint = job.checkpointRow;
   // A resumed run skips the rows before its checkpoint unmapped: what earlier runs found stays listed.
-  const unmapped = new Set(job.unmappedColumns);
-  const newlyUnmapped = (): string[] | undefined => {
-    const before = unmapped.size;
-    for (const column of mapper.unmappedColumns()) {
-      if (unmapped.size >= maxListedUnmappedColumns) break;
-      unmapped.add(column);
-    }
-    return unmapped.size > before ? [...unmapped] : undefined;
-  };
   const applied = new Map(Object.entries(job.columnMapping));
   const newlyApplied = (): Record<string, string | null> | undefined => {
     const before = applied.size;
@@ -166,7 +156,6 @@ export async function runImport(
         updated: count("updated"),
         unchanged: count("unchanged") + count("skipped"),
         failed: count("error"),
-        unmappedColumns: newlyUnmapped(),
         columnMapping: newlyApplied(),
       };
       await recordChunk(trx, tenantId, jobId, { firstRow, statuses, contactIds, errors }, counts);

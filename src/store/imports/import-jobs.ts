@@ -21,7 +21,7 @@ export interface ImportJob {
   encoding: string;
   idProperty: string;
   mapping: Record<string, string> | null;
-  /** file columns the run has seen that feed no field, in the order first seen */
+  /** file columns the run has seen that feed no field, in the order first seen (from `columnMapping`) */
   unmappedColumns: string[];
   /** the mapping applied to the columns the run has seen: column → field, null for one not imported */
   columnMapping: Record<string, string | null>;
@@ -55,12 +55,15 @@ export type NewImportJob = Pick<
 >;
 
 const columns =
-  sql.raw(`tenant_id, id, state, shape, format, encoding, id_property, mapping, unmapped_columns, column_mapping, dry_run, file_name, actor,
+  sql.raw(`tenant_id, id, state, shape, format, encoding, id_property, mapping, column_mapping, dry_run, file_name, actor,
   upload_bytes, upload_pieces, checkpoint_row, bytes_read, rows_read, rows_created, rows_updated, rows_unchanged,
   rows_failed, error_code, error_message, run_started_at, run_start_row, run_start_bytes, created_at, started_at,
   finished_at, updated_at`);
 
 type Db = Kysely<Database> | Transaction<Database>;
+
+// A job lists at most this many columns it did not import (an NDJSON file's records may each carry others).
+const maxListedUnmappedColumns = 200;
 
 function toJob(row: Record<string, unknown>): ImportJob {
   const job = row as unknown as ImportJob;
@@ -81,7 +84,12 @@ function toJob(row: Record<string, unknown>): ImportJob {
   ] as const) {
     (job as unknown as Record<string, number>)[key] = Number(row[key]);
   }
-  job.columnMapping = Object.fromEntries(row.columnMapping as Array<[string, string | null]>);
+  const pairs = row.columnMapping as Array<[string, string | null]>;
+  job.columnMapping = Object.fromEntries(pairs);
+  job.unmappedColumns = pairs
+    .filter(([, target]) => target === null)
+    .slice(0, maxListedUnmappedColumns)
+    .map(([column]) => column);
   return job;
 }
 
@@ -366,8 +374,6 @@ export interface ChunkCounts {
   updated: number;
   unchanged: number;
   failed: number;
-  /** the job's unmapped columns when this chunk met new ones; absent keeps the stored list */
-  unmappedColumns?: string[];
   /** the job's applied column mapping when this chunk met new columns; absent keeps the stored one */
   columnMapping?: Record<string, string | null>;
 }
@@ -387,7 +393,6 @@ export function checkpointAdvance(tenantId: number, jobId: number, counts: Chunk
       rows_read = rows_read + ${counts.read}, rows_created = rows_created + ${counts.created},
       rows_updated = rows_updated + ${counts.updated}, rows_unchanged = rows_unchanged + ${counts.unchanged},
       rows_failed = rows_failed + ${counts.failed}, updated_at = now(),
-      unmapped_columns = coalesce(${counts.unmappedColumns ? JSON.stringify(counts.unmappedColumns.map(storableText)) : null}::jsonb, unmapped_columns),
       column_mapping = coalesce(${counts.columnMapping ? JSON.stringify(storableMapping(counts.columnMapping)) : null}::jsonb, column_mapping)
     where tenant_id = ${tenantId} and id = ${jobId}`;
 }
