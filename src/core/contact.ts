@@ -60,6 +60,19 @@ export interface TaskInput {
   actionDate?: string | null;
 }
 
+/** The lists a contact input may carry beside its fields, in the order the engine writes them. */
+export const contactCollections = [
+  "tags",
+  "consents",
+  "activities",
+  "communications",
+  "notes",
+  "tasks",
+] as const;
+
+/** One of a contact input's lists (`tags`, `notes`, …). */
+export type ContactCollection = (typeof contactCollections)[number];
+
 /** What a writer sends: absent keys leave stored values alone, null clears them. */
 export interface ContactInput {
   /** the contact's own id, for idProperty "id" */

@@ -1,4 +1,4 @@
-import type { ContactInput, ScalarValue } from "./contact.js";
+import { type ContactInput, contactCollections, type ScalarValue } from "./contact.js";
 import { type ContactFieldSpec, contactFieldsByName, identifierSchemePattern } from "./contact-fields.js";
 import { type FieldError, fieldError } from "./errors.js";
 
@@ -127,7 +127,7 @@ export function validateContactInput(input: ContactInput, index: number, fieldPr
     const problem = textProblem(value);
     if (problem) errors.push(fieldError("CONTACT_FIELD_INVALID", at(field), `${field} ${problem}`, index));
   }
-  for (const list of childLists) {
+  for (const list of contactCollections) {
     const items = input[list];
     if (items?.length)
       checkChildTexts(items, list, (path, problem) =>
@@ -168,8 +168,6 @@ export function validTextValue(spec: ContactFieldSpec, value: string): string | 
 export function validIdentifierValue(value: string): boolean {
   return value.trim() !== "" && value.length <= 200 && !value.includes("\u0000") && isWellFormed(value);
 }
-
-const childLists = ["tags", "consents", "activities", "communications", "notes", "tasks"] as const;
 
 /** Why a text cannot be stored as PostgreSQL text, or null (not a string, or fine). */
 function textProblem(value: unknown): string | null {

@@ -1,4 +1,4 @@
-import type { ContactInput, ScalarValue } from "../core/contact.js";
+import { type ContactInput, contactCollections, type ScalarValue } from "../core/contact.js";
 import { contactFields, contactFieldsByName, identifierSchemePattern } from "../core/contact-fields.js";
 import type { IdProperty } from "../core/match-key.js";
 import { compilePlainConstructor, LayoutCache, thisProperty } from "../core/record-layouts.js";
@@ -63,7 +63,7 @@ export interface ImportShape {
   upsert?: Pick<UpsertOptions, "requireMatchKey" | "hooks" | "defaultReasons">;
 }
 
-const collectionTargets = new Set(["tags", "consents", "activities", "communications", "notes", "tasks"]);
+const collectionTargets = new Set<string>(contactCollections);
 const envelopeTargets = new Set([
   "id",
   "identifiers",

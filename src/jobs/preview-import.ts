@@ -1,4 +1,4 @@
-import type { ContactInput } from "../core/contact.js";
+import { type ContactCollection, type ContactInput, contactCollections } from "../core/contact.js";
 import { TributaryError } from "../core/errors.js";
 import { requireIdProperty } from "../core/match-key.js";
 import { FileRejectedError, type RecordOutcome } from "../formats/records.js";
@@ -13,9 +13,6 @@ import { importUpsertOptions, prepareChunk, settleChunk } from "./shape-chunk.js
 
 export const previewRows = 50;
 
-type RelatedPart = "tags" | "consents" | "activities" | "communications" | "notes" | "tasks";
-const relatedParts: RelatedPart[] = ["tags", "consents", "activities", "communications", "notes", "tasks"];
-
 class PreviewDone extends Error {}
 
 export interface PreviewRow {
@@ -27,7 +24,7 @@ export interface PreviewRow {
   /** the identifiers the row carries (external ids and personal identifiers), when any */
   identifiers?: Record<string, string>;
   /** the row's other parts when it has them: tags, consents, notes… as the job would write them */
-  related?: Partial<Pick<ContactInput, RelatedPart>>;
+  related?: Partial<Pick<ContactInput, ContactCollection>>;
   errors: Array<{ code: string; field: string | null; message: string }>;
 }
 
@@ -107,8 +104,8 @@ export async function previewImport(store: Store, request: ImportRequest, body: 
       row.fields = { ...input.fields };
       if (input.identifiers && Object.keys(input.identifiers).length > 0)
         row.identifiers = { ...input.identifiers };
-      const related: Partial<Pick<ContactInput, RelatedPart>> = {};
-      for (const part of relatedParts) {
+      const related: Partial<Pick<ContactInput, ContactCollection>> = {};
+      for (const part of contactCollections) {
         const items = input[part];
         if (items && items.length > 0) Object.assign(related, { [part]: items });
       }

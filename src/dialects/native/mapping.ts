@@ -1,15 +1,14 @@
-import type { ContactInput, ScalarValue } from "../../core/contact.js";
+import { type ContactInput, contactCollections, type ScalarValue } from "../../core/contact.js";
 import { contactFields, contactFieldsByName } from "../../core/contact-fields.js";
 import type { ContactChildren, ContactView, StatusChange } from "../../store/contacts/read-contacts.js";
 
-const collectionKeys = ["tags", "consents", "activities", "communications", "notes", "tasks"] as const;
 const envelopeKeys = new Set([
   "id",
   "identifiers",
   "heatStatusReason",
   "contactStatusReason",
   "contactStatusDate",
-  ...collectionKeys,
+  ...contactCollections,
 ]);
 
 /** The native wire's contact input (already shape-checked) as the canonical input. */
@@ -25,7 +24,7 @@ export function toCanonical(wire: Record<string, unknown>): ContactInput {
   if (wire.contactStatusReason !== undefined)
     input.contactStatusReason = wire.contactStatusReason as string | null;
   if (wire.contactStatusDate !== undefined) input.contactStatusDate = wire.contactStatusDate as string | null;
-  for (const key of collectionKeys) {
+  for (const key of contactCollections) {
     if (Array.isArray(wire[key])) (input as unknown as Record<string, unknown>)[key] = wire[key];
   }
   return input;
