@@ -7,6 +7,7 @@ import { TributaryError } from "../../core/errors.js";
 import { csvLine } from "../../formats/csv/write-csv.js";
 import { joinedLines } from "../../formats/joined-lines.js";
 import { ndjsonLine } from "../../formats/ndjson/write-ndjson.js";
+import { acceptedMediaTypes } from "../../http/accepted-media-types.js";
 import { actorOf, principalOf } from "../../http/principal.js";
 import { requireToken } from "../../http/require-token.js";
 import { cancelImport } from "../../jobs/cancel-import.js";
@@ -461,15 +462,15 @@ const formFields = ["shape", "idProperty", "mapping", "format", "encoding", "dry
 const formats: readonly string[] = ["csv", "ndjson", "json"];
 
 /**
- * The results' format when the query names none: NDJSON for a client that asks for it in its Accept header
- * (`application/x-ndjson` or `application/ndjson`) and not for CSV, otherwise CSV.
+ * The results' format when the query names none: NDJSON for a client whose Accept header wants
+ * `application/x-ndjson` (or `application/ndjson`) more than `text/csv`, otherwise CSV.
  */
 function resultsFormatAccepted(accept: string | undefined): "csv" | "ndjson" {
-  if (!accept) return "csv";
-  const types = accept.split(",").map((part) => part.split(";")[0].trim().toLowerCase());
-  const ndjson = types.findIndex((t) => t === "application/x-ndjson" || t === "application/ndjson");
-  const csv = types.indexOf("text/csv");
-  return ndjson >= 0 && (csv < 0 || ndjson < csv) ? "ndjson" : "csv";
+  for (const type of acceptedMediaTypes(accept)) {
+    if (type === "application/x-ndjson" || type === "application/ndjson") return "ndjson";
+    if (type === "text/csv") return "csv";
+  }
+  return "csv";
 }
 
 /** One form field into the options, checked as the query string's schema checks the same option. */

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { stringifyJsv } from "../../formats/jsv/index.js";
+import { acceptedMediaTypes } from "../../http/accepted-media-types.js";
 
 /** The two formats this service speaks. */
 export type WireFormat = "json" | "jsv";
@@ -30,17 +31,7 @@ function queryFormat(request: FastifyRequest): WireFormat | undefined {
 }
 
 function acceptFormat(accept: string | undefined): { format: WireFormat; mediaType?: string } | undefined {
-  if (!accept) return undefined;
-  const ranges = accept
-    .split(",")
-    .map((part, order) => {
-      const [type, ...params] = part.split(";").map((p) => p.trim().toLowerCase());
-      const q = params.find((p) => p.startsWith("q="));
-      return { type, q: q ? Number(q.slice(2)) : 1, order };
-    })
-    .filter((r) => r.type && !(r.q <= 0))
-    .sort((a, b) => b.q - a.q || a.order - b.order);
-  for (const { type } of ranges) {
+  for (const type of acceptedMediaTypes(accept)) {
     if (type === "text/jsv" || type === "application/jsv") return { format: "jsv", mediaType: type };
     if (type === "application/json" || type === "text/json" || type === "*/*" || type === "application/*")
       return { format: "json" };
