@@ -345,6 +345,15 @@ describe("tributary serve as a process", () => {
         stdout: "",
         stderr: `tributary: the server answered 404: No country ${heatId}\n`,
       });
+      // A server that cannot be reached: one line, as for every command.
+      const closed = await freePort();
+      expect(
+        await cli(cwd, ["token", "list", "--server", `http://127.0.0.1:${closed}`, "--token", admin]),
+      ).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `tributary: cannot reach the server: connect ECONNREFUSED 127.0.0.1:${closed}\n`,
+      });
       // And users, whose password comes on standard input as on the engine.
       const user = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
         const child = spawn(

@@ -182,11 +182,8 @@ async function serverApi(target: ServerTarget, method: string, path: string, bod
       authorization: `Bearer ${target.token}`,
       ...(body === undefined ? {} : { "content-type": "application/json" }),
     },
+    // A server that cannot be reached is told in one line by the handler at the end of this file.
     body: body === undefined ? undefined : JSON.stringify(body),
-  }).catch((error: Error) => {
-    throw new CliError(
-      `cannot reach ${target.server}: ${error.cause instanceof Error ? error.cause.message : error.message}`,
-    );
   });
   const answer = (await res.json().catch(() => ({}))) as { error?: { message?: string } } & Record<
     string,
@@ -398,7 +395,8 @@ const cliFail = (message: string): never => {
 registerImportCommand(program, cliFail);
 registerExportCommand(program, cliFail);
 
-// A server that is down or a name that does not resolve is the user's to fix: one line, not a stack.
+// A server that is down or a name that does not resolve is the user's to fix: one line, not a stack. Every
+// command's requests (fetch, or http for an upload) end here, wherever in the command they were made.
 const networkCodes = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
