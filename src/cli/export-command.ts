@@ -71,8 +71,11 @@ export function registerExportCommand(program: Command, fail: (message: string) 
       let out: Writable | undefined;
       // A write that fails later (a full disk) ends the export with its reason, not an unhandled error.
       let writeFailure: Error | undefined;
-      const opened = async (): Promise<Writable> => {
+      const failedWrite = () => {
         if (writeFailure) fail(`--output: cannot write ${options.output}: ${writeFailure.message}`);
+      };
+      const opened = async (): Promise<Writable> => {
+        failedWrite();
         if (out) return out;
         out = options.output ? createWriteStream(options.output) : process.stdout;
         out.on("error", (error: Error) => {
@@ -131,7 +134,7 @@ export function registerExportCommand(program: Command, fail: (message: string) 
       if (options.output) {
         written.end();
         await finished(written).catch(() => {});
-        if (writeFailure) fail(`--output: cannot write ${options.output}: ${writeFailure.message}`);
+        failedWrite();
       }
     });
 }

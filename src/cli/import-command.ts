@@ -217,12 +217,11 @@ async function previewOnServer(source: ImportSource): Promise<ImportPreview> {
   const { file, format, options } = source;
   const base = (options.server as string).replace(/\/$/, "");
   const query = importQuery(source);
-  // The server answers after the first rows: the rest of the file is not sent.
+  // The server answers after the first rows; postFile sends no more of the file once it has.
   const res = await postFile(
     new URL(`${base}/api/v1/imports/preview?${query}`),
     { authorization: `Bearer ${options.token}`, "content-type": contentTypes[format] },
     file,
-    { stopAtAnswer: true },
   );
   if (res.status !== 200) throw refusal("preview", res);
   return res.body as ImportPreview;

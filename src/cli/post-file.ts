@@ -7,14 +7,13 @@ import { pipeline } from "node:stream/promises";
  * POSTs a file as the request body with backpressure, answering the status and the parsed JSON body.
  * Not fetch: undici reads a streamed body as fast as the disk gives it, whatever the server takes, so a
  * 550 MB upload to a busy server held most of the file in the CLI's memory (measured: 676 MB peak RSS).
- * With `stopAtAnswer`, the rest of the file is not sent once the server has answered (a preview reads only
- * the first rows of a file that may be gigabytes).
+ * Once the server has answered, the rest of the file is not sent: an upload's 202 comes after its last byte,
+ * but a refusal (401, 413) or a preview (its first rows of a file that may be gigabytes) comes before.
  */
 export async function postFile(
   url: URL,
   headers: Record<string, string>,
   file: string,
-  options: { stopAtAnswer?: boolean } = {},
 ): Promise<{ status: number; body: unknown }> {
   const client = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
@@ -28,7 +27,7 @@ export async function postFile(
           text += part;
         });
         response.on("end", () => {
-          if (options.stopAtAnswer) request.destroy();
+          request.destroy();
           try {
             resolve({ status: response.statusCode ?? 0, body: text === "" ? {} : JSON.parse(text) });
           } catch {
