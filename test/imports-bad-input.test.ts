@@ -218,8 +218,9 @@ describe.each(testEngines)("bulk import bad input on %s", (engine) => {
 
   it("closes the connection of an upload refused part-way, so neither side waits on it", async () => {
     const base = await t.app.listen({ host: "127.0.0.1", port: 0 });
-    const status = await new Promise<number>((resolve) => {
+    const answer = await new Promise<{ status: number; body: string }>((resolve) => {
       let answered = 0;
+      let body = "";
       const request = http.request(`${base}/api/v1/imports`, {
         method: "POST",
         // No Content-Length: the limit is found part-way, with most of the body still coming.
@@ -227,15 +228,21 @@ describe.each(testEngines)("bulk import bad input on %s", (engine) => {
       });
       request.on("response", (response) => {
         answered = response.statusCode ?? 0;
-        response.resume();
+        response.setEncoding("utf8");
+        response.on("data", (part: string) => {
+          body += part;
+        });
       });
       // The server closes the connection after its answer: the rest of the body has nowhere to go.
       request.on("error", () => {});
       request.on("socket", (socket) => socket.on("error", () => {}));
-      request.on("close", () => resolve(answered));
+      request.on("close", () => resolve({ status: answered, body }));
       request.end(`email\n${"x@example.org\n".repeat((20 * 1024 * 1024) / 13)}`);
     });
-    expect(status).toBe(413);
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body)).toEqual({
+      error: { code: "REQUEST_TOO_LARGE", message: `the upload is over the limit of ${limit} bytes` },
+    });
   });
 
   it("refuses a declared 2 GB body from its Content-Length before reading it", async () => {

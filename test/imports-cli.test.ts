@@ -192,23 +192,29 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
       expect(failed.stderr.trim().split("\n")).toHaveLength(1);
       return failed.stderr as string;
     };
-    expect(await fails([join(dir, "absent.csv")])).toContain(`no file ${join(dir, "absent.csv")}`);
-    expect(await fails([dir])).toContain(`${dir} is not a file`);
+    expect(await fails([join(dir, "absent.csv")])).toBe(`tributary: no file ${join(dir, "absent.csv")}\n`);
+    expect(await fails([dir])).toBe(`tributary: ${dir} is not a file\n`);
     const file = join(dir, "mapped.csv");
     writeFileSync(file, peopleCsv(1));
     const mapping = join(dir, "mapping.json");
     writeFileSync(mapping, '{"External ID": ');
-    expect(await fails([file, "--mapping", mapping])).toContain(`--mapping: ${mapping} is not JSON`);
+    expect(await fails([file, "--mapping", mapping])).toMatch(
+      new RegExp(`^tributary: --mapping: ${mapping} is not JSON \\(.+\\)\n$`),
+    );
     writeFileSync(mapping, '["External ID"]');
-    expect(await fails([file, "--mapping", mapping])).toContain("must hold a JSON object");
+    expect(await fails([file, "--mapping", mapping])).toBe(
+      `tributary: --mapping: ${mapping} must hold a JSON object of file column → field\n`,
+    );
     writeFileSync(mapping, '{"External ID": 1}');
-    expect(await fails([file, "--mapping", mapping])).toContain("column 'External ID' must be a string");
+    expect(await fails([file, "--mapping", mapping])).toBe(
+      "tributary: --mapping: the field for column 'External ID' must be a string\n",
+    );
     // Where the results would go is checked before the import runs.
     const nowhere = join(dir, "no-such-folder", "errors.csv");
-    expect(await fails([file, "--errors", nowhere])).toContain(
-      `--errors: cannot write ${nowhere}: no folder`,
+    expect(await fails([file, "--errors", nowhere])).toBe(
+      `tributary: --errors: cannot write ${nowhere}: no folder ${join(dir, "no-such-folder")}\n`,
     );
-    expect(await fails([file, "--failed-rows", dir])).toContain(`--failed-rows: ${dir} is a folder`);
+    expect(await fails([file, "--failed-rows", dir])).toBe(`tributary: --failed-rows: ${dir} is a folder\n`);
   });
 
   it("an export to a file it cannot write ends with one line", async () => {
@@ -218,10 +224,16 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
       expect(failed.stderr.trim().split("\n")).toHaveLength(1);
       return failed.stderr as string;
     };
-    expect(await fails(join(dir, "missing", "out.csv"))).toContain("no folder");
-    expect(await fails(dir)).toContain("is a folder");
+    const missing = join(dir, "missing", "out.csv");
+    expect(await fails(missing)).toBe(
+      `tributary: --output: cannot write ${missing}: no folder ${join(dir, "missing")}\n`,
+    );
+    expect(await fails(dir)).toBe(`tributary: --output: ${dir} is a folder\n`);
     // A device that is always full: the write fails after the export started.
-    if (existsSync("/dev/full")) expect(await fails("/dev/full")).toMatch(/cannot write \/dev\/full: ENOSPC/);
+    if (existsSync("/dev/full"))
+      expect(await fails("/dev/full")).toBe(
+        "tributary: --output: cannot write /dev/full: ENOSPC: no space left on device, write\n",
+      );
   });
 
   it("fails with a clear message for an unknown tenant or format", async () => {
