@@ -1,7 +1,8 @@
 import { Migrator } from "kysely/migration";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uploadingJob } from "../../../test/helpers/import-files.js";
 import { openTestStore, type TestStore, testEngines } from "../../../test/helpers/test-store.js";
-import { createImportJob, getImportJob } from "../imports/import-jobs.js";
+import { getImportJob } from "../imports/import-jobs.js";
 import { createTenant } from "../tenants.js";
 import { migrationProvider } from "./index.js";
 
@@ -14,17 +15,7 @@ describe.each(testEngines)("migration 0007 (a job's applied column mapping) on %
 
   it("keeps a job's unmapped columns, in order, down to 0006 and up again", async () => {
     const tenant = await createTenant(store.db, "Migrating");
-    const job = await createImportJob(store.db, {
-      tenantId: tenant.id,
-      shape: "native",
-      format: "csv",
-      encoding: "utf-8",
-      idProperty: "email",
-      mapping: null,
-      dryRun: false,
-      fileName: null,
-      actor: "test",
-    });
+    const job = await uploadingJob(store.db, tenant.id);
     await store.executeSql(
       `update import_jobs set column_mapping = '[["Email","email"],["Shoe Size",null],["First Name","givenName"],["Hat",null]]'
        where id = ${job.id}`,
