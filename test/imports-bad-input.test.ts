@@ -70,6 +70,36 @@ describe.each(testEngines)("bulk import bad input on %s", (engine) => {
       ],
     },
     {
+      // A bad date inside a collection fails its row, named by its path. It used to reach PostgreSQL in the
+      // chunk's one statement for all children and stop the whole import with INTERNAL.
+      title: "bad dates, types and lists inside a row's collections",
+      contentType: "application/x-ndjson",
+      body: Buffer.from(
+        [
+          JSON.stringify({
+            email: "k1@example.org",
+            communications: [{ subject: "Fees", occurredAt: "soon" }],
+          }),
+          JSON.stringify({
+            email: "k2@example.org",
+            tasks: [{ taskType: "Call", actionDate: "2026-04-01" }],
+          }),
+          JSON.stringify({ email: "k3@example.org", tasks: [{ actionDate: "next week" }] }),
+          JSON.stringify({ email: "k4@example.org", consents: [{ type: "sms", granted: "yes" }] }),
+          JSON.stringify({ email: "k5@example.org", notes: "Called" }),
+          JSON.stringify({ email: "k6@example.org", activities: [{ courses: [{ course: 7 }] }] }),
+        ].join("\n"),
+      ),
+      created: 1,
+      errors: [
+        { row: 1, errorCode: "CONTACT_DATE_INVALID", field: "communications[0].occurredAt" },
+        { row: 3, errorCode: "CONTACT_DATE_INVALID", field: "tasks[0].actionDate" },
+        { row: 4, errorCode: "CONTACT_FIELD_INVALID", field: "consents[0].granted" },
+        { row: 5, errorCode: "CONTACT_FIELD_INVALID", field: "notes" },
+        { row: 6, errorCode: "CONTACT_FIELD_INVALID", field: "activities[0].courses[0].course" },
+      ],
+    },
+    {
       // The reader's message quotes the line, NUL and all: it is stored shown as ␀, not failing the chunk.
       title: "an NDJSON line that is not JSON and holds a NUL byte",
       contentType: "application/x-ndjson",

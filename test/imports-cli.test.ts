@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTenant } from "../src/store/tenants.js";
-import { peopleCsv } from "./helpers/import-files.js";
+import { collectionsExpected, collectionsNdjson, peopleCsv } from "./helpers/import-files.js";
 import { openTestApp, type TestApp } from "./helpers/test-app.js";
 import { openTestStore, type TestStore, testEngines } from "./helpers/test-store.js";
 
@@ -125,6 +125,65 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
     ]);
   });
 
+  it("an export carries the collections: tags as a CSV column, all of them in NDJSON, which moves people whole", async () => {
+    const file = join(dir, "collections.ndjson");
+    writeFileSync(file, collectionsNdjson());
+    const imported = await cli(["import", file, "--tenant", "Riverside", "--id-property", "external_id"]);
+    expect(imported.stdout).toContain("rows 2, created 2, updated 0, unchanged 0, failed 0");
+
+    const csv = await cli(["export", "--tenant", "Riverside", "--query", "CO-1"]);
+    const [header, row] = csv.stdout.trim().split("\r\n");
+    expect(row.split(",")[header.split(",").indexOf("tags")]).toBe("Alumni;Open Day 2027");
+    const csvWithoutIds = await cli(["export", "--tenant", "Riverside", "--query", "CO-1", "--no-id"]);
+    const [headerWithoutIds, rowWithoutIds] = csvWithoutIds.stdout.trim().split("\r\n");
+    expect(headerWithoutIds).toBe(header.replace(/^id,/, ""));
+    expect(rowWithoutIds).toBe(row.replace(/^\d+,/, ""));
+
+    const ndjson = await cli(["export", "--tenant", "Riverside", "--format", "ndjson"]);
+    const exported = ndjson.stdout
+      .trim()
+      .split("\n")
+      .filter((l) => l.includes('"external_id":"CO-'));
+    expect(exported.map((l) => JSON.parse(l))).toMatchObject(collectionsExpected);
+
+    // Into another tenant, and out again: the same people with the same collections. A contact's own id names
+    // that contact on import, whatever the idProperty: in another tenant it names no one, so the move leaves it out.
+    await cli(["tenant", "create", "Elsewhere"]);
+    const moved = join(dir, "collections-export.ndjson");
+    const withIds = join(dir, "collections-export-ids.ndjson");
+    writeFileSync(withIds, `${exported.join("\n")}\n`);
+    const refused = await cli(["import", withIds, "--tenant", "Elsewhere", "--id-property", "external_id"]);
+    expect(refused.stdout).toContain("rows 2, created 0, updated 0, unchanged 0, failed 2");
+    expect(readFileSync(`${withIds}.errors.csv`, "utf8")).toMatch(
+      /\r\n1,error,,CONTACT_ID_UNKNOWN,id,No contact has id \d+\r\n/,
+    );
+    const withoutIds = await cli(["export", "--tenant", "Riverside", "--format", "ndjson", "--no-id"]);
+    const lines = withoutIds.stdout
+      .trim()
+      .split("\n")
+      .filter((l) => l.includes('"external_id":"CO-'));
+    expect(lines.map((l) => JSON.parse(l))).toEqual(
+      exported.map((l) => {
+        const { id, ...rest } = JSON.parse(l);
+        return rest;
+      }),
+    );
+    writeFileSync(moved, `${lines.join("\n")}\n`);
+    const into = await cli(["import", moved, "--tenant", "Elsewhere", "--id-property", "external_id"]);
+    expect(into.stdout).toContain("rows 2, created 2, updated 0, unchanged 0, failed 0");
+    const again = await cli(["import", moved, "--tenant", "Elsewhere", "--id-property", "external_id"]);
+    expect(again.stdout).toContain("rows 2, created 0, updated 0, unchanged 2, failed 0");
+    const out = await cli(["export", "--tenant", "Elsewhere", "--format", "ndjson"]);
+    const comparable = (line: string) => {
+      const { id, createdAt, modifiedAt, createdBy, modifiedBy, ...contact } = JSON.parse(line);
+      for (const c of ["activities", "communications", "notes", "tasks"])
+        contact[c] = contact[c].map(({ id, createdAt, ...item }: Record<string, unknown>) => item);
+      contact.consents = contact.consents.map(({ recordedAt, ...item }: Record<string, unknown>) => item);
+      return contact;
+    };
+    expect(out.stdout.trim().split("\n").map(comparable)).toEqual(exported.map(comparable));
+  });
+
   it("--encoding reads a Windows-1252 file; an unknown encoding is refused by name", async () => {
     const file = join(dir, "excel.csv");
     writeFileSync(
@@ -215,6 +274,35 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
       `tributary: --errors: cannot write ${nowhere}: no folder ${join(dir, "no-such-folder")}\n`,
     );
     expect(await fails([file, "--failed-rows", dir])).toBe(`tributary: --failed-rows: ${dir} is a folder\n`);
+  });
+
+  it("an errors or failed-rows file the disk cannot take: the summary still, then one line naming it", async () => {
+    if (!existsSync("/dev/full")) return;
+    const file = join(dir, "full-disk.csv");
+    writeFileSync(file, peopleCsv(5, { start: 700 }).replace("person702@example.org", "not-an-email"));
+    for (const [option, kept] of [
+      ["--errors", `failed rows file (fix and import again): ${file}.failed-rows.csv`],
+      ["--failed-rows", `errors file: ${file}.errors.csv`],
+    ]) {
+      const failed = await cli([
+        "import",
+        file,
+        "--tenant",
+        "Riverside",
+        "--id-property",
+        "external_id",
+        option,
+        "/dev/full",
+      ]).catch((e) => e);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toContain("rows 5, ");
+      expect(failed.stdout).toContain("failed 1\n");
+      expect(failed.stdout).toContain(kept);
+      expect(failed.stdout).not.toContain("/dev/full");
+      expect(failed.stderr.trim().split("\n").at(-1)).toBe(
+        `tributary: ${option}: cannot write /dev/full: ENOSPC: no space left on device, write`,
+      );
+    }
   });
 
   it("an export to a file it cannot write ends with one line", async () => {
@@ -324,6 +412,40 @@ describe.each(testEngines)("tributary import and export against a server on %s",
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe("");
     expect(refused.stderr).toContain("401");
+  });
+
+  it("an export from a server carries the collections too: tags as a CSV column, all of them in NDJSON", async () => {
+    const file = join(dir, "collections.ndjson");
+    writeFileSync(file, collectionsNdjson());
+    const server = ["--server", base, "--token", token];
+    await cli(["import", file, ...server, "--id-property", "external_id"]);
+    const ndjson = await cli(["export", ...server, "--format", "ndjson"]);
+    const people = ndjson.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((p) => p.identifiers.external_id?.startsWith("CO-"));
+    expect(people).toMatchObject(collectionsExpected);
+    const csv = await cli(["export", ...server, "--query", "CO-1", "--no-id"]);
+    const [header, row] = csv.stdout.trim().split("\r\n");
+    expect(header.startsWith("identifiers.external_id,")).toBe(true);
+    expect(row.split(",")[header.split(",").indexOf("tags")]).toBe("Alumni;Open Day 2027");
+  });
+
+  it("an errors file the disk cannot take, from a server: the summary still, then one line naming it", async () => {
+    if (!existsSync("/dev/full")) return;
+    const file = join(dir, "full-disk.csv");
+    writeFileSync(file, peopleCsv(5, { start: 800 }).replace("person802@example.org", "not-an-email"));
+    const args = ["import", file, "--server", base, "--token", token, "--id-property", "external_id"];
+    const failed = await cli([...args, "--errors", "/dev/full"]).catch((e) => e);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain("rows 5, created 4, updated 0, unchanged 0, failed 1\n");
+    expect(failed.stdout).toContain(`failed rows file (fix and import again): ${file}.failed-rows.csv`);
+    expect(failed.stdout).not.toContain("errors file");
+    expect(failed.stderr.trim().split("\n").at(-1)).toBe(
+      "tributary: --errors: cannot write /dev/full: ENOSPC: no space left on device, write",
+    );
+    expect(readFileSync(`${file}.failed-rows.csv`, "utf8")).toContain("not-an-email");
   });
 
   it("--preview asks the server for the first rows only, the server reads past the rest, a refusal is one line", async () => {

@@ -509,6 +509,64 @@ describe.each(testEngines)("native API on %s", (engine) => {
     expect(fresh.json().results[0].id).not.toBe(id);
   });
 
+  it("a bad date inside a collection is the input's error by its path; one item spelt two ways is one item", async () => {
+    const bad = await upsert({
+      idProperty: "external_id",
+      inputs: [
+        nativeContact(),
+        nativeContact({ communications: [{ subject: "Fees", occurredAt: "not a date" }] }),
+        nativeContact({ tasks: [{ actionDate: "2026-02-30" }] }),
+      ],
+    });
+    // Before, PostgreSQL refused the batch's one statement for all children: a 400 naming no input.
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error.details).toEqual([
+      {
+        code: "CONTACT_DATE_INVALID",
+        index: 1,
+        field: "inputs[1].communications[0].occurredAt",
+        message: "communications[0].occurredAt must be an ISO timestamp or epoch milliseconds",
+      },
+      {
+        code: "CONTACT_DATE_INVALID",
+        index: 2,
+        field: "inputs[2].tasks[0].actionDate",
+        message: "tasks[0].actionDate must be a date (YYYY-MM-DD)",
+      },
+    ]);
+
+    const person = nativeContact();
+    const spelt = (occurredAt: string, course: Record<string, unknown>) =>
+      upsert({
+        idProperty: "external_id",
+        inputs: [
+          {
+            ...person,
+            communications: [{ subject: "Fees", occurredAt }],
+            activities: [{ kind: "Enquiry", courses: [course] }],
+          },
+        ],
+      });
+    const first = await spelt("2026-02-03T04:05:06Z", { preferenceNumber: 1, course: "BA" });
+    expect(first.json().results[0].status).toBe("created");
+    const again = await spelt("2026-02-03T15:05:06.000+11:00", {
+      course: "BA",
+      faculty: null,
+      preferenceNumber: 1,
+    });
+    expect(again.json().results[0].status).toBe("unchanged");
+    const read = await t.app.inject({
+      url: `/api/v1/contacts/${first.json().results[0].id}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(read.json()).toMatchObject({
+      communications: [{ subject: "Fees", occurredAt: "2026-02-03T04:05:06.000Z" }],
+      activities: [{ kind: "Enquiry", courses: [{ course: "BA", preferenceNumber: 1 }] }],
+    });
+    expect(read.json().activities).toHaveLength(1);
+    expect(read.json().communications).toHaveLength(1);
+  });
+
   it("searches and pages with a cursor; history lists status changes", async () => {
     const surname = `Pager${Date.now()}`;
     const inputs = Array.from({ length: 5 }, (_, i) => nativeContact({ surname, givenName: `P${i}` }));
@@ -546,6 +604,72 @@ describe.each(testEngines)("native API on %s", (engine) => {
     expect(history.data).toMatchObject([
       { kind: "heat_status", statusId: heat[0].id, statusName: heat[0].name, reason: "Contact created" },
     ]);
+  });
+
+  it("a list page carries the collections `include` names, each contact its own, as one contact's read has them", async () => {
+    const surname = `Collected${Date.now()}`;
+    const inputs = [
+      nativeContact({
+        surname,
+        tags: [{ tag: "Zoo" }, { tag: "Alpha", taggedAt: "2026-03-01" }],
+        notes: [{ content: "Called about fees" }],
+      }),
+      nativeContact({ surname }),
+      nativeContact({ surname, consents: [{ type: "sms", granted: false }], tasks: [{ taskType: "Call" }] }),
+    ];
+    await upsert({ idProperty: "external_id", inputs });
+    const auth = { authorization: `Bearer ${token}` };
+    const list = async (query: string) =>
+      t.app.inject({ url: `/api/v1/contacts?q=${surname}${query}`, headers: auth });
+
+    const plain = (await list("")).json().data;
+    expect(plain).toHaveLength(3);
+    for (const contact of plain) expect(contact).not.toHaveProperty("tags");
+
+    const tagged = (await list("&include=tags")).json().data;
+    expect(tagged.map((c: { tags: unknown }) => c.tags)).toEqual([
+      [
+        { tag: "Alpha", taggedAt: "2026-03-01" },
+        { tag: "Zoo", taggedAt: null },
+      ],
+      [],
+      [],
+    ]);
+    expect(tagged[0]).not.toHaveProperty("notes");
+
+    const all = (await list("&include=all")).json().data;
+    for (const contact of all) {
+      const one = await t.app.inject({ url: `/api/v1/contacts/${contact.id}`, headers: auth });
+      expect(contact).toEqual(one.json());
+    }
+    expect(all[2]).toMatchObject({
+      consents: [{ type: "sms", granted: false }],
+      tasks: [{ taskType: "Call" }],
+    });
+    const two = (await list("&include=notes,consents")).json().data;
+    expect(Object.keys(two[0]).filter((k) => ["tags", "consents", "notes", "tasks"].includes(k))).toEqual([
+      "consents",
+      "notes",
+    ]);
+    expect(two[0].notes).toMatchObject([{ content: "Called about fees" }]);
+
+    const bad = await list("&include=tags,photos");
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toEqual({
+      error: {
+        code: "REQUEST_BODY_INVALID",
+        message:
+          "include: 'photos' is not a collection (all, tags, consents, activities, communications, notes, tasks)",
+        details: [
+          {
+            code: "REQUEST_BODY_INVALID",
+            field: "include",
+            message:
+              "include: 'photos' is not a collection (all, tags, consents, activities, communications, notes, tasks)",
+          },
+        ],
+      },
+    });
   });
 
   it("search finds a person by part of the email, by name in either order, not another's", async () => {

@@ -3,6 +3,7 @@ import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type { Command } from "commander";
 import { readConfig } from "../config.js";
+import { contactCollections } from "../core/contact.js";
 import { contactFields, knownIdentifierSchemes } from "../core/contact-fields.js";
 import { fromCanonical } from "../dialects/native/mapping.js";
 import { csvLine } from "../formats/csv/write-csv.js";
@@ -16,22 +17,30 @@ interface ExportCliOptions {
   token?: string;
   tenant?: string;
   output?: string;
+  /** false with --no-id */
+  id: boolean;
 }
 
 const pageSize = 500;
 
-// Identifiers become one column per known scheme, so the file imports back with automatic mapping.
+// Identifiers become one column per known scheme, and tags one `;`-separated column, so the file imports back
+// with automatic mapping. The other collections have no CSV form an import reads: NDJSON carries them.
 const csvColumns = [
   "id",
   ...knownIdentifierSchemes.map((s) => `identifiers.${s}`),
   ...contactFields.map((f) => f.name),
+  "tags",
   "createdAt",
   "modifiedAt",
 ];
 
-function csvRecord(contact: Record<string, unknown>): unknown[] {
+function csvRecord(contact: Record<string, unknown>, columns: readonly string[]): unknown[] {
   const identifiers = (contact.identifiers ?? {}) as Record<string, string>;
-  return csvColumns.map((c) => (c.startsWith("identifiers.") ? identifiers[c.slice(12)] : contact[c]));
+  return columns.map((c) => {
+    if (c.startsWith("identifiers.")) return identifiers[c.slice(12)];
+    if (c === "tags") return ((contact.tags ?? []) as Array<{ tag: string }>).map((t) => t.tag).join(";");
+    return contact[c];
+  });
 }
 
 async function write(out: Writable, text: string) {
@@ -59,8 +68,13 @@ export function registerExportCommand(program: Command, fail: (message: string) 
     .option("--token <token>", "API token for --server (contacts:read)")
     .option("--tenant <name>", "tenant, for the local engine")
     .option("--output <file>", "write here instead of standard output")
+    .option(
+      "--no-id",
+      "leave out each contact's own id: for a file to import into another tenant or instance, where it names no one",
+    )
     .action(async (options: ExportCliOptions) => {
       if (options.format !== "csv" && options.format !== "ndjson") fail("--format is csv or ndjson");
+      const columns = options.id ? csvColumns : csvColumns.filter((c) => c !== "id");
       if (options.server && !options.token) fail("--server needs --token");
       if (!options.server && !options.tenant)
         fail("the local engine needs --tenant NAME (or use --server and --token)");
@@ -81,16 +95,25 @@ export function registerExportCommand(program: Command, fail: (message: string) 
         out.on("error", (error: Error) => {
           writeFailure = error;
         });
-        if (options.format === "csv") await write(out, csvLine(csvColumns));
+        if (options.format === "csv") await write(out, csvLine(columns));
         return out;
       };
-      const emit = async (contact: Record<string, unknown>) =>
-        write(await opened(), options.format === "csv" ? csvLine(csvRecord(contact)) : ndjsonLine(contact));
+      const emit = async ({ id, ...rest }: Record<string, unknown>) => {
+        // An import reads a contact's own id as naming that contact, whatever its idProperty.
+        const contact = options.id ? { id, ...rest } : rest;
+        await write(
+          await opened(),
+          options.format === "csv" ? csvLine(csvRecord(contact, columns)) : ndjsonLine(contact),
+        );
+      };
       if (options.server) {
         const base = options.server.replace(/\/$/, "");
         let cursor: string | null = null;
         do {
-          const query = new URLSearchParams({ limit: String(pageSize) });
+          const query = new URLSearchParams({
+            limit: String(pageSize),
+            include: options.format === "csv" ? "tags" : "all",
+          });
           if (options.query) query.set("q", options.query);
           if (cursor) query.set("cursor", cursor);
           const res = await fetch(`${base}/api/v1/contacts?${query}`, {
@@ -107,11 +130,12 @@ export function registerExportCommand(program: Command, fail: (message: string) 
         } while (cursor);
       } else {
         // The engine loads only for an export from it (main.ts has the figures), not for one from a server.
-        const [{ openEngine }, { tenantIdOf }, { getContacts, searchContactIds }] = await Promise.all([
-          import("./open-engine.js"),
-          import("./operator-commands.js"),
-          import("../store/contacts/read-contacts.js"),
-        ]);
+        const [{ openEngine }, { tenantIdOf }, { getContacts, getContactsChildren, searchContactIds }] =
+          await Promise.all([
+            import("./open-engine.js"),
+            import("./operator-commands.js"),
+            import("../store/contacts/read-contacts.js"),
+          ]);
         const store = await openEngine(readConfig());
         try {
           const tenantId = await tenantIdOf(store, options.tenant as string);
@@ -123,7 +147,10 @@ export function registerExportCommand(program: Command, fail: (message: string) 
               afterId,
             });
             if (ids.length === 0) break;
-            for (const view of await getContacts(store.db, tenantId, ids)) await emit(fromCanonical(view));
+            const collections = options.format === "csv" ? (["tags"] as const) : contactCollections;
+            const children = await getContactsChildren(store.db, tenantId, ids, collections);
+            for (const view of await getContacts(store.db, tenantId, ids))
+              await emit(fromCanonical(view, children.get(view.id)));
             afterId = ids[ids.length - 1];
           }
         } finally {

@@ -1,7 +1,6 @@
-import { createWriteStream, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import type { ImportJobView } from "../jobs/import-progress.js";
 import type { ImportPreview } from "../jobs/preview-import.js";
@@ -11,6 +10,7 @@ import { CliError } from "./cli-error.js";
 import { whyUnreadable, whyUnwritable } from "./file-checks.js";
 import { postFile } from "./post-file.js";
 import { previewText } from "./preview-text.js";
+import { writeResultFile } from "./result-file.js";
 
 export interface ImportCliOptions {
   shape?: string;
@@ -37,9 +37,12 @@ export interface ImportSource {
 
 /** Where a run's two files go: the errors (one line per error) and the failed rows as the file had them. */
 export interface ResultFiles {
-  errors: string;
-  /** null once a server answered no failed-rows file (one older than the endpoint) */
+  /** null once it could not be written */
+  errors: string | null;
+  /** null once a server answered no failed-rows file (one older than the endpoint), or it could not be written */
   failedRows: string | null;
+  /** why a file could not be written, one line each: the job has ended, so the command still sums it up */
+  unwritten: string[];
 }
 
 /** Shows a job's progress as it runs, and ends the display once it has finished. */
@@ -88,7 +91,7 @@ function summary(job: ImportJobView, files: ResultFiles | null): string {
       `columns not imported (no field of the ${job.shape} shape): ${job.unmappedColumns.join(", ")}`,
     );
   if (files) {
-    lines.push(`errors file: ${files.errors}`);
+    if (files.errors) lines.push(`errors file: ${files.errors}`);
     if (files.failedRows) lines.push(`failed rows file (fix and import again): ${files.failedRows}`);
   }
   return `${lines.join("\n")}\n`;
@@ -136,10 +139,11 @@ export function registerImportCommand(program: Command, fail: (message: string) 
       const files: ResultFiles = {
         errors: options.errors ?? `${file}.errors.csv`,
         failedRows: options.failedRows ?? `${file}.failed-rows.${format === "csv" ? "csv" : "ndjson"}`,
+        unwritten: [],
       };
       if (!options.preview)
         for (const [option, path] of [
-          ["--errors", files.errors],
+          ["--errors", files.errors as string],
           ["--failed-rows", files.failedRows as string],
         ]) {
           const unwritable = whyUnwritable(path);
@@ -168,8 +172,23 @@ export function registerImportCommand(program: Command, fail: (message: string) 
       }
       progress.end();
       process.stdout.write(summary(final, final.failed > 0 ? files : null));
+      if (files.unwritten.length > 0) fail(files.unwritten.join("; "));
       if (final.state !== "completed") process.exitCode = 1;
     });
+}
+
+/** Writes a server's answer to one of the result files, or notes why it could not be written. */
+async function keepResultFile(files: ResultFiles, which: "errors" | "failedRows", answer: Response) {
+  const option = which === "errors" ? "--errors" : "--failed-rows";
+  const path = files[which] as string;
+  const unwritten = answer.ok
+    ? await writeResultFile(option, path, Readable.fromWeb(answer.body as never))
+    : `${option}: the server answered ${answer.status} for ${path}'s content`;
+  if (unwritten) {
+    await answer.body?.cancel().catch(() => {});
+    files[which] = null;
+    files.unwritten.push(unwritten);
+  }
 }
 
 /** A `--mapping` file: a JSON object of file column → field; anything else is refused with its reason. */
@@ -257,10 +276,9 @@ async function importOnServer(
     const errors = await fetch(`${base}/api/v1/imports/${job.id}/results?only=errors&format=csv`, {
       headers,
     });
-    await pipeline(Readable.fromWeb(errors.body as never), createWriteStream(files.errors));
+    await keepResultFile(files, "errors", errors);
     const failedRows = await fetch(`${base}/api/v1/imports/${job.id}/failed-rows`, { headers });
-    if (failedRows.ok && files.failedRows)
-      await pipeline(Readable.fromWeb(failedRows.body as never), createWriteStream(files.failedRows));
+    if (failedRows.ok && files.failedRows) await keepResultFile(files, "failedRows", failedRows);
     else {
       await failedRows.body?.cancel();
       files.failedRows = null;

@@ -1,7 +1,6 @@
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { readConfig } from "../config.js";
 import { csvLine } from "../formats/csv/write-csv.js";
 import { createImport, type ImportRequest } from "../jobs/create-import.js";
@@ -14,6 +13,7 @@ import { readRowOutcomes } from "../store/imports/import-results.js";
 import type { ImportSource, ProgressPrinter, ResultFiles } from "./import-command.js";
 import { openEngine } from "./open-engine.js";
 import { tenantIdOf } from "./operator-commands.js";
+import { writeResultFile } from "./result-file.js";
 
 /**
  * `tributary import FILE --tenant NAME`: runs the import job in this process, on the local engine, and writes
@@ -42,27 +42,36 @@ export async function importLocally(
       },
     });
     if (last.failed > 0) {
-      const out = createWriteStream(files.errors);
-      out.write(csvLine(["row", "status", "contactId", "errorCode", "field", "message"]));
-      for await (const o of readRowOutcomes(store.db, tenantId, job.id, true)) {
-        if (!out.write(csvLine([o.row, o.status, o.contactId, o.errorCode, o.field, o.message])))
-          await new Promise<void>((r) => out.once("drain", () => r()));
-      }
-      await new Promise<void>((r) => out.end(() => r()));
+      const unwrittenErrors = await writeResultFile(
+        "--errors",
+        files.errors as string,
+        errorLines(readRowOutcomes(store.db, tenantId, job.id, true)),
+      );
       const rows = readFailedRows(store.db, tenantId, job.id);
-      await pipeline(
+      const unwrittenRows = await writeResultFile(
+        "--failed-rows",
+        files.failedRows as string,
         Readable.from(
           format === "csv"
             ? failedRowsCsv(rows, await firstKeptSourceColumns(store.db, tenantId, job.id))
             : failedRowsNdjson(rows),
         ),
-        createWriteStream(files.failedRows as string),
       );
+      if (unwrittenErrors) files.errors = null;
+      if (unwrittenRows) files.failedRows = null;
+      for (const unwritten of [unwrittenErrors, unwrittenRows])
+        if (unwritten) files.unwritten.push(unwritten);
     }
     return last;
   } finally {
     await store.close();
   }
+}
+
+async function* errorLines(outcomes: ReturnType<typeof readRowOutcomes>): AsyncIterable<string> {
+  yield csvLine(["row", "status", "contactId", "errorCode", "field", "message"]);
+  for await (const o of outcomes)
+    yield csvLine([o.row, o.status, o.contactId, o.errorCode, o.field, o.message]);
 }
 
 /** `tributary import FILE --preview --tenant NAME`: the preview of the file's first rows, on the local engine. */

@@ -2,12 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ContactInput } from "./contact.js";
 import { contactFields } from "./contact-fields.js";
-import {
-  parseDateOnly,
-  validateContactInput,
-  validIdentifierValue,
-  validTextValue,
-} from "./validate-contact.js";
+import { parseDateOnly } from "./dates.js";
+import { validateContactInput, validIdentifierValue, validTextValue } from "./validate-contact.js";
 
 const input = (fields: ContactInput["fields"], extra: Partial<ContactInput> = {}): ContactInput => ({
   fields,

@@ -1,28 +1,11 @@
 import { type ContactInput, contactCollections, type ScalarValue } from "./contact.js";
 import { type ContactFieldSpec, contactFieldsByName, identifierSchemePattern } from "./contact-fields.js";
+import { parseDateOnly, parseTimestamp } from "./dates.js";
 import { type FieldError, fieldError } from "./errors.js";
+import { validateContactChildren } from "./validate-children.js";
 
 // Deliberately permissive: one @, no spaces, a dot in the domain. Stricter checks reject real addresses.
 const emailPattern = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const datePattern = /^(\d{4})-(\d{2})-(\d{2})(?:$|[T ])/;
-
-/** Reads YYYY-MM-DD (or the date part of an ISO timestamp, as written, with no zone shift); null when not a real date. */
-export function parseDateOnly(value: string): string | null {
-  const m = datePattern.exec(value.trim());
-  if (!m) return null;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
-    return null;
-  return `${m[1]}-${m[2]}-${m[3]}`;
-}
-
-/** Reads an ISO timestamp or epoch milliseconds; null when neither. */
-export function parseTimestamp(value: string | number): Date | null {
-  const date = typeof value === "number" ? new Date(value) : new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
-}
-
 /** Checks and normalises one input's scalar fields and identifiers; returns errors with the input's index. */
 export function validateContactInput(input: ContactInput, index: number, fieldPrefix = ""): FieldError[] {
   const errors: FieldError[] = [];
@@ -127,9 +110,11 @@ export function validateContactInput(input: ContactInput, index: number, fieldPr
     const problem = textProblem(value);
     if (problem) errors.push(fieldError("CONTACT_FIELD_INVALID", at(field), `${field} ${problem}`, index));
   }
+  for (const problem of validateContactChildren(input))
+    errors.push(fieldError(problem.code, at(problem.path), problem.message, index));
   for (const list of contactCollections) {
     const items = input[list];
-    if (items?.length)
+    if (Array.isArray(items) && items.length > 0)
       checkChildTexts(items, list, (path, problem) =>
         errors.push(fieldError("CONTACT_FIELD_INVALID", at(path), `${path} ${problem}`, index)),
       );

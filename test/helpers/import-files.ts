@@ -85,3 +85,53 @@ export async function importErrors(
     .filter((line) => line.trim() !== "")
     .map((line) => JSON.parse(line));
 }
+
+/** Two people (`CO-1`, `CO-2`) as NDJSON, with something in each of a contact's collections between them. */
+export function collectionsNdjson(): string {
+  const people = [
+    {
+      identifiers: { external_id: "CO-1" },
+      givenName: "Ngaio",
+      surname: "Marsh",
+      email: "ngaio@example.org",
+      tags: [{ tag: "Open Day 2027", taggedAt: "2026-03-01" }, { tag: "Alumni" }],
+      consents: [{ type: "email", granted: true }],
+      notes: [{ content: "Asked about night classes", noteType: "Phone" }],
+      activities: [{ kind: "Enquiry", courses: [{ preferenceNumber: 1, course: "Bachelor of Arts" }] }],
+    },
+    {
+      identifiers: { external_id: "CO-2", crm_number: "C-77" },
+      givenName: "Katherine",
+      surname: "Mansfield",
+      communications: [
+        { incoming: true, category: "Email", subject: "Fees", occurredAt: "2026-02-03T04:05:06Z" },
+      ],
+      tasks: [{ taskType: "Call", description: "Call back", actionDate: "2026-04-01" }],
+      consents: [{ type: "sms", granted: false }],
+    },
+  ];
+  return `${people.map((p) => JSON.stringify(p)).join("\n")}\n`;
+}
+
+/** What an NDJSON export of `collectionsNdjson`'s people holds, in id order. */
+export const collectionsExpected = [
+  {
+    identifiers: { external_id: "CO-1" },
+    tags: [
+      { tag: "Alumni", taggedAt: null },
+      { tag: "Open Day 2027", taggedAt: "2026-03-01" },
+    ],
+    consents: [{ type: "email", granted: true }],
+    notes: [{ content: "Asked about night classes", noteType: "Phone" }],
+    activities: [{ kind: "Enquiry", courses: [{ preferenceNumber: 1, course: "Bachelor of Arts" }] }],
+    communications: [],
+    tasks: [],
+  },
+  {
+    identifiers: { external_id: "CO-2", crm_number: "C-77" },
+    tags: [],
+    consents: [{ type: "sms", granted: false }],
+    communications: [{ incoming: true, category: "Email", subject: "Fees" }],
+    tasks: [{ taskType: "Call", description: "Call back", actionDate: "2026-04-01", done: false }],
+  },
+];

@@ -2,8 +2,9 @@
 // names match case-insensitively, unknown and read-only members are ignored, a value of the wrong JSON
 // type is an error on its own path (not a failed body), and every violation of every contact is kept.
 // Messages follow the DataAnnotations and Json.NET wording a Hobsons client may already show to people.
+
+import { parseDateOnly } from "../../core/dates.js";
 import { type FieldError, fieldError } from "../../core/errors.js";
-import { parseDateOnly } from "../../core/validate-contact.js";
 import {
   contactDtoFields,
   type DtoField,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import Type from "typebox";
+import { type ContactCollection, contactCollections } from "../../core/contact.js";
 import type { ReferenceKind } from "../../core/contact-fields.js";
 import { fieldError, TributaryError } from "../../core/errors.js";
 import { requireIdProperty } from "../../core/match-key.js";
@@ -10,6 +11,7 @@ import {
   getContact,
   getContactChildren,
   getContacts,
+  getContactsChildren,
   getStatusHistory,
   searchContactIds,
 } from "../../store/contacts/read-contacts.js";
@@ -275,6 +277,12 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
             q: Type.Optional(Type.String({ maxLength: 200 })),
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
             cursor: Type.Optional(Type.String({ maxLength: 100 })),
+            include: Type.Optional(
+              Type.String({
+                maxLength: 200,
+                description: `Collections to add to each contact, comma-separated: ${contactCollections.join(", ")}, or all of them with \`all\` (as GET /contacts/{id} has them)`,
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -282,17 +290,45 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
     },
     async (request) => {
       const { tenantId } = principalOf(request);
-      const { q, limit = 50, cursor } = request.query as { q?: string; limit?: number; cursor?: string };
+      const {
+        q,
+        limit = 50,
+        cursor,
+        include,
+      } = request.query as {
+        q?: string;
+        limit?: number;
+        cursor?: string;
+        include?: string;
+      };
+      const collections = includedCollections(include);
       const afterId = cursor === undefined ? undefined : decodeCursor(cursor);
       const ids = await searchContactIds(store.db, tenantId, { q, limit: limit + 1, afterId });
       const page = ids.slice(0, limit);
       const views = await getContacts(store.db, tenantId, page);
+      const children = await getContactsChildren(store.db, tenantId, page, collections);
       return {
-        data: views.map((v) => fromCanonical(v)),
+        data: views.map((v) => fromCanonical(v, collections.length > 0 ? children.get(v.id) : undefined)),
         nextCursor: ids.length > limit ? encodeCursor(page[page.length - 1]) : null,
       };
     },
   );
+}
+
+const includeWords = new Set<string>(["all", ...contactCollections]);
+
+/** The collections an `include` list names, in the wire's order; an unknown word is refused by name. */
+function includedCollections(include: string | undefined): ContactCollection[] {
+  if (include === undefined) return [];
+  const words = new Set(include.split(",").map((w) => w.trim()));
+  for (const word of words)
+    if (!includeWords.has(word)) {
+      const message = `include: '${word}' is not a collection (${[...includeWords].join(", ")})`;
+      throw new TributaryError("REQUEST_BODY_INVALID", message, [
+        fieldError("REQUEST_BODY_INVALID", "include", message),
+      ]);
+    }
+  return contactCollections.filter((c) => words.has("all") || words.has(c));
 }
 
 function referenceKindOf(raw: string): ReferenceKind {

@@ -1,5 +1,5 @@
 import type { ContactInput, ScalarValue } from "../../core/contact.js";
-import { parseDateOnly } from "../../core/validate-contact.js";
+import { parseDateOnly } from "../../core/dates.js";
 
 /** One `ContactJSON` object as SAM sends it (already shape-checked by wire-schemas.ts). */
 export type ContactJson = Record<string, string | number | null | undefined>;

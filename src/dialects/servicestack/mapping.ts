@@ -1,6 +1,6 @@
 import type { ContactInput, ScalarValue } from "../../core/contact.js";
+import { parseDateOnly } from "../../core/dates.js";
 import { type ErrorCode, type FieldError, fieldError } from "../../core/errors.js";
-import { parseDateOnly } from "../../core/validate-contact.js";
 import { sniffImageType } from "../../formats/image-type.js";
 import { isDotNetMinDate, jsvToBoolean, jsvToDate } from "../../formats/jsv/index.js";
 import type { ContactView } from "../../store/contacts/read-contacts.js";

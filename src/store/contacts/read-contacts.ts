@@ -1,5 +1,5 @@
 import { type Kysely, sql } from "kysely";
-import type { ScalarValue } from "../../core/contact.js";
+import { type ContactCollection, contactCollections, type ScalarValue } from "../../core/contact.js";
 import type { Database } from "../schema.js";
 import { scalarColumns } from "./contact-columns.js";
 import { normaliseStoredRow } from "./upsert-contacts.js";
@@ -93,85 +93,106 @@ export async function getContactChildren(
   tenantId: number,
   contactId: number,
 ): Promise<ContactChildren> {
-  const scope = <
-    T extends
-      | "contactTags"
-      | "contactConsents"
-      | "contactActivities"
-      | "contactCommunications"
-      | "contactNotes"
-      | "contactTasks",
-  >(
-    table: T,
-  ) =>
-    db
-      .selectFrom(table as "contactTags")
-      .where("tenantId", "=", tenantId)
-      .where("contactId", "=", contactId);
-  const [tags, consents, activities, communications, notes, tasks] = await Promise.all([
-    scope("contactTags").select(["tag", "taggedAt"]).orderBy("tag").execute(),
-    db
-      .selectFrom("contactConsents")
-      .select(["consentType as type", "granted", "recordedAt"])
-      .where("tenantId", "=", tenantId)
-      .where("contactId", "=", contactId)
-      .orderBy("consentType")
-      .execute(),
-    db
-      .selectFrom("contactActivities")
-      .select(["id", "kind", "courses", "createdAt"])
-      .where("tenantId", "=", tenantId)
-      .where("contactId", "=", contactId)
-      .orderBy("id")
-      .execute(),
-    db
-      .selectFrom("contactCommunications")
-      .select([
-        "id",
-        "incoming",
-        "category",
-        "type",
-        "headline",
-        "labels",
-        "subject",
-        "code",
-        "effectiveness",
-        "fromEmail",
-        "toEmail",
-        "sendExternal",
-        "source",
-        "referralSource",
-        "occurredAt",
-        "createdAt",
-      ])
-      .where("tenantId", "=", tenantId)
-      .where("contactId", "=", contactId)
-      .orderBy("id")
-      .execute(),
-    db
-      .selectFrom("contactNotes")
-      .select(["id", "content", "noteType", "actor", "createdAt"])
-      .where("tenantId", "=", tenantId)
-      .where("contactId", "=", contactId)
-      .orderBy("id")
-      .execute(),
-    db
-      .selectFrom("contactTasks")
-      .select(["id", "taskType", "description", "actionDate", "done", "createdAt"])
-      .where("tenantId", "=", tenantId)
-      .where("contactId", "=", contactId)
-      .orderBy("id")
-      .execute(),
-  ]);
-  const num = <R extends { id: number }>(rows: R[]) => rows.map((r) => ({ ...r, id: Number(r.id) }));
-  return {
-    tags,
-    consents,
-    activities: num(activities),
-    communications: num(communications),
-    notes: num(notes),
-    tasks: num(tasks),
+  return (await getContactsChildren(db, tenantId, [contactId], contactCollections)).get(
+    contactId,
+  ) as ContactChildren;
+}
+
+/**
+ * The asked-for collections of many contacts of one tenant, one query per collection (a page of an export
+ * or a list, not one round trip per contact). Every id gets an entry, empty lists where it has nothing.
+ */
+export async function getContactsChildren<C extends ContactCollection>(
+  db: Kysely<Database>,
+  tenantId: number,
+  contactIds: readonly number[],
+  collections: readonly C[],
+): Promise<Map<number, Pick<ContactChildren, C>>> {
+  const byContact = new Map<number, Pick<ContactChildren, C>>();
+  for (const id of contactIds) {
+    const empty: Partial<ContactChildren> = {};
+    for (const c of collections) empty[c] = [];
+    byContact.set(id, empty as Pick<ContactChildren, C>);
+  }
+  if (contactIds.length === 0 || collections.length === 0) return byContact;
+  const ids = sql<number>`any(${[...contactIds]}::bigint[])`;
+  const loaders: Record<ContactCollection, () => Promise<Array<Record<string, unknown>>>> = {
+    tags: () =>
+      db
+        .selectFrom("contactTags")
+        .select(["contactId", "tag", "taggedAt"])
+        .where("tenantId", "=", tenantId)
+        .where("contactId", "=", ids)
+        .orderBy("tag")
+        .execute(),
+    consents: () =>
+      db
+        .selectFrom("contactConsents")
+        .select(["contactId", "consentType as type", "granted", "recordedAt"])
+        .where("tenantId", "=", tenantId)
+        .where("contactId", "=", ids)
+        .orderBy("consentType")
+        .execute(),
+    activities: () =>
+      db
+        .selectFrom("contactActivities")
+        .select(["contactId", "id", "kind", "courses", "createdAt"])
+        .where("tenantId", "=", tenantId)
+        .where("contactId", "=", ids)
+        .orderBy("id")
+        .execute(),
+    communications: () =>
+      db
+        .selectFrom("contactCommunications")
+        .select([
+          "contactId",
+          "id",
+          "incoming",
+          "category",
+          "type",
+          "headline",
+          "labels",
+          "subject",
+          "code",
+          "effectiveness",
+          "fromEmail",
+          "toEmail",
+          "sendExternal",
+          "source",
+          "referralSource",
+          "occurredAt",
+          "createdAt",
+        ])
+        .where("tenantId", "=", tenantId)
+        .where("contactId", "=", ids)
+        .orderBy("id")
+        .execute(),
+    notes: () =>
+      db
+        .selectFrom("contactNotes")
+        .select(["contactId", "id", "content", "noteType", "actor", "createdAt"])
+        .where("tenantId", "=", tenantId)
+        .where("contactId", "=", ids)
+        .orderBy("id")
+        .execute(),
+    tasks: () =>
+      db
+        .selectFrom("contactTasks")
+        .select(["contactId", "id", "taskType", "description", "actionDate", "done", "createdAt"])
+        .where("tenantId", "=", tenantId)
+        .where("contactId", "=", ids)
+        .orderBy("id")
+        .execute(),
   };
+  const loaded = await Promise.all(collections.map((c) => loaders[c]()));
+  collections.forEach((collection, i) => {
+    for (const row of loaded[i]) {
+      const { contactId, ...item } = row;
+      if ("id" in item) item.id = Number(item.id);
+      (byContact.get(Number(contactId))?.[collection] as unknown[] | undefined)?.push(item);
+    }
+  });
+  return byContact;
 }
 
 export interface ContactSearch {

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { type Kysely, PGliteAdapter, type RawBuilder, sql, type Transaction } from "kysely";
 import type { ContactInput, ScalarValue } from "../../core/contact.js";
 import {
@@ -18,6 +17,7 @@ import {
 import { compilePlainConstructor, LayoutCache, thisProperty } from "../../core/record-layouts.js";
 import { validateContactInput } from "../../core/validate-contact.js";
 import type { Database } from "../schema.js";
+import { activityValues, childFingerprint } from "./child-fingerprint.js";
 import { arrayParameter, columnarRecordset, copyNewContacts, recordsetFragments } from "./contact-columns.js";
 import { newContactIds, parseContactIds } from "./contact-ids.js";
 import { contactLockName, lockContactKeys } from "./contact-locks.js";
@@ -669,10 +669,6 @@ export function hasChildren(input: ContactInput): boolean {
   );
 }
 
-function fingerprint(value: unknown): string {
-  return createHash("sha1").update(JSON.stringify(value)).digest("base64url");
-}
-
 /** Adds tags, consents, activities, communications, notes and tasks; answers the contacts that gained something. */
 async function writeChildren(
   trx: Transaction<Database>,
@@ -727,7 +723,7 @@ async function writeChildren(
       items: children.flatMap(({ contactId, input }) =>
         (input.activities ?? []).map((a) => ({
           contactId,
-          values: [a.kind ?? null, JSON.stringify(a.courses)],
+          values: activityValues(a.kind ?? null, a.courses),
         })),
       ),
     },
@@ -817,7 +813,7 @@ async function writeChildren(
     const rows = items.map((item) => {
       const record: Record<string, unknown> = {
         contact_id: item.contactId,
-        fingerprint: fingerprint(item.values.filter((_, i) => columns[i] !== "actor")),
+        fingerprint: childFingerprint(item.values.filter((_, i) => columns[i] !== "actor")),
       };
       columns.forEach((c, i) => {
         record[c] = item.values[i];

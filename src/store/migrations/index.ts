@@ -6,6 +6,7 @@ import * as importEncoding from "./0004-import-encoding.js";
 import * as importUnmappedColumns from "./0005-import-unmapped-columns.js";
 import * as importUploadLz4 from "./0006-import-upload-lz4.js";
 import * as importColumnMapping from "./0007-import-column-mapping.js";
+import * as canonicalChildFingerprints from "./0008-canonical-child-fingerprints.js";
 
 // Migrations live in code (not read from a folder) so the built package and the tests see the same list.
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   "0005-import-unmapped-columns": importUnmappedColumns,
   "0006-import-upload-lz4": importUploadLz4,
   "0007-import-column-mapping": importColumnMapping,
+  "0008-canonical-child-fingerprints": canonicalChildFingerprints,
 };
 
 export const migrationProvider: MigrationProvider = {

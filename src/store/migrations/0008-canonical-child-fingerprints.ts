@@ -1,0 +1,90 @@
+import { type Kysely, sql } from "kysely";
+import { activityValues, childFingerprint } from "../contacts/child-fingerprint.js";
+import { executeStatements } from "./execute-statements.js";
+
+// Activities and communications are kept once per contact by a fingerprint of their values. Until this
+// migration the fingerprint hashed the values as sent, so the same communication sent with
+// `2026-02-03T04:05:06Z` and then `…06.000Z` (as Tributary's own export writes it), or the same activity with
+// its courses' keys in another order, was stored twice. Validation now normalises those values before they are
+// stored and hashed; this recomputes the stored rows' fingerprints from their stored values, the way the writer
+// now does, and keeps the oldest of the rows that turn out to be one item. Notes, tasks and tags hashed values
+// that were already in one spelling.
+const batch = 5_000;
+
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await executeStatements(
+    db,
+    `drop index contact_activities_fingerprint_key;
+    drop index contact_communications_fingerprint_key`,
+  );
+  // Page by the primary key (tenant_id, id), so each page is an index range, not a scan of the table.
+  for (let after = [0, 0]; ; ) {
+    const rows = (
+      await sql<{ tenant: string | number; id: string | number; kind: string | null; courses: unknown }>`
+        select tenant_id as tenant, id, kind, courses from contact_activities
+        where (tenant_id, id) > (${after[0]}, ${after[1]}) order by tenant_id, id limit ${batch}`.execute(db)
+    ).rows;
+    if (rows.length === 0) break;
+    const updates = rows.map((row) => {
+      const values = activityValues(row.kind, row.courses);
+      return {
+        tenant: Number(row.tenant),
+        id: Number(row.id),
+        fingerprint: childFingerprint(values),
+        courses: JSON.parse(values[1]),
+      };
+    });
+    await sql`update contact_activities a set fingerprint = u.fingerprint, courses = u.courses
+      from json_to_recordset(${JSON.stringify(updates)}::json) as u(tenant bigint, id bigint, fingerprint text, courses jsonb)
+      where a.tenant_id = u.tenant and a.id = u.id`.execute(db);
+    after = [updates[updates.length - 1].tenant, updates[updates.length - 1].id];
+  }
+  for (let after = [0, 0]; ; ) {
+    // Aliased to one word each: the store's camelCase plugin would rename snake_case result columns.
+    const rows = (
+      await sql<Record<string, unknown>>`
+        select tenant_id as tenant, id, incoming, category, type, headline, labels, subject, code, effectiveness,
+          from_email as fromaddress, to_email as toaddress, send_external as sendexternal, source,
+          referral_source as referralsource, occurred_at as occurred
+        from contact_communications
+        where (tenant_id, id) > (${after[0]}, ${after[1]}) order by tenant_id, id limit ${batch}`.execute(db)
+    ).rows;
+    if (rows.length === 0) break;
+    const updates = rows.map((row) => {
+      const occurred = row.occurred === null ? null : new Date(row.occurred as string | Date).toISOString();
+      const values = [
+        row.incoming,
+        row.category,
+        row.type,
+        row.headline,
+        row.labels,
+        row.subject,
+        row.code,
+        row.effectiveness,
+        row.fromaddress,
+        row.toaddress,
+        row.sendexternal,
+        row.source,
+        row.referralsource,
+        occurred,
+      ];
+      return { tenant: Number(row.tenant), id: Number(row.id), fingerprint: childFingerprint(values) };
+    });
+    await sql`update contact_communications c set fingerprint = u.fingerprint
+      from json_to_recordset(${JSON.stringify(updates)}::json) as u(tenant bigint, id bigint, fingerprint text)
+      where c.tenant_id = u.tenant and c.id = u.id`.execute(db);
+    after = [updates[updates.length - 1].tenant, updates[updates.length - 1].id];
+  }
+  await executeStatements(
+    db,
+    `delete from contact_activities a using contact_activities b
+      where a.tenant_id = b.tenant_id and a.contact_id = b.contact_id and a.fingerprint = b.fingerprint and a.id > b.id;
+    delete from contact_communications a using contact_communications b
+      where a.tenant_id = b.tenant_id and a.contact_id = b.contact_id and a.fingerprint = b.fingerprint and a.id > b.id;
+    create unique index contact_activities_fingerprint_key on contact_activities (tenant_id, contact_id, fingerprint);
+    create unique index contact_communications_fingerprint_key on contact_communications (tenant_id, contact_id, fingerprint)`,
+  );
+}
+
+// The spellings the old fingerprints hashed are gone; the new fingerprints are as unique, so going down keeps them.
+export async function down(): Promise<void> {}
