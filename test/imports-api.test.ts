@@ -423,6 +423,71 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     });
   });
 
+  it("reads day-first or month-first dates in the dateFormat the upload names, as HubSpot's imports do", async () => {
+    const csv =
+      "External ID,Email,DOB,Visa Expiry Date\nDF-1,df1@example.org,31/12/1990,1/2/2030\nDF-2,df2@example.org,1990-06-15,\nDF-3,df3@example.org,31/02/1990,\n";
+    const plain = await upload(csv, "text/csv", "?idProperty=external_id");
+    expect(plain.json()).toMatchObject({ dateFormat: "YEAR_MONTH_DAY" });
+    expect(await waitForImport(t.app, token, plain.json().id)).toMatchObject({ created: 1, failed: 2 });
+    const said = await t.app.inject({
+      url: `/api/v1/imports/${plain.json().id}/results?only=errors`,
+      headers: auth(),
+    });
+    expect(said.body).toContain(
+      "1,error,,CONTACT_DATE_INVALID,DOB,dateOfBirth '31/12/1990' is not YYYY-MM-DD; name the file's dateFormat (DAY_MONTH_YEAR or MONTH_DAY_YEAR) to read it\r\n",
+    );
+
+    const dayFirst = await upload(csv, "text/csv", "?idProperty=external_id&dateFormat=DAY_MONTH_YEAR");
+    expect(dayFirst.statusCode).toBe(202);
+    const job = await waitForImport(t.app, token, dayFirst.json().id);
+    expect(job).toMatchObject({
+      dateFormat: "DAY_MONTH_YEAR",
+      created: 1,
+      updated: 0,
+      unchanged: 1,
+      failed: 1,
+    });
+    const people = (await t.app.inject({ url: "/api/v1/contacts?q=DF-1", headers: auth() })).json().data;
+    expect(people).toMatchObject([{ dateOfBirth: "1990-12-31", visaExpiryDate: "2030-02-01" }]);
+    const errors = await t.app.inject({
+      url: `/api/v1/imports/${job.id}/results?only=errors`,
+      headers: auth(),
+    });
+    expect(errors.body).toContain(
+      "3,error,,CONTACT_DATE_INVALID,DOB,dateOfBirth '31/02/1990' is not a date as DAY_MONTH_YEAR (DD/MM/YYYY)",
+    );
+
+    const preview = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/imports/preview?idProperty=external_id&dateFormat=MONTH_DAY_YEAR",
+      headers: { ...auth(), "content-type": "text/csv" },
+      payload: "External ID,DOB\nDF-9,12/31/1990\n",
+    });
+    expect(preview.json()).toMatchObject({
+      dateFormat: "MONTH_DAY_YEAR",
+      rows: [{ status: "created", fields: { dateOfBirth: "1990-12-31" } }],
+    });
+
+    const unknown = await upload(csv, "text/csv", "?dateFormat=DD/MM/YYYY");
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toEqual({
+      error: {
+        code: "REQUEST_BODY_INVALID",
+        message: "dateFormat 'DD/MM/YYYY' is not one of YEAR_MONTH_DAY, DAY_MONTH_YEAR, MONTH_DAY_YEAR",
+        details: [{ code: "REQUEST_BODY_INVALID", field: "dateFormat", message: "unknown date format" }],
+      },
+    });
+    const vendorShape = await upload(
+      '{"externalId":"S-1"}\n',
+      "application/x-ndjson",
+      "?shape=sam&dateFormat=DAY_MONTH_YEAR",
+    );
+    expect(vendorShape.statusCode).toBe(400);
+    expect(vendorShape.json().error.message).toBe(
+      "dateFormat applies to the native shape; the sam shape reads dates as its vendor's page writes them",
+    );
+  });
+
   it("takes NDJSON and a JSON array, gzip or not, and multipart with options as form fields", async () => {
     const ndjson = [
       JSON.stringify({
@@ -568,7 +633,7 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
           "REQUEST_UNKNOWN_FIELD",
           "Unknown form field 'colour'",
           "colour",
-          "not one of shape, idProperty, mapping, format, encoding, dryRun",
+          "not one of shape, idProperty, mapping, format, encoding, dateFormat, dryRun",
         ),
       ],
       [

@@ -184,6 +184,31 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
     expect(out.stdout.trim().split("\n").map(comparable)).toEqual(exported.map(comparable));
   });
 
+  it("--date-format reads day-first dates; the preview says which order it read", async () => {
+    const file = join(dir, "day-first.csv");
+    writeFileSync(
+      file,
+      "External ID,Email,DOB\nDD-1,dd1@example.org,31/12/1990\nDD-2,dd2@example.org,13/13/1990\n",
+    );
+    const args = ["import", file, "--tenant", "Riverside", "--id-property", "external_id"];
+    const preview = await cli([...args, "--date-format", "DAY_MONTH_YEAR", "--preview"]);
+    expect(preview.stdout).toContain(
+      "preview: native shape, csv, matching on external_id, dates DAY_MONTH_YEAR\n",
+    );
+    const imported = await cli([...args, "--date-format", "DAY_MONTH_YEAR"]).catch((e) => e);
+    expect(imported.stdout).toContain("rows 2, created 1, updated 0, unchanged 0, failed 1");
+    expect(readFileSync(`${file}.errors.csv`, "utf8")).toContain(
+      "2,error,,CONTACT_DATE_INVALID,DOB,dateOfBirth '13/13/1990' is not a date as DAY_MONTH_YEAR (DD/MM/YYYY)",
+    );
+    const exported = await cli(["export", "--tenant", "Riverside", "--format", "ndjson", "--query", "DD-1"]);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ dateOfBirth: "1990-12-31" });
+    const refused = await cli([...args, "--date-format", "dmy"]).catch((e) => e);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      "tributary: dateFormat 'dmy' is not one of YEAR_MONTH_DAY, DAY_MONTH_YEAR, MONTH_DAY_YEAR\n",
+    );
+  });
+
   it("--encoding reads a Windows-1252 file; an unknown encoding is refused by name", async () => {
     const file = join(dir, "excel.csv");
     writeFileSync(

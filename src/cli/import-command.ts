@@ -20,6 +20,7 @@ export interface ImportCliOptions {
   preview?: boolean;
   format?: ImportFormat;
   encoding?: string;
+  dateFormat?: string;
   server?: string;
   token?: string;
   tenant?: string;
@@ -119,6 +120,10 @@ export function registerImportCommand(program: Command, fail: (message: string) 
     .option(
       "--encoding <encoding>",
       "the file's character encoding: windows-1252, latin1, utf-16le, … (default: utf-8)",
+    )
+    .option(
+      "--date-format <order>",
+      "the order of the file's dates such as 31/12/1990: DAY_MONTH_YEAR or MONTH_DAY_YEAR (default: YEAR_MONTH_DAY)",
     )
     .option("--server <url>", "a Tributary server to run the import on")
     .option("--token <token>", "API token for --server (contacts:write)")
@@ -222,6 +227,7 @@ function importQuery({ file, format, mapping, options }: ImportSource): URLSearc
   if (options.idProperty) query.set("idProperty", options.idProperty);
   if (options.dryRun) query.set("dryRun", "true");
   if (options.encoding) query.set("encoding", options.encoding);
+  if (options.dateFormat) query.set("dateFormat", options.dateFormat);
   if (mapping) query.set("mapping", JSON.stringify(mapping));
   return query;
 }

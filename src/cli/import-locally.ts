@@ -99,5 +99,6 @@ function importRequestOf({ file, format, mapping, options }: ImportSource, tenan
     dryRun: options.dryRun ?? false,
     fileName: basename(file),
     encoding: options.encoding,
+    dateFormat: options.dateFormat,
   };
 }

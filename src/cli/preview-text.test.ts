@@ -8,6 +8,7 @@ function preview(rows: Row[], mapping: Record<string, string | null> = { Email: 
   return {
     format: "csv",
     encoding: "utf-8",
+    dateFormat: "YEAR_MONTH_DAY",
     shape: "native",
     idProperty: "email",
     mapping,

@@ -5,7 +5,10 @@ import type { ImportPreview } from "../jobs/preview-import.js";
  * then one line per previewed row with its would-be outcome and, for a refused row, every error by column.
  */
 export function previewText(preview: ImportPreview): string {
-  const lines = [`preview: ${preview.shape} shape, ${preview.format}, matching on ${preview.idProperty}`];
+  const dates = preview.dateFormat === "YEAR_MONTH_DAY" ? "" : `, dates ${preview.dateFormat}`;
+  const lines = [
+    `preview: ${preview.shape} shape, ${preview.format}, matching on ${preview.idProperty}${dates}`,
+  ];
   const columns = Object.entries(preview.mapping);
   const width = Math.min(40, Math.max(0, ...columns.map(([column]) => column.length)));
   lines.push("columns:");

@@ -11,6 +11,7 @@ import { type PreparedChunk, prepareChunk } from "./shape-chunk.js";
 
 const context: ShapeContext = {
   references: (_kind, nameOrCode) => (nameOrCode.toLowerCase() === "australia" ? 13 : undefined),
+  dateFormat: "YEAR_MONTH_DAY",
   userName: () => undefined,
 };
 const upsertBase = { tenantId: 1, idProperty: { scheme: "external_id" }, actor: "test" };

@@ -1,3 +1,4 @@
+import { type DateFormat, dateFormats } from "../core/dates.js";
 import { TributaryError } from "../core/errors.js";
 import { parseIdProperty, requireIdProperty } from "../core/match-key.js";
 import { FileRejectedError, type RecordOutcome } from "../formats/records.js";
@@ -32,6 +33,8 @@ export interface ImportRequest {
   format: ImportFormat;
   /** the file's character encoding, any label a TextDecoder knows (`windows-1252`, `latin1`, …); UTF-8 when absent */
   encoding?: string;
+  /** the order of the file's day-first or month-first dates (HubSpot's names); YEAR_MONTH_DAY when absent */
+  dateFormat?: string;
   shape?: string;
   idProperty?: string;
   mapping?: Record<string, string> | null;
@@ -54,6 +57,7 @@ export function checkImportRequest(request: ImportRequest): {
   idProperty: string;
   /** the encoding's WHATWG name */
   encoding: string;
+  dateFormat: DateFormat;
 } {
   const shapeName = request.shape ?? "native";
   const shape = importShapeNamed(shapeName);
@@ -74,6 +78,22 @@ export function checkImportRequest(request: ImportRequest): {
       [{ code: "REQUEST_BODY_INVALID", field: "encoding", message: "unknown encoding" }],
     );
   }
+  const dateFormat = (request.dateFormat ?? "YEAR_MONTH_DAY") as DateFormat;
+  if (!dateFormats.includes(dateFormat)) {
+    throw new TributaryError(
+      "REQUEST_BODY_INVALID",
+      `dateFormat '${request.dateFormat}' is not one of ${dateFormats.join(", ")}`,
+      [{ code: "REQUEST_BODY_INVALID", field: "dateFormat", message: "unknown date format" }],
+    );
+  }
+  // The vendors' shapes read dates as their pages write them; only the native shape reads a spreadsheet's.
+  if (dateFormat !== "YEAR_MONTH_DAY" && shape.name !== "native") {
+    throw new TributaryError(
+      "REQUEST_BODY_INVALID",
+      `dateFormat applies to the native shape; the ${shape.name} shape reads dates as its vendor's page writes them`,
+      [{ code: "REQUEST_BODY_INVALID", field: "dateFormat", message: "not for this shape" }],
+    );
+  }
 
   if (request.mapping) {
     const unknown = unknownMappingTargets(shape, request.mapping);
@@ -89,18 +109,19 @@ export function checkImportRequest(request: ImportRequest): {
       );
     }
   }
-  return { shape, idProperty, encoding };
+  return { shape, idProperty, encoding, dateFormat };
 }
 
 /** What a job reads its upload with, from a request `checkImportRequest` accepts (it throws otherwise). */
 function readOptionsOf(request: ImportRequest): { shape: ImportShape; options: ImportReadOptions } {
-  const { shape, idProperty, encoding } = checkImportRequest(request);
+  const { shape, idProperty, encoding, dateFormat } = checkImportRequest(request);
   return {
     shape,
     options: {
       shape: shape.name,
       format: request.format,
       encoding,
+      dateFormat,
       idProperty,
       mapping: request.mapping ?? null,
       dryRun: request.dryRun ?? false,

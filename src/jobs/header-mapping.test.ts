@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { DateFormat } from "../core/dates.js";
 import { samImportShape as samShape } from "../dialects/sam/import-shape.js";
 import { ColumnMapper, normaliseHeader, unknownMappingTargets } from "./header-mapping.js";
 import { nativeShape } from "./import-shapes.js";
@@ -101,8 +102,57 @@ describe("native shape cells", () => {
     kind === "country" && name.toLowerCase() === "australia" ? 13 : undefined;
   const toInput = nativeShape.toContactInput;
   if (!toInput) throw new Error("the native shape maps row by row");
-  const shape = (record: Record<string, unknown>) =>
-    toInput(record, 1, { references, userName: () => undefined });
+  const shape = (record: Record<string, unknown>, dateFormat: DateFormat = "YEAR_MONTH_DAY") =>
+    toInput(record, 1, { references, dateFormat, userName: () => undefined });
+
+  it("reads day-first and month-first dates in the job's dateFormat, and says which one it used when it cannot", () => {
+    const record = {
+      dateOfBirth: "31/12/1990",
+      visaExpiryDate: "2/3/2030",
+      sourceCreatedAt: "1/2/2026 9:30",
+    };
+    expect(shape(record, "DAY_MONTH_YEAR")).toEqual({
+      input: {
+        fields: {
+          dateOfBirth: "1990-12-31",
+          visaExpiryDate: "2030-03-02",
+          sourceCreatedAt: "2026-02-01T09:30:00",
+        },
+      },
+    });
+    expect(shape({ ...record, dateOfBirth: "12/31/1990" }, "MONTH_DAY_YEAR")).toEqual({
+      input: {
+        fields: {
+          dateOfBirth: "1990-12-31",
+          visaExpiryDate: "2030-02-03",
+          sourceCreatedAt: "2026-01-02T09:30:00",
+        },
+      },
+    });
+    // ISO dates read the same in every order.
+    expect(shape({ dateOfBirth: "1990-12-31" }, "MONTH_DAY_YEAR")).toEqual({
+      input: { fields: { dateOfBirth: "1990-12-31" } },
+    });
+    expect(shape({ dateOfBirth: "31/12/1990" }, "MONTH_DAY_YEAR")).toEqual({
+      errors: [
+        {
+          code: "CONTACT_DATE_INVALID",
+          field: "dateOfBirth",
+          message: "dateOfBirth '31/12/1990' is not a date as MONTH_DAY_YEAR (MM/DD/YYYY)",
+        },
+      ],
+    });
+    expect(shape({ dateOfBirth: "31/12/1990" })).toEqual({
+      errors: [
+        {
+          code: "CONTACT_DATE_INVALID",
+          field: "dateOfBirth",
+          message:
+            "dateOfBirth '31/12/1990' is not YYYY-MM-DD; name the file's dateFormat (DAY_MONTH_YEAR or MONTH_DAY_YEAR) to read it",
+        },
+      ],
+    });
+  });
 
   it("converts text cells by field type; empty leaves alone, #N/A clears", () => {
     expect(

@@ -27,6 +27,7 @@ export function describeImportJob(job: ImportJob, now: Date = new Date()) {
     shape: job.shape,
     format: job.format,
     encoding: job.encoding,
+    dateFormat: job.dateFormat,
     idProperty: job.idProperty,
     dryRun: job.dryRun,
     fileName: job.fileName,

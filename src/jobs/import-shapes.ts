@@ -1,5 +1,6 @@
 import { type ContactInput, contactCollections, type ScalarValue } from "../core/contact.js";
 import { contactFields, contactFieldsByName, identifierSchemePattern } from "../core/contact-fields.js";
+import { type DateFormat, dateFormatPatterns, isYearLastDate, readDateInFormat } from "../core/dates.js";
 import type { IdProperty } from "../core/match-key.js";
 import { compilePlainConstructor, LayoutCache, thisProperty } from "../core/record-layouts.js";
 import { hobsonsFlatImportShape } from "../dialects/hobsons/import-shape.js";
@@ -18,6 +19,8 @@ export interface ShapeError {
 
 export interface ShapeContext {
   references: ReferenceLookup;
+  /** the order of the file's day-first or month-first dates (the job's `dateFormat`) */
+  dateFormat: DateFormat;
   /** the tenant user's own spelling of a user name, when the tenant has that user */
   userName(name: string): string | undefined;
 }
@@ -126,6 +129,25 @@ function convertValue(
     }
     case "text":
       return { value: typeof raw === "string" ? raw : String(raw) };
+    case "date":
+    case "timestamp": {
+      if (typeof raw !== "string") return { value: raw as ScalarValue };
+      const read = readDateInFormat(raw, context.dateFormat);
+      if (read !== null) return { value: read };
+      // `31/12/1990` is a date only the file's date order can read: say which order the job used.
+      if (isYearLastDate(raw))
+        return {
+          error: {
+            code: "CONTACT_DATE_INVALID",
+            field: name,
+            message:
+              context.dateFormat === "YEAR_MONTH_DAY"
+                ? `${name} '${raw}' is not YYYY-MM-DD; name the file's dateFormat (DAY_MONTH_YEAR or MONTH_DAY_YEAR) to read it`
+                : `${name} '${raw}' is not a date as ${context.dateFormat} (${dateFormatPatterns[context.dateFormat]})`,
+          },
+        };
+      return { value: raw };
+    }
     default:
       return { value: typeof raw === "number" || typeof raw === "string" ? raw : String(raw) };
   }

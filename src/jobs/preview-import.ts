@@ -34,9 +34,9 @@ export interface PreviewRow {
  * and writes nothing.
  */
 export async function previewImport(store: Store, request: ImportRequest, body: AsyncIterable<Buffer>) {
-  const { shape, idProperty, encoding } = checkImportRequest(request);
+  const { shape, idProperty, encoding, dateFormat } = checkImportRequest(request);
   const mapper = new ColumnMapper(shape, request.mapping ?? null);
-  const context = await loadShapeContext(store, request.tenantId);
+  const context = await loadShapeContext(store, request.tenantId, dateFormat);
   const outcomes = readUploadRecords(body, request.format, encoding);
   const sample: RecordOutcome[] = [];
   const columns = new Set<string>();
@@ -117,6 +117,7 @@ export async function previewImport(store: Store, request: ImportRequest, body: 
   return {
     format: request.format,
     encoding,
+    dateFormat,
     shape: shape.name,
     idProperty,
     mapping,

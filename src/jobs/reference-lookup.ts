@@ -1,4 +1,5 @@
 import type { ReferenceKind } from "../core/contact-fields.js";
+import type { DateFormat } from "../core/dates.js";
 import type { Store } from "../store/database.js";
 import { listReferenceItems, referenceKinds } from "../store/reference-items.js";
 import type { ShapeContext } from "./import-shapes.js";
@@ -24,8 +25,15 @@ export async function loadReferenceLookup(store: Store, tenantId: number): Promi
   return (kind, nameOrCode) => byKind.get(kind)?.get(nameOrCode.trim().toLowerCase());
 }
 
-/** What every shape may look up during a job: reference rows by name or code, and the tenant's user names. */
-export async function loadShapeContext(store: Store, tenantId: number): Promise<ShapeContext> {
+/**
+ * What every shape may look up during a job: reference rows by name or code, the tenant's user names, and
+ * the order of the file's dates.
+ */
+export async function loadShapeContext(
+  store: Store,
+  tenantId: number,
+  dateFormat: DateFormat = "YEAR_MONTH_DAY",
+): Promise<ShapeContext> {
   const users = new Map<string, string>();
   const rows = await store.db
     .selectFrom("users")
@@ -35,6 +43,7 @@ export async function loadShapeContext(store: Store, tenantId: number): Promise<
   for (const { username } of rows) users.set(username.trim().toLowerCase(), username);
   return {
     references: await loadReferenceLookup(store, tenantId),
+    dateFormat,
     userName: (name) => users.get(name.trim().toLowerCase()),
   };
 }

@@ -87,7 +87,7 @@ export async function runImport(
     });
     return "failed";
   }
-  const context = await loadShapeContext(store, tenantId);
+  const context = await loadShapeContext(store, tenantId, job.dateFormat);
   const mapper = new ColumnMapper(shape, job.mapping);
   // Matched on an identifier, by a shape without dialect hooks or grouping, a chunk of flat inputs goes to
   // the set-based writer: the engine's semantics for such inputs, without their objects or a read-back of

@@ -10,6 +10,7 @@ export function uploadingJob(db: Kysely<Database>, tenantId: number, overrides: 
     shape: "native",
     format: "csv",
     encoding: "utf-8",
+    dateFormat: "YEAR_MONTH_DAY",
     idProperty: "email",
     mapping: null,
     dryRun: false,

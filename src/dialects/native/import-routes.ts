@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import multipart from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import Type from "typebox";
+import { dateFormats } from "../../core/dates.js";
 import { TributaryError } from "../../core/errors.js";
 import { csvLine } from "../../formats/csv/write-csv.js";
 import { joinedLines } from "../../formats/joined-lines.js";
@@ -42,6 +43,12 @@ const OptionsQuery = Type.Object(
     dryRun: Type.Optional(Type.Boolean()),
     format: Type.Optional(Type.Union([Type.Literal("csv"), Type.Literal("ndjson"), Type.Literal("json")])),
     encoding: Type.Optional(Type.String({ maxLength: 40 })),
+    dateFormat: Type.Optional(
+      Type.String({
+        maxLength: 40,
+        description: `The order of the file's day-first or month-first dates: ${dateFormats.join(", ")} (HubSpot's names); native shape only`,
+      }),
+    ),
     mapping: Type.Optional(Type.String({ maxLength: 100_000 })),
     fileName: Type.Optional(Type.String({ maxLength: 200 })),
   },
@@ -54,6 +61,7 @@ type OptionsQuery = {
   dryRun?: boolean;
   format?: ImportFormat;
   encoding?: string;
+  dateFormat?: string;
   mapping?: string;
   fileName?: string;
 };
@@ -183,6 +191,7 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
       actor: actorOf(principal),
       format: upload.format ?? "csv",
       encoding: options.encoding,
+      dateFormat: options.dateFormat,
       shape: options.shape,
       idProperty: options.idProperty,
       mapping: options.mapping === undefined ? null : parseMapping(options.mapping),
@@ -200,6 +209,7 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
     if (format !== upload.format) late.format = format;
     if (more.shape !== undefined) late.shape = more.shape;
     if (more.encoding !== undefined) late.encoding = more.encoding;
+    if (more.dateFormat !== undefined) late.dateFormat = more.dateFormat;
     if (more.idProperty !== undefined) late.idProperty = more.idProperty;
     if (more.mapping !== undefined) late.mapping = parseMapping(more.mapping);
     if (more.dryRun !== undefined) late.dryRun = more.dryRun;
@@ -458,7 +468,7 @@ function unknownFormat(described: string): TributaryError {
   );
 }
 
-const formFields = ["shape", "idProperty", "mapping", "format", "encoding", "dryRun"];
+const formFields = ["shape", "idProperty", "mapping", "format", "encoding", "dateFormat", "dryRun"];
 const formats: readonly string[] = ["csv", "ndjson", "json"];
 
 /**
@@ -495,7 +505,7 @@ function takeFormField(name: string, raw: unknown, into: OptionsQuery) {
     into.mapping = value;
   } else {
     if (value.length > 40) throw refuse("is longer than 40 characters");
-    into[name as "shape" | "idProperty" | "encoding"] = value;
+    into[name as "shape" | "idProperty" | "encoding" | "dateFormat"] = value;
   }
 }
 

@@ -1,4 +1,5 @@
 import { type Kysely, type RawBuilder, sql, type Transaction } from "kysely";
+import type { DateFormat } from "../../core/dates.js";
 import { copyOutBinary } from "../copy-in.js";
 import type { Database } from "../schema.js";
 import { storableText } from "../storable-text.js";
@@ -19,6 +20,8 @@ export interface ImportJob {
   format: ImportFormat;
   /** the file's character encoding as the sender named it (WHATWG name); readers get UTF-8 */
   encoding: string;
+  /** the order of the file's day-first or month-first dates */
+  dateFormat: DateFormat;
   idProperty: string;
   mapping: Record<string, string> | null;
   /** file columns the run has seen that feed no field, in the order first seen (from `columnMapping`) */
@@ -51,11 +54,20 @@ export interface ImportJob {
 
 export type NewImportJob = Pick<
   ImportJob,
-  "tenantId" | "shape" | "format" | "encoding" | "idProperty" | "mapping" | "dryRun" | "fileName" | "actor"
+  | "tenantId"
+  | "shape"
+  | "format"
+  | "encoding"
+  | "dateFormat"
+  | "idProperty"
+  | "mapping"
+  | "dryRun"
+  | "fileName"
+  | "actor"
 >;
 
 const columns =
-  sql.raw(`tenant_id, id, state, shape, format, encoding, id_property, mapping, column_mapping, dry_run, file_name, actor,
+  sql.raw(`tenant_id, id, state, shape, format, encoding, date_format, id_property, mapping, column_mapping, dry_run, file_name, actor,
   upload_bytes, upload_pieces, checkpoint_row, bytes_read, rows_read, rows_created, rows_updated, rows_unchanged,
   rows_failed, error_code, error_message, run_started_at, run_start_row, run_start_bytes, created_at, started_at,
   finished_at, updated_at`);
@@ -101,8 +113,8 @@ function mappingParameter(mapping: Record<string, string> | null) {
 /** Creates a job in state `uploading`; its upload pieces are added next. */
 export async function createImportJob(db: Db, job: NewImportJob): Promise<ImportJob> {
   const result = await sql<Record<string, unknown>>`
-    insert into import_jobs (tenant_id, shape, format, encoding, id_property, mapping, dry_run, file_name, actor)
-    values (${job.tenantId}, ${job.shape}, ${job.format}, ${job.encoding}, ${job.idProperty},
+    insert into import_jobs (tenant_id, shape, format, encoding, date_format, id_property, mapping, dry_run, file_name, actor)
+    values (${job.tenantId}, ${job.shape}, ${job.format}, ${job.encoding}, ${job.dateFormat}, ${job.idProperty},
       ${mappingParameter(job.mapping)}, ${job.dryRun}, ${job.fileName}, ${job.actor})
     returning ${columns}`.execute(db);
   return toJob(result.rows[0]);
@@ -202,7 +214,7 @@ export async function listIdleUploads(
 /** What a job reads its upload with; settable while it is still `uploading` (form fields after the file part). */
 export type ImportReadOptions = Pick<
   ImportJob,
-  "shape" | "format" | "encoding" | "idProperty" | "mapping" | "dryRun"
+  "shape" | "format" | "encoding" | "dateFormat" | "idProperty" | "mapping" | "dryRun"
 >;
 
 /** Sets a job's read options while its upload is still arriving; a job past `uploading` keeps its own. */
@@ -213,7 +225,7 @@ export async function setUploadingJobOptions(
   options: ImportReadOptions,
 ) {
   await sql`update import_jobs set shape = ${options.shape}, format = ${options.format}, encoding = ${options.encoding},
-      id_property = ${options.idProperty},
+      date_format = ${options.dateFormat}, id_property = ${options.idProperty},
       mapping = ${mappingParameter(options.mapping)},
       dry_run = ${options.dryRun}, updated_at = now()
     where tenant_id = ${tenantId} and id = ${jobId} and state = 'uploading'`.execute(db);

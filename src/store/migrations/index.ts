@@ -7,6 +7,7 @@ import * as importUnmappedColumns from "./0005-import-unmapped-columns.js";
 import * as importUploadLz4 from "./0006-import-upload-lz4.js";
 import * as importColumnMapping from "./0007-import-column-mapping.js";
 import * as canonicalChildFingerprints from "./0008-canonical-child-fingerprints.js";
+import * as importDateFormat from "./0009-import-date-format.js";
 
 // Migrations live in code (not read from a folder) so the built package and the tests see the same list.
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   "0006-import-upload-lz4": importUploadLz4,
   "0007-import-column-mapping": importColumnMapping,
   "0008-canonical-child-fingerprints": canonicalChildFingerprints,
+  "0009-import-date-format": importDateFormat,
 };
 
 export const migrationProvider: MigrationProvider = {
