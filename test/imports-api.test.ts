@@ -338,11 +338,30 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
         .trim()
         .split("\n")
         .map((l) => JSON.parse(l)),
-    ).toMatchObject([
-      // A line that is not JSON comes back as its text.
-      { row: 2, errors: [{ code: "NDJSON_INVALID_LINE" }], source: "{broken" },
-      { row: 3, errors: [{ code: "CONTACT_EMAIL_INVALID", field: "email" }], source: { email: "bad" } },
+    ).toEqual([
+      // A line that is not JSON comes back as its text; a record as itself, its failure beside its keys.
+      {
+        tributary_row: 2,
+        tributary_errors: [{ code: "NDJSON_INVALID_LINE", field: null, message: expect.any(String) }],
+        tributary_source: "{broken",
+      },
+      {
+        tributary_row: 3,
+        tributary_errors: [
+          { code: "CONTACT_EMAIL_INVALID", field: "email", message: "email 'bad' is not an email address" },
+        ],
+        email: "bad",
+      },
     ]);
+    // Fixed where it stands and imported again: the record goes in, the `tributary_` keys feed nothing.
+    const ndFixed = ndFailed.body.replace('"email":"bad"', '"email":"nd-fixed@example.org"');
+    const ndAgain = await upload(ndFixed.split("\n").slice(1).join("\n"), "application/x-ndjson");
+    expect(await waitForImport(t.app, token, ndAgain.json().id)).toMatchObject({
+      state: "completed",
+      created: 1,
+      failed: 0,
+      unmappedColumns: ["tributary_row", "tributary_errors"],
+    });
   });
 
   it("answers 409 for the failed rows of a job that has not ended, 404 for another tenant's", async () => {

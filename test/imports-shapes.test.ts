@@ -205,6 +205,89 @@ describe.each(testEngines)("import shapes of the vendor dialects on %s", (engine
     const again = await waitForImport(t.app, token, (await upload(second, "?shape=servicestack")).json().id);
     expect(again).toMatchObject({ state: "completed", created: 0, updated: 2, failed: 0 });
     expect((await contactByEmail("hal.new@example.edu")).id).toBe(hal.id);
+
+    // One new person twice in one file, no regent_id: one contact (it used to be two). A row of empty cells
+    // is skipped: it used to become an empty contact.
+    const third = csv(header, [
+      ["", "Gale", "Boetticher", "gale@example.edu", "1970-01-01", "", "", ""],
+      ["", "", "", "", "", "", "", ""],
+      ["0", "Gale", "Boetticher", "GALE@example.edu", "1970-01-01", "Australia", "", ""],
+    ]);
+    const once = await waitForImport(t.app, token, (await upload(third, "?shape=servicestack")).json().id);
+    expect(once).toMatchObject({
+      state: "completed",
+      rowsRead: 3,
+      created: 1,
+      updated: 1,
+      unchanged: 1,
+      failed: 0,
+    });
+    const results = await t.app.inject({
+      url: `/api/v1/imports/${once.id}/results?format=ndjson`,
+      headers: auth(),
+    });
+    const rows = results.body
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.row, r.status])).toEqual([
+      [1, "created"],
+      [2, "skipped"],
+      [3, "updated"],
+    ]);
+    expect(rows[2].contactId).toBe(rows[0].contactId);
+  });
+
+  it("sam: a list or an object in an NDJSON row is that field's error, not JSON text stored", async () => {
+    const body = [
+      JSON.stringify({
+        externalId: "SL-1",
+        firstname: "Arr",
+        lastname: "V",
+        title: ["Dr", "Prof"],
+        notes: { x: 1 },
+      }),
+      JSON.stringify({ externalId: "SL-2", firstname: "Bee", lastname: "V", title: "Dr" }),
+    ].join("\n");
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/imports?shape=sam",
+      headers: { ...auth(), "content-type": "application/x-ndjson" },
+      payload: body,
+    });
+    const job = await waitForImport(t.app, token, res.json().id);
+    expect(job).toMatchObject({ state: "completed", created: 1, failed: 1 });
+    expect((await errorLines(res.json().id)).map((e) => [e.row, e.errorCode, e.field, e.message])).toEqual([
+      [1, "CONTACT_FIELD_INVALID", "title", "title must be a string or a number, not a list or object"],
+      [1, "CONTACT_FIELD_INVALID", "notes", "notes must be a string or a number, not a list or object"],
+    ]);
+  });
+
+  it("a row of empty cells is skipped in every shape, in the preview and the job alike", async () => {
+    for (const [query, body] of [
+      ["?shape=sam", "externalId,firstname,lastname,email1\nBL-1,Bo,Lee,bo@example.com\n,,,\n"],
+      ["?shape=native&idProperty=external_id", "External ID,Email\nBL-2,bl2@example.com\n,\n"],
+      ["?shape=hobsons", "StudentInstitutionId,Name,Surname,EmailAddress\nBL-3,Cy,Ma,cy@example.com\n,,,\n"],
+    ]) {
+      const preview = await t.app.inject({
+        method: "POST",
+        url: `/api/v1/imports/preview${query}`,
+        headers: { ...auth(), "content-type": "text/csv" },
+        payload: body,
+      });
+      expect(
+        preview.json().rows.map((r: { status: string }) => r.status),
+        query,
+      ).toEqual(["created", "skipped"]);
+      const job = await waitForImport(t.app, token, (await upload(body, query)).json().id);
+      expect(job, query).toMatchObject({
+        state: "completed",
+        rowsRead: 2,
+        created: 1,
+        unchanged: 1,
+        failed: 0,
+      });
+    }
   });
 
   it("sam: upserts by externalId, else by email1 + names, and an older contactModified is not saved", async () => {

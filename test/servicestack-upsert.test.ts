@@ -85,6 +85,35 @@ describe.each(testEngines)("ServiceStack upsert (JSON) on %s", (engine) => {
     expect(otherBirthday.json().meta.created).toBe("1");
   });
 
+  it("one person twice in a request without regent_id is one contact: the first creates it, the next updates it", async () => {
+    const before = await countContacts();
+    const first = ssContact({
+      regent_id: 0,
+      email: "gale@example.org",
+      first_name: "Gale",
+      last_name: "Boetticher",
+    });
+    const { regent_id: _, ...withoutRegentId } = first;
+    const res = await upsert({
+      contacts: [first, { ...withoutRegentId, email: "GALE@example.org", phone_cell: "555" }],
+    });
+    expect(res.json().meta).toMatchObject({ created: "1", updated: "1" });
+    const [a, b] = res.json().meta.ids.split(",").map(Number);
+    expect(b).toBe(a);
+    expect(await countContacts()).toBe(before + 1);
+    expect(await nativeGet(a)).toMatchObject({ email: "GALE@example.org", phoneMobile: "555" });
+    // No date of birth on either: still the same person by email and names.
+    const { dob: __, ...undated } = ssContact({
+      regent_id: 0,
+      email: "jesse@example.org",
+      last_name: "Pinkman",
+    });
+    const twice = await upsert({ contacts: [undated, undated] });
+    const [c, d] = twice.json().meta.ids.split(",").map(Number);
+    expect(d).toBe(c);
+    expect(await countContacts()).toBe(before + 2);
+  });
+
   it("regent_id 0 matches by email + names + date of birth like an absent one", async () => {
     const first = ssContact({ regent_id: 0 });
     const id = Number((await upsert({ contacts: [first] })).json().meta.ids);

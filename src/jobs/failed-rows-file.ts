@@ -42,7 +42,15 @@ export function failedRowsCsv(
 
 /** The failed-rows file of an NDJSON or JSON upload: `{row, errors, source}` per line. */
 export function failedRowsNdjson(rows: AsyncIterable<FailedRow>): AsyncGenerator<string> {
-  return joinedLines(rows, (r) =>
-    ndjsonLine({ row: r.row, errors: r.errors, source: r.source === null ? null : JSON.parse(r.source) }),
-  );
+  return joinedLines(rows, (r) => {
+    const source: unknown = r.source === null ? null : JSON.parse(r.source);
+    const failure = { tributary_row: r.row, tributary_errors: r.errors };
+    // The record itself, with its failure beside its own keys, so the fixed file imports back as it is (no
+    // field maps to a `tributary_` key); a line that was no JSON object comes back as its text to rewrite.
+    return ndjsonLine(
+      source !== null && typeof source === "object" && !Array.isArray(source)
+        ? { ...failure, ...source }
+        : { ...failure, tributary_source: source },
+    );
+  });
 }

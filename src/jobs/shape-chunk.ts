@@ -39,6 +39,12 @@ export function prepareChunk(
       prepared.errors.push({ row: outcome.row, code: outcome.code, message: outcome.message });
       continue;
     }
+    // A row of empty cells (`,,,` as spreadsheets leave below their data, or `{}`) says nothing: skipped,
+    // not shaped, so no shape makes an empty contact of it and none fails it for a missing key.
+    if (isBlankRecord(outcome.fields)) {
+      prepared.statuses[slot] = "skipped";
+      continue;
+    }
     records.push(mapper.apply(outcome.fields));
     recordSlots.push(slot);
   }
@@ -69,6 +75,12 @@ export function prepareChunk(
   if (mapper.sharedTargets.size > 0)
     prepared.sourceColumns = prepared.inputSlots.map((slots) => sourcesOf(slots[0]) ?? {});
   return prepared;
+}
+
+/** Whether a record holds no value at all: every cell empty (CSV) or no key with one (NDJSON `{}`, `{"a": ""}`). */
+export function isBlankRecord(fields: Readonly<Record<string, unknown>>): boolean {
+  for (const key in fields) if (fields[key] !== "" && fields[key] !== undefined) return false;
+  return true;
 }
 
 /** A chunk's rows before shaping: every row `error` until the engine says otherwise, no inputs yet. */

@@ -23,13 +23,22 @@ export const samImportShape: ImportShape = {
   targetOfField: (field) => wireFieldName(field),
   toContactInput(record, _row, context) {
     const wire: ContactJson = {};
+    const lists: string[] = [];
     for (const [key, value] of Object.entries(record)) {
       if (value === undefined || value === "") continue;
-      wire[key] =
-        typeof value === "object" && value !== null
-          ? JSON.stringify(value)
-          : (value as string | number | null);
+      // Every ContactJSON field is a string or a number (the endpoint refuses anything else): an NDJSON
+      // row's list or object is the row's error, not JSON text stored in a name or a note.
+      if (typeof value === "object" && value !== null) lists.push(key);
+      else wire[key] = value as string | number | null;
     }
+    if (lists.length > 0)
+      return {
+        errors: lists.map((field) => ({
+          code: "CONTACT_FIELD_INVALID",
+          field,
+          message: `${field} must be a string or a number, not a list or object`,
+        })),
+      };
     const countryIdOf = (code: string) => context.references("country", code);
     let mapped = toCanonical(wire, countryIdOf);
     const numeric = mapped.problems.filter(

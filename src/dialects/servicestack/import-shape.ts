@@ -1,6 +1,6 @@
 import type { ImportShape } from "../../jobs/import-shapes.js";
 import { regentIdScheme, toCanonical, wireFieldName } from "./mapping.js";
-import { matchByPersonalIdentity } from "./match-personal-identity.js";
+import { serviceStackUpsertHooks } from "./match-personal-identity.js";
 import { contactCreateRequestFields } from "./wire-schemas.js";
 
 const wireFields = Object.keys(contactCreateRequestFields);
@@ -37,5 +37,5 @@ export const serviceStackImportShape: ImportShape = {
       };
     return { input: mapped.input };
   },
-  upsert: { requireMatchKey: false, hooks: { fallbackMatch: matchByPersonalIdentity } },
+  upsert: { requireMatchKey: false, hooks: serviceStackUpsertHooks },
 };

@@ -16,7 +16,7 @@ import {
   wireFieldName,
   wirePath,
 } from "./mapping.js";
-import { matchByPersonalIdentity } from "./match-personal-identity.js";
+import { serviceStackUpsertHooks } from "./match-personal-identity.js";
 import { requestDto } from "./request-dto.js";
 import { sendWire } from "./response-format.js";
 import {
@@ -70,7 +70,7 @@ export async function upsertRoutes(
       requireMatchKey: false,
       mode: "allOrNone",
       actor: actorOf(principal),
-      hooks: { fallbackMatch: matchByPersonalIdentity },
+      hooks: serviceStackUpsertHooks,
     });
     if (!outcome.committed)
       throw new TributaryError(
