@@ -474,6 +474,20 @@ describe.each(testEngines)("Hobsons UpsertContact on %s", (engine) => {
     expect(search.json().Data).toEqual([]);
   });
 
+  it("Gender is one character, as the page's .NET char binds: `Female` is refused by its path, `f` taken as sent", async () => {
+    const refused = await post("upsertcontacts", [upsertDto({ Gender: "Female" })]);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toEqual({
+      Message: "The request is invalid.",
+      ModelState: {
+        "contacts[0].Gender": ["Could not convert \"Female\" to Char: one character. Path 'Gender'."],
+      },
+    });
+    const taken = await post("upsertcontact", upsertDto({ Gender: "f" }));
+    expect(taken.statusCode).toBe(200);
+    expect((await native(Number(taken.json()))).gender).toBe("f");
+  });
+
   it("needs the Hobsons role", async () => {
     const other = await t.token(["contacts:write"]);
     const res = await t.app.inject({

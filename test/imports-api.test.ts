@@ -315,8 +315,23 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
       url: `/api/v1/imports/${again.json().id}/failed-rows`,
       headers: auth(),
     });
+    // No failed row: the header alone, the file's own columns after the four, never the four twice.
     expect(none.body.trim()).toBe(
-      "tributary_row,tributary_error_code,tributary_error_field,tributary_error_message",
+      "tributary_row,tributary_error_code,tributary_error_field,tributary_error_message,External ID,Email Address,First Name,Mobile",
+    );
+    // Sent back still broken, it fails again: its own four columns are replaced, not repeated.
+    const stillBad = await upload(
+      failed.body.replace("also-bad,", "fr5@example.org,"),
+      "text/csv",
+      "?idProperty=external_id",
+    );
+    expect(await waitForImport(t.app, token, stillBad.json().id)).toMatchObject({ failed: 2 });
+    const twice = await t.app.inject({
+      url: `/api/v1/imports/${stillBad.json().id}/failed-rows`,
+      headers: auth(),
+    });
+    expect(twice.body.split("\r\n")[0]).toBe(
+      "tributary_row,tributary_error_code,tributary_error_field,tributary_error_message,External ID,Email Address,First Name,Mobile",
     );
 
     const nd = await upload(
@@ -362,6 +377,22 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
       failed: 0,
       unmappedColumns: ["tributary_row", "tributary_errors"],
     });
+  });
+
+  it("a failed-rows CSV keeps the file's columns when its only failed row could not be read", async () => {
+    const res = await upload(
+      'email,givenName\nuq1@example.org,A\n"uq2@example.org,B\nuq3@example.org,C\n',
+      "text/csv",
+    );
+    expect(await waitForImport(t.app, token, res.json().id)).toMatchObject({ created: 1, failed: 1 });
+    const failed = await t.app.inject({
+      url: `/api/v1/imports/${res.json().id}/failed-rows`,
+      headers: auth(),
+    });
+    expect(failed.body.trim().split("\r\n")).toEqual([
+      "tributary_row,tributary_error_code,tributary_error_field,tributary_error_message,email,givenName",
+      "2,CSV_UNCLOSED_QUOTE,,the row opens a quote that is never closed; no later row was read,,",
+    ]);
   });
 
   it("answers 409 for the failed rows of a job that has not ended, 404 for another tenant's", async () => {
@@ -724,6 +755,7 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
       "pv1@example.org,Pre,blue",
       "person7@example.org,Seven,red",
       "bad,Bad,green",
+      "PV1@example.org,Again,blue",
     ].join("\n");
     const res = await previewCsv(csv);
     expect(res.statusCode).toBe(200);
@@ -734,6 +766,8 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
         { row: 1, status: "created", contactId: null, errors: [] },
         { row: 2, status: "updated", contactId: expect.any(Number), errors: [] },
         { row: 3, status: "error", errors: [{ code: "CONTACT_EMAIL_INVALID", field: "Email Address" }] },
+        // The contact row 1 would create: no id, as the preview's rollback takes it back.
+        { row: 4, status: "updated", contactId: null, errors: [] },
       ],
     });
     const search = await t.app.inject({ url: "/api/v1/contacts?q=pv1@example.org", headers: auth() });

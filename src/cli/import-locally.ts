@@ -53,7 +53,10 @@ export async function importLocally(
         files.failedRows as string,
         Readable.from(
           format === "csv"
-            ? failedRowsCsv(rows, await firstKeptSourceColumns(store.db, tenantId, job.id))
+            ? failedRowsCsv(
+                rows,
+                await firstKeptSourceColumns(store.db, tenantId, job.id, Object.keys(last.columnMapping)),
+              )
             : failedRowsNdjson(rows),
         ),
       );

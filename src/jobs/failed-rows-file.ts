@@ -20,7 +20,9 @@ export function failedRowsCsv(
   rows: AsyncIterable<FailedRow>,
   sourceColumns: readonly string[],
 ): AsyncGenerator<string> {
-  const columns = sourceColumns.filter((c) => c !== extraCellsKey);
+  // A failed-rows file imported again and failing again brings its own four columns: they are replaced, not
+  // repeated (a repeated header would refuse the next import of it).
+  const columns = sourceColumns.filter((c) => c !== extraCellsKey && !failedRowColumns.includes(c));
   return joinedLines(
     rows,
     (r) => {
@@ -40,7 +42,7 @@ export function failedRowsCsv(
   );
 }
 
-/** The failed-rows file of an NDJSON or JSON upload: `{row, errors, source}` per line. */
+/** The failed-rows file of an NDJSON or JSON upload: each record with its failure beside its own keys. */
 export function failedRowsNdjson(rows: AsyncIterable<FailedRow>): AsyncGenerator<string> {
   return joinedLines(rows, (r) => {
     const source: unknown = r.source === null ? null : JSON.parse(r.source);
@@ -49,8 +51,17 @@ export function failedRowsNdjson(rows: AsyncIterable<FailedRow>): AsyncGenerator
     // field maps to a `tributary_` key); a line that was no JSON object comes back as its text to rewrite.
     return ndjsonLine(
       source !== null && typeof source === "object" && !Array.isArray(source)
-        ? { ...failure, ...source }
+        ? { ...failure, ...withoutFailure(source as Record<string, unknown>) }
         : { ...failure, tributary_source: source },
     );
   });
+}
+
+/** A record without the failure keys of an earlier failed-rows file it came from (its new failure replaces them). */
+function withoutFailure(record: Record<string, unknown>): Record<string, unknown> {
+  const rest: Record<string, unknown> = {};
+  for (const key in record)
+    if (key !== "tributary_row" && key !== "tributary_errors" && key !== "tributary_source")
+      rest[key] = record[key];
+  return rest;
 }

@@ -88,13 +88,18 @@ export async function previewImport(store: Store, request: ImportRequest, body: 
   const inputOf = new Map<number, ContactInput>();
   for (const [i, slots] of prepared.inputSlots.entries())
     for (const slot of slots) inputOf.set(slot, prepared.inputs[i]);
+  // An id the rollback takes back would mislead: only matches of stored contacts are shown, not the contact a
+  // row would create, nor that same contact where a later row of the preview updates it.
+  const wouldCreate = new Set<number>();
+  for (const [slot, status] of prepared.statuses.entries())
+    if (status === "created") wouldCreate.add(prepared.contactIds[slot]);
   const rows: PreviewRow[] = sample.map((outcome, slot) => {
     const status = prepared.statuses[slot];
+    const id = prepared.contactIds[slot];
     const row: PreviewRow = {
       row: outcome.row,
       status,
-      // An id the rollback takes back would mislead; only matches of stored contacts are shown.
-      contactId: status === "created" || status === "error" ? null : prepared.contactIds[slot] || null,
+      contactId: status === "error" || wouldCreate.has(id) ? null : id || null,
       errors: prepared.errors
         .filter((e) => e.row === outcome.row)
         .map((e) => ({ code: e.code, field: e.field ?? null, message: e.message })),

@@ -15,7 +15,7 @@ import { type FieldError, fieldError } from "../../core/errors.js";
 import { studentIdScheme } from "./mapping.js";
 import { readDateOnly, readInstant } from "./read-contact-dtos.js";
 
-type Kind = "text" | "boolean" | "date" | "integer";
+type Kind = "text" | "character" | "boolean" | "date" | "integer";
 
 /** Scalar ContactUpsertDto members → canonical fields (docs/model.md, "Page 002"). */
 const scalarMembers: ReadonlyArray<readonly [wire: string, kind: Kind, canonical: string]> = [
@@ -24,7 +24,7 @@ const scalarMembers: ReadonlyArray<readonly [wire: string, kind: Kind, canonical
   ["MiddleName", "text", "middleName"],
   ["Alias", "text", "alias"],
   ["FormerName", "text", "formerName"],
-  ["Gender", "text", "gender"],
+  ["Gender", "character", "gender"],
   ["DateOfBirth", "date", "dateOfBirth"],
   ["EmailAddress", "text", "email"],
   ["EmailAddress2", "text", "emailSecondary"],
@@ -288,6 +288,10 @@ function memberReader(dto: Record<string, unknown>, path: string, index: number,
         if (typeof value === "string") return value;
         if (typeof value === "number" || typeof value === "boolean") return String(value);
         return bad(`Error converting value to type 'String'. Path '${wire}'.`);
+      case "character":
+        // The page types Gender as a .NET char: Json.NET binds a one-character string, and refuses `Female`.
+        if (typeof value === "string" && [...value].length === 1) return value;
+        return bad(`Could not convert ${JSON.stringify(value)} to Char: one character. Path '${wire}'.`);
       case "boolean":
         if (typeof value === "boolean") return value;
         if (typeof value === "string" && /^(true|false)$/i.test(value.trim()))

@@ -417,7 +417,12 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
         return reply.send(Readable.from(failedRowsNdjson(rows)));
       }
       reply.type("text/csv; charset=utf-8");
-      const columns = await firstKeptSourceColumns(store.db, job.tenantId, job.id);
+      const columns = await firstKeptSourceColumns(
+        store.db,
+        job.tenantId,
+        job.id,
+        Object.keys(job.columnMapping),
+      );
       return reply.send(Readable.from(failedRowsCsv(rows, columns)));
     },
   );

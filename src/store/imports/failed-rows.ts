@@ -48,11 +48,17 @@ export async function keepFailedRowSources(
 }
 
 /** The columns of the first failed row whose source is kept (a CSV's header), or none. */
-export async function firstKeptSourceColumns(db: Db, tenantId: number, jobId: number): Promise<string[]> {
+export async function firstKeptSourceColumns(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  /** the file's columns as the job met them: for a job whose failed rows could none be read (past an unclosed quote) */
+  jobColumns: readonly string[] = [],
+): Promise<string[]> {
   const result = await sql<{ source: string }>`
-    select source from import_failed_rows where tenant_id = ${tenantId} and job_id = ${jobId}
+    select source from import_failed_rows where tenant_id = ${tenantId} and job_id = ${jobId} and source is not null
     order by row_number limit 1`.execute(db);
-  return result.rows[0] ? Object.keys(JSON.parse(result.rows[0].source)) : [];
+  return result.rows[0] ? Object.keys(JSON.parse(result.rows[0].source)) : [...jobColumns];
 }
 
 /** Every failed row of a job in row order, with all its errors and its kept source, a page at a time. */
