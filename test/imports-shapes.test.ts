@@ -263,6 +263,30 @@ describe.each(testEngines)("import shapes of the vendor dialects on %s", (engine
     ]);
   });
 
+  it("a mapping's targets match the shape's field names whatever their case; errors name the file's column", async () => {
+    const preview = async (query: string, body: string) =>
+      (
+        await t.app.inject({
+          method: "POST",
+          url: `/api/v1/imports/preview${query}`,
+          headers: { ...auth(), "content-type": "text/csv" },
+          payload: body,
+        })
+      ).json();
+    const ss = await preview(
+      `?shape=servicestack&mapping=${encodeURIComponent(JSON.stringify({ Ref: "REGENT_ID", Mail: "EMAIL", Given: "FIRST_NAME", Born: "DOB" }))}`,
+      "Ref,Mail,Given,Born\n7777,upper.map@example.org,Upper,1990-13-01\n",
+    );
+    expect(ss.mapping).toEqual({ Ref: "regent_id", Mail: "email", Given: "first_name", Born: "dob" });
+    expect(ss.rows[0].errors).toMatchObject([{ code: "CONTACT_DATE_INVALID", field: "Born" }]);
+    const sam = await preview(
+      `?shape=sam&mapping=${encodeURIComponent(JSON.stringify({ Ref: "ExternalId", Mail: "Email1", Given: "FirstName" }))}`,
+      "Ref,Mail,Given\nSM-1,sm1@example.org,Sam\n",
+    );
+    expect(sam.mapping).toEqual({ Ref: "externalId", Mail: "email1", Given: "firstname" });
+    expect(sam.rows[0]).toMatchObject({ status: "created", identifiers: { external_id: "SM-1" } });
+  });
+
   it("a row of empty cells is skipped in every shape, in the preview and the job alike", async () => {
     for (const [query, body] of [
       ["?shape=sam", "externalId,firstname,lastname,email1\nBL-1,Bo,Lee,bo@example.com\n,,,\n"],

@@ -35,7 +35,7 @@ export class ColumnMapper {
     let target: string | null;
     if (this.explicit) {
       const named = Object.hasOwn(this.explicit, column) ? this.explicit[column] : undefined;
-      target = named ? named : null;
+      target = named ? mappingTarget(this.shape, named) : null;
     } else {
       target = this.automatic.get(normaliseHeader(column)) ?? null;
       if (target === null && this.shape.isTarget(column)) target = column;
@@ -156,5 +156,23 @@ export function unknownMappingTargets(
   shape: ImportShape,
   mapping: Readonly<Record<string, string>>,
 ): string[] {
-  return Object.values(mapping).filter((target) => target !== "" && !shape.isTarget(target));
+  return Object.values(mapping).filter(
+    (target) => target !== "" && !shape.isTarget(mappingTarget(shape, target)),
+  );
+}
+
+const targetNamesOf = new WeakMap<ImportShape, Map<string, string>>();
+
+/**
+ * A mapping's target in the shape's own spelling: `REGENT_ID` is `regent_id`, `ExternalId` is SAM's
+ * `externalId`, as header names match whatever their case. The mapped field is then known by one name, so an
+ * error on it names the file's column. A name the shape does not know stays as given (and is refused).
+ */
+export function mappingTarget(shape: ImportShape, target: string): string {
+  let names = targetNamesOf.get(shape);
+  if (!names) {
+    names = new Map(Object.keys(shape.headerSynonyms).map((name) => [name.toLowerCase(), name]));
+    targetNamesOf.set(shape, names);
+  }
+  return names.get(target.toLowerCase()) ?? target;
 }
