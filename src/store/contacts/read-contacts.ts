@@ -1,6 +1,7 @@
 import { type Kysely, sql } from "kysely";
 import { type ContactCollection, contactCollections, type ScalarValue } from "../../core/contact.js";
 import type { Database } from "../schema.js";
+import { communicationColumns } from "./child-fingerprint.js";
 import { scalarColumns } from "./contact-columns.js";
 import { normaliseStoredRow } from "./upsert-contacts.js";
 
@@ -144,25 +145,7 @@ export async function getContactsChildren<C extends ContactCollection>(
     communications: () =>
       db
         .selectFrom("contactCommunications")
-        .select([
-          "contactId",
-          "id",
-          "incoming",
-          "category",
-          "type",
-          "headline",
-          "labels",
-          "subject",
-          "code",
-          "effectiveness",
-          "fromEmail",
-          "toEmail",
-          "sendExternal",
-          "source",
-          "referralSource",
-          "occurredAt",
-          "createdAt",
-        ])
+        .select(["contactId", "id", ...communicationColumns.map(([name]) => name), "createdAt"])
         .where("tenantId", "=", tenantId)
         .where("contactId", "=", ids)
         .orderBy("id")

@@ -17,7 +17,7 @@ import {
 import { compilePlainConstructor, LayoutCache, thisProperty } from "../../core/record-layouts.js";
 import { validateContactInput } from "../../core/validate-contact.js";
 import type { Database } from "../schema.js";
-import { activityValues, childFingerprint } from "./child-fingerprint.js";
+import { activityValues, childFingerprint, columnOf, communicationColumns } from "./child-fingerprint.js";
 import { arrayParameter, columnarRecordset, copyNewContacts, recordsetFragments } from "./contact-columns.js";
 import { newContactIds, parseContactIds } from "./contact-ids.js";
 import { contactLockName, lockContactKeys } from "./contact-locks.js";
@@ -729,57 +729,12 @@ async function writeChildren(
     },
     {
       table: "contact_communications",
-      columns: [
-        "incoming",
-        "category",
-        "type",
-        "headline",
-        "labels",
-        "subject",
-        "code",
-        "effectiveness",
-        "from_email",
-        "to_email",
-        "send_external",
-        "source",
-        "referral_source",
-        "occurred_at",
-      ],
-      types: [
-        "boolean",
-        "text",
-        "text",
-        "text",
-        "text[]",
-        "text",
-        "text",
-        "text",
-        "text",
-        "text",
-        "boolean",
-        "text",
-        "text",
-        "timestamptz",
-      ],
+      columns: communicationColumns.map(([name]) => columnOf(name)),
+      types: communicationColumns.map(([, type]) => type),
       items: children.flatMap(({ contactId, input }) =>
         (input.communications ?? []).map((c) => ({
           contactId,
-          values: [
-            c.incoming ?? null,
-            c.category ?? null,
-            c.type ?? null,
-            c.headline ?? null,
-            c.labels ?? null,
-            c.subject ?? null,
-            c.code ?? null,
-            c.effectiveness ?? null,
-            c.fromEmail ?? null,
-            c.toEmail ?? null,
-            c.sendExternal ?? null,
-            c.source ?? null,
-            c.referralSource ?? null,
-            c.occurredAt ?? null,
-          ],
+          values: communicationColumns.map(([name]) => c[name] ?? null),
         })),
       ),
     },

@@ -1,5 +1,10 @@
 import { type Kysely, sql } from "kysely";
-import { activityValues, childFingerprint } from "../contacts/child-fingerprint.js";
+import {
+  activityValues,
+  childFingerprint,
+  columnOf,
+  communicationColumns,
+} from "../contacts/child-fingerprint.js";
 import { executeStatements } from "./execute-statements.js";
 
 // Activities and communications are kept once per contact by a fingerprint of their values. Until this
@@ -10,6 +15,9 @@ import { executeStatements } from "./execute-statements.js";
 // now does, and keeps the oldest of the rows that turn out to be one item. Notes, tasks and tags hashed values
 // that were already in one spelling.
 const batch = 5_000;
+const communicationSelect = sql.raw(
+  communicationColumns.map(([name]) => `${columnOf(name)} as "${name}"`).join(", "),
+);
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await executeStatements(
@@ -40,34 +48,23 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     after = [updates[updates.length - 1].tenant, updates[updates.length - 1].id];
   }
   for (let after = [0, 0]; ; ) {
-    // Aliased to one word each: the store's camelCase plugin would rename snake_case result columns.
+    // Each column aliased to its camelCase name, quoted: the same keys whether or not the store's camelCase
+    // plugin renames the result's snake_case columns.
     const rows = (
       await sql<Record<string, unknown>>`
-        select tenant_id as tenant, id, incoming, category, type, headline, labels, subject, code, effectiveness,
-          from_email as fromaddress, to_email as toaddress, send_external as sendexternal, source,
-          referral_source as referralsource, occurred_at as occurred
+        select tenant_id as tenant, id, ${communicationSelect}
         from contact_communications
         where (tenant_id, id) > (${after[0]}, ${after[1]}) order by tenant_id, id limit ${batch}`.execute(db)
     ).rows;
     if (rows.length === 0) break;
     const updates = rows.map((row) => {
-      const occurred = row.occurred === null ? null : new Date(row.occurred as string | Date).toISOString();
-      const values = [
-        row.incoming,
-        row.category,
-        row.type,
-        row.headline,
-        row.labels,
-        row.subject,
-        row.code,
-        row.effectiveness,
-        row.fromaddress,
-        row.toaddress,
-        row.sendexternal,
-        row.source,
-        row.referralsource,
-        occurred,
-      ];
+      const values = communicationColumns.map(([name]) => {
+        const value = row[name];
+        // The writer hashes a timestamp in its one ISO spelling (validation writes it so).
+        return name === "occurredAt" && value !== null
+          ? new Date(value as string | Date).toISOString()
+          : value;
+      });
       return { tenant: Number(row.tenant), id: Number(row.id), fingerprint: childFingerprint(values) };
     });
     await sql`update contact_communications c set fingerprint = u.fingerprint
