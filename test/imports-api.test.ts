@@ -369,6 +369,17 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
       },
     ]);
     // Fixed where it stands and imported again: the record goes in, the `tributary_` keys feed nothing.
+    // Sent back unfixed, the unreadable line keeps its text for the next round.
+    const unfixed = await upload(ndFailed.body, "application/x-ndjson");
+    await waitForImport(t.app, token, unfixed.json().id);
+    const round2 = await t.app.inject({
+      url: `/api/v1/imports/${unfixed.json().id}/failed-rows`,
+      headers: auth(),
+    });
+    expect(JSON.parse(round2.body.split("\n")[0])).toMatchObject({
+      tributary_row: 1,
+      tributary_source: "{broken",
+    });
     const ndFixed = ndFailed.body.replace('"email":"bad"', '"email":"nd-fixed@example.org"');
     const ndAgain = await upload(ndFixed.split("\n").slice(1).join("\n"), "application/x-ndjson");
     expect(await waitForImport(t.app, token, ndAgain.json().id)).toMatchObject({

@@ -47,10 +47,17 @@ describe.each(testEngines)("bulk import bad input on %s", (engine) => {
       errors: [{ row: 1, errorCode: "ENCODING_INVALID_UTF8" }],
     },
     {
+      // The reader cannot know where the row ends: no later row is read, and the job ends failed saying so.
       title: "an unclosed quote (the rows before it go in)",
       body: Buffer.from('email,givenName\nq1@example.org,A\n"q2@example.org,B\nq3@example.org,C\n'),
       created: 1,
       errors: [{ row: 2, errorCode: "CSV_UNCLOSED_QUOTE" }],
+      state: "failed",
+      error: {
+        code: "CSV_UNCLOSED_QUOTE",
+        message:
+          "row 2: the row opens a quote that is never closed; no later row was read; the rows before it are in, as the results say",
+      },
     },
     {
       // PostgreSQL text cannot hold U+0000: the row says so, instead of the chunk's statement failing.
@@ -139,11 +146,12 @@ describe.each(testEngines)("bulk import bad input on %s", (engine) => {
 
   it.each(rowCases)(
     "$title: the row fails with its reason, the rest go in",
-    async ({ body, contentType, created, errors }) => {
+    async ({ body, contentType, created, errors, ...end }) => {
       const res = await upload(body, contentType);
       expect(res.statusCode).toBe(202);
       const done = await waitForImport(t.app, token, res.json().id);
-      expect(done).toMatchObject({ state: "completed", created, failed: errors.length });
+      const { state = "completed", error = null } = end as { state?: string; error?: unknown };
+      expect(done).toMatchObject({ state, error, created, failed: errors.length });
       expect(await errorsOf(res.json().id)).toMatchObject(errors);
     },
   );

@@ -567,6 +567,22 @@ describe.each(testEngines)("native API on %s", (engine) => {
     expect(read.json().communications).toHaveLength(1);
   });
 
+  it("an input naming its contact's id needs no other key, whatever the idProperty", async () => {
+    const created = await upsert({ idProperty: "external_id", inputs: [nativeContact({ email: null })] });
+    const id = created.json().results[0].id;
+    const byId = await upsert({ idProperty: "email", inputs: [{ id, givenName: "Named" }] });
+    expect(byId.statusCode).toBe(200);
+    expect(byId.json().results).toEqual([{ index: 0, status: "updated", id, errors: [] }]);
+    const unknown = await upsert({
+      idProperty: "email",
+      mode: "partial",
+      inputs: [{ id: 999_999_999, givenName: "X" }],
+    });
+    expect(unknown.json().results[0].errors).toMatchObject([{ code: "CONTACT_ID_UNKNOWN" }]);
+    const neither = await upsert({ idProperty: "email", mode: "partial", inputs: [{ givenName: "X" }] });
+    expect(neither.json().results[0].errors).toMatchObject([{ code: "CONTACT_MATCH_KEY_MISSING" }]);
+  });
+
   it("searches and pages with a cursor; history lists status changes", async () => {
     const surname = `Pager${Date.now()}`;
     const inputs = Array.from({ length: 5 }, (_, i) => nativeContact({ surname, givenName: `P${i}` }));

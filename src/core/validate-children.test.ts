@@ -111,7 +111,15 @@ describe("validateContactChildren", () => {
 
   it("canonicalCourse keeps a course's known keys, in one order, without empty ones", () => {
     expect(
-      Object.keys(canonicalCourse({ campus: "North", course: "BA", faculty: null, preferenceNumber: 2 })),
+      Object.keys(
+        canonicalCourse({
+          campus: "North",
+          course: "BA",
+          faculty: null,
+          studyLevel: "",
+          preferenceNumber: 2,
+        }),
+      ),
     ).toEqual(["preferenceNumber", "course", "campus"]);
   });
 });

@@ -72,13 +72,16 @@ const courseKeys: ReadonlyArray<keyof CourseInput> = [
 ];
 
 /**
- * A course in one spelling: its keys in one order, empty ones left out. Courses are stored as JSON and an
+ * A course in one spelling: its keys in one order, empty ones (null or "") left out. Courses are stored as JSON and an
  * activity is kept once by what it holds, so `{"course":"BA","preferenceNumber":1}` and
  * `{"preferenceNumber":1,"course":"BA","faculty":null}` must be the same activity.
  */
 export function canonicalCourse(course: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key of courseKeys) if (course[key] !== undefined && course[key] !== null) out[key] = course[key];
+  for (const key of courseKeys) {
+    const value = course[key];
+    if (value !== undefined && value !== null && value !== "") out[key] = value;
+  }
   return out;
 }
 

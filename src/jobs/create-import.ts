@@ -315,7 +315,10 @@ export function checkFileColumns(
         `the mapping names columns the file does not have: ${missing.join(", ")} (the file has ${columns.join(", ")})`,
       );
   }
-  if (columns.length > 0 && columns.every((column) => mapper.targetOf(column) === null)) {
+  // A failed-rows file's own `tributary_` columns feed nothing by design: a first record of those alone (an
+  // unreadable line sent back unfixed) is that row's problem, not the file's.
+  const judged = columns.filter((column) => !column.startsWith("tributary_"));
+  if (judged.length > 0 && judged.every((column) => mapper.targetOf(column) === null)) {
     throw new TributaryError(
       "REQUEST_BODY_INVALID",
       `no column maps to a ${shape.name} field (columns: ${columns.join(", ")}); send a mapping`,

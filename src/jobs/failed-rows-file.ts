@@ -57,11 +57,13 @@ export function failedRowsNdjson(rows: AsyncIterable<FailedRow>): AsyncGenerator
   });
 }
 
-/** A record without the failure keys of an earlier failed-rows file it came from (its new failure replaces them). */
+/**
+ * A record without the failure keys of an earlier failed-rows file it came from (its new failure replaces them);
+ * an unreadable line's `tributary_source` stays, so a line sent back unfixed keeps its text round after round.
+ */
 function withoutFailure(record: Record<string, unknown>): Record<string, unknown> {
   const rest: Record<string, unknown> = {};
   for (const key in record)
-    if (key !== "tributary_row" && key !== "tributary_errors" && key !== "tributary_source")
-      rest[key] = record[key];
+    if (key !== "tributary_row" && key !== "tributary_errors") rest[key] = record[key];
   return rest;
 }

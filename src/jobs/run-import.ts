@@ -39,6 +39,9 @@ export type RunEnd = "completed" | "failed" | "cancelled" | "stopped" | "superse
 
 export const defaultChunkRows = 2000;
 
+/** The reader's codes after which it reads nothing more of the file. */
+const readerStops = new Set(["CSV_UNCLOSED_QUOTE", "CSV_RECORD_TOO_LARGE"]);
+
 /** Prepared chunks that may wait for the database at once (each holds its rows of COPY text or its inputs, not its raw cells). */
 const chunksAhead = 2;
 
@@ -190,10 +193,14 @@ export async function runImport(
     while (waiting.length >= chunksAhead) await waiting.shift();
     enqueue(prepared, counter.bytes);
   };
+  // A reader that had to stop part-way (a quote never closed, a record over the size limit) read no later row:
+  // its row fails as any other, and then the job ends `failed` saying so, not `completed` on part of the file.
+  let stoppedBy: Extract<RecordOutcome, { kind: "error" }> | undefined;
   try {
     let sinceYield = 0;
     let slice: RecordOutcome[] = [];
     for await (const outcome of outcomes) {
+      if (outcome.kind === "error" && readerStops.has(outcome.code)) stoppedBy = outcome;
       if (outcome.row > checkpoint) {
         slice.push(outcome);
         if (slice.length >= Math.min(yieldEveryRows, chunkRows - builder.rowCount)) {
@@ -234,7 +241,12 @@ export async function runImport(
     await outcomes.return(undefined);
   }
   await keepFailedRows(store, job);
-  await endImportJob(store, tenantId, jobId, "completed");
+  if (stoppedBy)
+    await endImportJob(store, tenantId, jobId, "failed", {
+      code: stoppedBy.code,
+      message: `row ${stoppedBy.row}: ${stoppedBy.message}; the rows before it are in, as the results say`,
+    });
+  else await endImportJob(store, tenantId, jobId, "completed");
   const done = await getImportJob(store.db, tenantId, jobId);
   if (done) options.onChunk?.(done);
   return done?.state === "completed" ? "completed" : ((done?.state ?? "not-runnable") as RunEnd);

@@ -192,7 +192,8 @@ export async function upsertContactsInTransaction(
   const requireKey = options.requireMatchKey ?? true;
   const keys = inputs.map((input) => matchKeyOf(input, options.idProperty));
   for (const [index, key] of keys.entries()) {
-    if (key === null && requireKey && results[index].status !== "error") {
+    // An input that names its contact's own id needs no other key: the id is that contact (below).
+    if (key === null && requireKey && inputs[index].id === undefined && results[index].status !== "error") {
       const input = inputs[index];
       fail(index, [
         fieldError(
