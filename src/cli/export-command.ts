@@ -4,7 +4,7 @@ import { finished } from "node:stream/promises";
 import type { Command } from "commander";
 import { readConfig } from "../config.js";
 import { contactCollections } from "../core/contact.js";
-import { contactFields, knownIdentifierSchemes } from "../core/contact-fields.js";
+import { contactFields, knownIdentifierSchemes, referenceKinds } from "../core/contact-fields.js";
 import { fromCanonical } from "../dialects/native/mapping.js";
 import { csvLine } from "../formats/csv/write-csv.js";
 import { ndjsonLine } from "../formats/ndjson/write-ndjson.js";
@@ -23,12 +23,20 @@ interface ExportCliOptions {
 
 const pageSize = 500;
 
+// Photos are not exported: a 5 MiB photo is 7 MB of base64, more than a spreadsheet cell or an import's row
+// takes; `GET /api/v1/contacts/{id}/photo` serves each, and an import leaves a photo it is not sent alone.
+const exportedFields = contactFields.filter((f) => f.name !== "photoBase64");
+const referenceFields = contactFields.filter((f) => f.type === "reference");
+
+/** Per kind, reference id → name: a portable file names its references, as another tenant's ids differ. */
+type ReferenceNames = Map<string, Map<number, string>>;
+
 // Identifiers become one column per known scheme, and tags one `;`-separated column, so the file imports back
 // with automatic mapping. The other collections have no CSV form an import reads: NDJSON carries them.
 const csvColumns = [
   "id",
   ...knownIdentifierSchemes.map((s) => `identifiers.${s}`),
-  ...contactFields.map((f) => f.name),
+  ...exportedFields.map((f) => f.name),
   "tags",
   "createdAt",
   "modifiedAt",
@@ -98,9 +106,19 @@ export function registerExportCommand(program: Command, fail: (message: string) 
         if (options.format === "csv") await write(out, csvLine(columns));
         return out;
       };
-      const emit = async ({ id, ...rest }: Record<string, unknown>) => {
+      // Without ids the file is for another tenant or instance: its references go by name (an import reads a
+      // reference's name or code), since the ids are this tenant's own.
+      let names: ReferenceNames | undefined;
+      const emit = async ({ id, photoBase64: _photo, ...rest }: Record<string, unknown>) => {
         // An import reads a contact's own id as naming that contact, whatever its idProperty.
         const contact = options.id ? { id, ...rest } : rest;
+        if (names)
+          for (const field of referenceFields) {
+            const value = contact[field.name];
+            const name =
+              typeof value === "number" ? names.get(field.reference as string)?.get(value) : undefined;
+            if (name !== undefined) contact[field.name] = name;
+          }
         await write(
           await opened(),
           options.format === "csv" ? csvLine(csvRecord(contact, columns)) : ndjsonLine(contact),
@@ -108,6 +126,20 @@ export function registerExportCommand(program: Command, fail: (message: string) 
       };
       if (options.server) {
         const base = options.server.replace(/\/$/, "");
+        if (!options.id) {
+          names = new Map();
+          for (const kind of referenceKinds) {
+            const res = await fetch(`${base}/api/v1/reference/${kind}?includeInactive=true`, {
+              headers: { authorization: `Bearer ${options.token}` },
+            });
+            const answer = (await res.json()) as {
+              data: Array<{ id: number; name: string }>;
+              error?: { message: string };
+            };
+            if (!res.ok) fail(`the server answered ${res.status}: ${answer.error?.message}`);
+            names.set(kind, new Map(answer.data.map((item) => [item.id, item.name])));
+          }
+        }
         let cursor: string | null = null;
         do {
           const query = new URLSearchParams({
@@ -130,15 +162,27 @@ export function registerExportCommand(program: Command, fail: (message: string) 
         } while (cursor);
       } else {
         // The engine loads only for an export from it (main.ts has the figures), not for one from a server.
-        const [{ openEngine }, { tenantIdOf }, { getContacts, getContactsChildren, searchContactIds }] =
-          await Promise.all([
-            import("./open-engine.js"),
-            import("./operator-commands.js"),
-            import("../store/contacts/read-contacts.js"),
-          ]);
+        const [
+          { openEngine },
+          { tenantIdOf },
+          { getContacts, getContactsChildren, searchContactIds },
+          { listReferenceItems },
+        ] = await Promise.all([
+          import("./open-engine.js"),
+          import("./operator-commands.js"),
+          import("../store/contacts/read-contacts.js"),
+          import("../store/reference-items.js"),
+        ]);
         const store = await openEngine(readConfig());
         try {
           const tenantId = await tenantIdOf(store, options.tenant as string);
+          if (!options.id) {
+            names = new Map();
+            for (const kind of referenceKinds) {
+              const items = await listReferenceItems(store.db, tenantId, kind, { includeInactive: true });
+              names.set(kind, new Map(items.map((item) => [Number(item.id), item.name])));
+            }
+          }
           let afterId: number | undefined;
           for (;;) {
             const ids = await searchContactIds(store.db, tenantId, {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Kysely } from "kysely";
+import { expect } from "vitest";
 import { createImportJob, type NewImportJob } from "../../src/store/imports/import-jobs.js";
 import type { Database } from "../../src/store/schema.js";
 
@@ -95,6 +96,9 @@ export function collectionsNdjson(): string {
       givenName: "Ngaio",
       surname: "Marsh",
       email: "ngaio@example.org",
+      // References by name (the import reads names and codes), so each tenant stores its own ids.
+      heatStatusId: "Hot",
+      correspondenceCountryId: "nz",
       tags: [{ tag: "Open Day 2027", taggedAt: "2026-03-01" }, { tag: "Alumni" }],
       consents: [{ type: "email", granted: true }],
       notes: [{ content: "Asked about night classes", noteType: "Phone" }],
@@ -118,6 +122,8 @@ export function collectionsNdjson(): string {
 export const collectionsExpected = [
   {
     identifiers: { external_id: "CO-1" },
+    heatStatusId: expect.any(Number),
+    correspondenceCountryId: expect.any(Number),
     tags: [
       { tag: "Alumni", taggedAt: null },
       { tag: "Open Day 2027", taggedAt: "2026-03-01" },
