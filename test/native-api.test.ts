@@ -555,6 +555,12 @@ describe.each(testEngines)("native API on %s", (engine) => {
       preferenceNumber: 1,
     });
     expect(again.json().results[0].status).toBe("unchanged");
+    // Epoch milliseconds, as the schema's description and the error message offer: the same instant.
+    const epoch = await spelt(Date.parse("2026-02-03T04:05:06Z") as unknown as string, {
+      course: "BA",
+      preferenceNumber: 1,
+    });
+    expect(epoch.json().results[0].status).toBe("unchanged");
     const read = await t.app.inject({
       url: `/api/v1/contacts/${first.json().results[0].id}`,
       headers: { authorization: `Bearer ${token}` },

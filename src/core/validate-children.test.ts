@@ -57,7 +57,7 @@ describe("validateContactChildren", () => {
       {
         code: "CONTACT_FIELD_INVALID",
         path: "communications[1].labels",
-        message: "communications[1].labels must be a list of at most 100 strings",
+        message: "communications[1].labels must be a list of at most 100 strings of at most 1000 characters",
       },
       { code: "CONTACT_FIELD_REQUIRED", path: "notes[0].content", message: "notes[0].content is required" },
       { code: "CONTACT_FIELD_INVALID", path: "notes[1]", message: "notes[1] must be an object" },
@@ -65,6 +65,15 @@ describe("validateContactChildren", () => {
         code: "CONTACT_DATE_INVALID",
         path: "tasks[0].actionDate",
         message: "tasks[0].actionDate must be a date (YYYY-MM-DD)",
+      },
+    ]);
+    expect(
+      validateContactChildren(withChildren({ communications: [{ subject: "x".repeat(10_001) }] })),
+    ).toEqual([
+      {
+        code: "CONTACT_FIELD_TOO_LONG",
+        path: "communications[0].subject",
+        message: "communications[0].subject is 10001 characters long; at most 10000 are allowed",
       },
     ]);
     expect(validateContactChildren(withChildren({ tags: "Open Day" }))).toEqual([

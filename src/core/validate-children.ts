@@ -17,8 +17,10 @@ export interface ChildProblem {
 // A problem may be about a part of the value (`[0].campus` of a list of courses): `within` names it.
 type Check = (value: unknown) => { value: unknown } | { problem: string; code?: ErrorCode; within?: string };
 
+// Texts no page limits get generous bounds, as scalar fields do (docs/model.md): a runaway value is refused by
+// its path instead of making a contact no export line or import row can carry.
 const text =
-  (maxLength = Number.POSITIVE_INFINITY, required = false): Check =>
+  (maxLength = 10_000, required = false): Check =>
   (value) => {
     if (value === undefined || value === null)
       return required ? { problem: "is required", code: "CONTACT_FIELD_REQUIRED" } : { value: null };
@@ -56,8 +58,12 @@ const optionalTimestamp: Check = (value) => {
 
 const labels: Check = (value) => {
   if (value === undefined || value === null) return { value: null };
-  if (!Array.isArray(value) || value.length > 100 || value.some((l) => typeof l !== "string"))
-    return { problem: "must be a list of at most 100 strings" };
+  if (
+    !Array.isArray(value) ||
+    value.length > 100 ||
+    value.some((l) => typeof l !== "string" || l.length > 1_000)
+  )
+    return { problem: "must be a list of at most 100 strings of at most 1000 characters" };
   return { value };
 };
 
@@ -99,9 +105,13 @@ const courses: Check = (value) => {
       if (!(courseKeys as readonly string[]).includes(key))
         return { problem: `is not a course field (${courseKeys.join(", ")})`, within: `[${i}].${key}` };
       if (item === null) continue;
-      if (key === "preferenceNumber" ? !Number.isSafeInteger(item) : typeof item !== "string")
+      if (
+        key === "preferenceNumber"
+          ? !Number.isSafeInteger(item)
+          : typeof item !== "string" || item.length > 1_000
+      )
         return {
-          problem: `must be ${key === "preferenceNumber" ? "an integer" : "a string"}`,
+          problem: `must be ${key === "preferenceNumber" ? "an integer" : "a string of at most 1000 characters"}`,
           within: `[${i}].${key}`,
         };
     }

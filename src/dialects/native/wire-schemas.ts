@@ -44,13 +44,20 @@ const scalarProperties = Object.fromEntries(
 
 const optionalText = Type.Optional(nullable(Type.String()));
 const strict = { additionalProperties: false } as const;
+const optionalInstant = Type.Optional(
+  nullable(Type.Union([Type.String(), Type.Number()], { description: "ISO 8601 or epoch ms" })),
+);
 
 export const TagSchema = Type.Object(
   { tag: Type.String({ minLength: 1, maxLength: 200 }), taggedAt: optionalText },
   strict,
 );
 export const ConsentSchema = Type.Object(
-  { type: Type.String({ minLength: 1, maxLength: 200 }), granted: Type.Boolean(), recordedAt: optionalText },
+  {
+    type: Type.String({ minLength: 1, maxLength: 200 }),
+    granted: Type.Boolean(),
+    recordedAt: optionalInstant,
+  },
   strict,
 );
 export const CourseSchema = Type.Object(
@@ -84,7 +91,7 @@ export const CommunicationSchema = Type.Object(
     sendExternal: Type.Optional(nullable(Type.Boolean())),
     source: optionalText,
     referralSource: optionalText,
-    occurredAt: optionalText,
+    occurredAt: optionalInstant,
   },
   strict,
 );
