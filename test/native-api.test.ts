@@ -573,6 +573,28 @@ describe.each(testEngines)("native API on %s", (engine) => {
     expect(read.json().communications).toHaveLength(1);
   });
 
+  it("inputs for one contact each get their own status: only the one whose items went in is updated", async () => {
+    const person = nativeContact({ tags: [{ tag: "VIP" }] });
+    await upsert({ idProperty: "external_id", inputs: [person] });
+    const { identifiers } = person;
+    const res = await upsert({
+      idProperty: "external_id",
+      inputs: [
+        { identifiers, tags: [{ tag: "VIP" }] },
+        { identifiers, notes: [{ content: "new" }], consents: [{ type: "sms", granted: true }] },
+        { identifiers, tags: [{ tag: "VIP" }], notes: [{ content: "new" }] },
+        { identifiers, consents: [{ type: "sms", granted: false }] },
+      ],
+    });
+    expect(res.json().results.map((r: { status: string }) => r.status)).toEqual([
+      "unchanged",
+      "updated",
+      "unchanged",
+      "updated",
+    ]);
+    expect(res.json().summary).toEqual({ created: 0, updated: 2, unchanged: 2, error: 0 });
+  });
+
   it("an input naming its contact's id needs no other key, whatever the idProperty", async () => {
     const created = await upsert({ idProperty: "external_id", inputs: [nativeContact({ email: null })] });
     const id = created.json().results[0].id;

@@ -571,9 +571,11 @@ async function applyBatch(
     await sql`with ${sql.join(parts, sql`, `)} select 1`.execute(trx);
   }
   if (children.length > 0) {
-    const touched = await writeChildren(trx, tenantId, options.actor, children);
-    for (const { index, contactId } of children) {
-      if (touched.has(contactId) && results[index].status === "unchanged") results[index].status = "updated";
+    const { touched, addedBy } = await writeChildren(trx, tenantId, options.actor, children);
+    // Only the inputs whose own items went in: two inputs for one contact, one adding a note and one
+    // repeating a stored tag, are `updated` and `unchanged`.
+    for (const { index } of children) {
+      if (addedBy.has(index) && results[index].status === "unchanged") results[index].status = "updated";
     }
     if (touched.size > 0) {
       const ids = [...touched].filter(
@@ -675,26 +677,50 @@ async function writeChildren(
   trx: Transaction<Database>,
   tenantId: number,
   actor: string,
-  children: Array<{ contactId: number; input: ContactInput }>,
-): Promise<Set<number>> {
+  children: Array<{ contactId: number; input: ContactInput; index: number }>,
+): Promise<{ touched: Set<number>; addedBy: Set<number> }> {
   const touched = new Set<number>();
-  const tags = children.flatMap(({ contactId, input }) =>
+  const addedBy = new Set<number>();
+  // A stored row is the input's that wrote it: the first input with that item for a kept-once item, the last
+  // for a consent (the latest answer of a type wins).
+  const credit = (
+    items: ReadonlyArray<{ contactId: number; key: string; index: number }>,
+    stored: ReadonlyArray<{ contactId: number | string; key: string }>,
+    last = false,
+  ) => {
+    const owner = new Map<string, number>();
+    for (const item of items) {
+      const at = `${item.contactId}\u001f${item.key}`;
+      if (last || !owner.has(at)) owner.set(at, item.index);
+    }
+    for (const row of stored) {
+      touched.add(Number(row.contactId));
+      const index = owner.get(`${row.contactId}\u001f${row.key}`);
+      if (index !== undefined) addedBy.add(index);
+    }
+  };
+  const tags = children.flatMap(({ contactId, input, index }) =>
     (input.tags ?? []).map((t) => ({
       contactId,
+      index,
       tag: t.tag.trim(),
       taggedAt: t.taggedAt ? t.taggedAt.slice(0, 10) : null,
     })),
   );
   if (tags.length > 0) {
-    const rows = await sql<{ contactId: number }>`
+    const rows = await sql<{ contactId: number; key: string }>`
       insert into contact_tags (tenant_id, contact_id, tag, tagged_at)
       select ${tenantId}, c, t, d from unnest(${tags.map((t) => t.contactId)}::bigint[], ${tags.map((t) => t.tag)}::text[], ${tags.map((t) => t.taggedAt)}::date[]) as u(c, t, d)
-      on conflict do nothing returning contact_id`.execute(trx);
-    for (const r of rows.rows) touched.add(Number(r.contactId));
+      on conflict do nothing returning contact_id, tag as key`.execute(trx);
+    credit(
+      tags.map((t) => ({ contactId: t.contactId, key: t.tag, index: t.index })),
+      rows.rows,
+    );
   }
-  const consents = children.flatMap(({ contactId, input }) =>
+  const consents = children.flatMap(({ contactId, input, index }) =>
     (input.consents ?? []).map((c) => ({
       contactId,
+      index,
       type: c.type.trim(),
       granted: c.granted,
       at: c.recordedAt ?? null,
@@ -702,28 +728,33 @@ async function writeChildren(
   );
   if (consents.length > 0) {
     // The latest consent of a type replaces the previous one; an unchanged consent is not a change.
-    const rows = await sql<{ contactId: number }>`
+    const rows = await sql<{ contactId: number; key: string }>`
       insert into contact_consents (tenant_id, contact_id, consent_type, granted, recorded_at)
       select distinct on (c, t) ${tenantId}, c, t, g, coalesce(a, now()) from unnest(${consents.map((c) => c.contactId)}::bigint[], ${consents.map((c) => c.type)}::text[], ${consents.map((c) => c.granted)}::boolean[], ${consents.map((c) => c.at)}::timestamptz[]) with ordinality as u(c, t, g, a, n)
       order by c, t, n desc
       on conflict (tenant_id, contact_id, consent_type) do update set granted = excluded.granted, recorded_at = excluded.recorded_at
       where contact_consents.granted is distinct from excluded.granted
-      returning contact_id`.execute(trx);
-    for (const r of rows.rows) touched.add(Number(r.contactId));
+      returning contact_id, consent_type as key`.execute(trx);
+    credit(
+      consents.map((c) => ({ contactId: c.contactId, key: c.type, index: c.index })),
+      rows.rows,
+      true,
+    );
   }
   const simple: Array<{
     table: string;
     columns: string[];
-    items: Array<{ contactId: number; values: unknown[] }>;
+    items: Array<{ contactId: number; index: number; values: unknown[] }>;
     types: string[];
   }> = [
     {
       table: "contact_activities",
       columns: ["kind", "courses"],
       types: ["text", "jsonb"],
-      items: children.flatMap(({ contactId, input }) =>
+      items: children.flatMap(({ contactId, input, index }) =>
         (input.activities ?? []).map((a) => ({
           contactId,
+          index,
           values: activityValues(a.kind ?? null, a.courses),
         })),
       ),
@@ -732,9 +763,10 @@ async function writeChildren(
       table: "contact_communications",
       columns: communicationColumns.map(([name]) => columnOf(name)),
       types: communicationColumns.map(([, type]) => type),
-      items: children.flatMap(({ contactId, input }) =>
+      items: children.flatMap(({ contactId, input, index }) =>
         (input.communications ?? []).map((c) => ({
           contactId,
+          index,
           values: communicationColumns.map(([name]) => c[name] ?? null),
         })),
       ),
@@ -743,17 +775,22 @@ async function writeChildren(
       table: "contact_notes",
       columns: ["content", "note_type", "actor"],
       types: ["text", "text", "text"],
-      items: children.flatMap(({ contactId, input }) =>
-        (input.notes ?? []).map((n) => ({ contactId, values: [n.content, n.noteType ?? null, actor] })),
+      items: children.flatMap(({ contactId, input, index }) =>
+        (input.notes ?? []).map((n) => ({
+          contactId,
+          index,
+          values: [n.content, n.noteType ?? null, actor],
+        })),
       ),
     },
     {
       table: "contact_tasks",
       columns: ["task_type", "description", "action_date"],
       types: ["text", "text", "date"],
-      items: children.flatMap(({ contactId, input }) =>
+      items: children.flatMap(({ contactId, input, index }) =>
         (input.tasks ?? []).map((t) => ({
           contactId,
+          index,
           values: [
             t.taskType ?? null,
             t.description ?? null,
@@ -780,13 +817,20 @@ async function writeChildren(
     const defs = ["contact_id bigint", "fingerprint text", ...columns.map((c, i) => `${c} ${types[i]}`)].join(
       ", ",
     );
-    const result = await sql<{ contactId: number }>`
+    const result = await sql<{ contactId: number; key: string }>`
       insert into ${sql.raw(table)} (tenant_id, contact_id, fingerprint, ${sql.raw(columns.join(", "))})
       select ${tenantId}, contact_id, fingerprint, ${sql.raw(columns.join(", "))} from json_to_recordset(${JSON.stringify(rows)}::json) as t(${sql.raw(defs)})
-      on conflict do nothing returning contact_id`.execute(trx);
-    for (const r of result.rows) touched.add(Number(r.contactId));
+      on conflict do nothing returning contact_id, fingerprint as key`.execute(trx);
+    credit(
+      items.map((item, i) => ({
+        contactId: item.contactId,
+        key: rows[i].fingerprint as string,
+        index: item.index,
+      })),
+      result.rows,
+    );
   }
-  return touched;
+  return { touched, addedBy };
 }
 
 /** Stored contacts of a tenant by normalised match keys (as `matchKeyOf` builds them); the oldest wins a tie. */
