@@ -3,6 +3,7 @@ import { contactFields, contactFieldsByName, identifierSchemePattern } from "../
 import { type DateFormat, dateFormatPatterns, isYearLastDate, readDateInFormat } from "../core/dates.js";
 import type { IdProperty } from "../core/match-key.js";
 import { compilePlainConstructor, LayoutCache, thisProperty } from "../core/record-layouts.js";
+import { validateContactInput } from "../core/validate-contact.js";
 import { hobsonsFlatImportShape } from "../dialects/hobsons/import-shape.js";
 import { samImportShape } from "../dialects/sam/import-shape.js";
 import { serviceStackImportShape } from "../dialects/servicestack/import-shape.js";
@@ -339,7 +340,12 @@ export const nativeShape: ImportShape = {
     const build = nativeRowBuilders.compiledFor(record);
     if (build) build(record, input, errors, context);
     else for (const target in record) applyNativeTarget(input, target, record[target], errors, context);
-    return errors.length > 0 ? { errors } : { input };
+    if (errors.length === 0) return { input };
+    // The row fails: it says everything wrong with it at once (a bad email beside a day-first date), not one
+    // round of fixing at a time. The cells that failed to convert are not in the input, so none is said twice.
+    for (const e of validateContactInput(input, 0))
+      errors.push({ code: e.code, field: e.field, message: e.message });
+    return { errors };
   },
 };
 
