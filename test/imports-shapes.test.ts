@@ -287,6 +287,34 @@ describe.each(testEngines)("import shapes of the vendor dialects on %s", (engine
     expect(sam.rows[0]).toMatchObject({ status: "created", identifiers: { external_id: "SM-1" } });
   });
 
+  it("servicestack and hobsons rows refused for a reference also list the rest of their problems", async () => {
+    const preview = async (query: string, body: string) =>
+      (
+        await t.app.inject({
+          method: "POST",
+          url: `/api/v1/imports/preview${query}`,
+          headers: { ...auth(), "content-type": "text/csv" },
+          payload: body,
+        })
+      ).json();
+    const ss = await preview(
+      "?shape=servicestack",
+      "first_name,last_name,email,country\nMo,Ra,not-an-email,Atlantis\n",
+    );
+    expect(ss.rows[0].errors.map((e: { code: string; field: string }) => [e.code, e.field])).toEqual([
+      ["CONTACT_REFERENCE_UNKNOWN", "country"],
+      ["CONTACT_EMAIL_INVALID", "email"],
+    ]);
+    const hob = await preview(
+      "?shape=hobsons",
+      "StudentInstitutionId,Name,Surname,EmailAddress,HeatStatus\nHB-1,Cy,Ma,not-an-email,Lukewarm\n",
+    );
+    expect(hob.rows[0].errors.map((e: { code: string; field: string }) => [e.code, e.field])).toEqual([
+      ["CONTACT_REFERENCE_UNKNOWN", "HeatStatus"],
+      ["CONTACT_EMAIL_INVALID", "EmailAddress"],
+    ]);
+  });
+
   it("a row of empty cells is skipped in every shape, in the preview and the job alike", async () => {
     for (const [query, body] of [
       ["?shape=sam", "externalId,firstname,lastname,email1\nBL-1,Bo,Lee,bo@example.com\n,,,\n"],

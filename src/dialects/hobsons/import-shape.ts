@@ -1,4 +1,5 @@
 import { defaultMatchOptions } from "../../core/score-match.js";
+import { validateContactInput } from "../../core/validate-contact.js";
 import type { ImportShape, ShapedChunk } from "../../jobs/import-shapes.js";
 import { applyReferenceIds, bindContactUpsertDto, upsertWireFieldOf } from "./contact-upsert-dto.js";
 import { flatRowFields, groupFlatRows } from "./group-flat-rows.js";
@@ -51,6 +52,15 @@ export const hobsonsFlatImportShape: ImportShape = {
         field: flatColumnOf(e.field),
         message: e.message,
       }));
+      // A contact refused for its types or references also says what the engine's checks find in the rest
+      // of it, so a row is fixed in one round.
+      if (errors.length > 0)
+        for (const e of validateContactInput(bound.input, i))
+          errors.push({
+            code: e.code,
+            field: e.field === undefined ? undefined : flatColumnOf(upsertWireFieldOf(e.field)),
+            message: e.message,
+          });
       if (errors.length > 0) {
         for (const slot of groupSlots) for (const error of errors) out.errors.push({ slot, error });
       } else out.inputs.push({ input: bound.input, slots: groupSlots });

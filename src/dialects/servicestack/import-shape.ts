@@ -1,3 +1,4 @@
+import { validateContactInput } from "../../core/validate-contact.js";
 import type { ImportShape } from "../../jobs/import-shapes.js";
 import { regentIdScheme, toCanonical, wireFieldName } from "./mapping.js";
 import { serviceStackUpsertHooks } from "./match-personal-identity.js";
@@ -28,12 +29,20 @@ export const serviceStackImportShape: ImportShape = {
     });
     if (mapped.problems.length > 0)
       return {
-        errors: mapped.problems.map((p) => ({
-          code: p.code,
-          // The mapping names `contacts[0].dob`; a file row's column is `dob`.
-          field: p.field?.slice(p.field.lastIndexOf(".") + 1),
-          message: p.message,
-        })),
+        errors: [
+          ...mapped.problems.map((p) => ({
+            code: p.code,
+            // The mapping names `contacts[0].dob`; a file row's column is `dob`.
+            field: p.field?.slice(p.field.lastIndexOf(".") + 1),
+            message: p.message,
+          })),
+          // As the endpoint answers: the engine's checks of the rest of the row too, every problem at once.
+          ...validateContactInput(mapped.input, 0).map((e) => ({
+            code: e.code,
+            field: e.field === undefined ? undefined : (wireFieldName(e.field) ?? e.field),
+            message: e.message,
+          })),
+        ],
       };
     return { input: mapped.input };
   },
