@@ -50,6 +50,16 @@ describe.each(testEngines)("import shapes of the vendor dialects on %s", (engine
     return (await t.app.inject({ url: `/api/v1/contacts/${hit.id}`, headers: auth() })).json();
   };
   const errorLines = (id: number) => importErrors(t.app, token, id);
+  /** A CSV preview's answer. */
+  const previewCsv = async (query: string, body: string) =>
+    (
+      await t.app.inject({
+        method: "POST",
+        url: `/api/v1/imports/preview${query}`,
+        headers: { ...auth(), "content-type": "text/csv" },
+        payload: body,
+      })
+    ).json();
 
   it("hobsons: flat rows grouped by Personal Identifier into one contact each, children kept once", async () => {
     const body = csv(flatHeader, [
@@ -264,22 +274,13 @@ describe.each(testEngines)("import shapes of the vendor dialects on %s", (engine
   });
 
   it("a mapping's targets match the shape's field names whatever their case; errors name the file's column", async () => {
-    const preview = async (query: string, body: string) =>
-      (
-        await t.app.inject({
-          method: "POST",
-          url: `/api/v1/imports/preview${query}`,
-          headers: { ...auth(), "content-type": "text/csv" },
-          payload: body,
-        })
-      ).json();
-    const ss = await preview(
+    const ss = await previewCsv(
       `?shape=servicestack&mapping=${encodeURIComponent(JSON.stringify({ Ref: "REGENT_ID", Mail: "EMAIL", Given: "FIRST_NAME", Born: "DOB" }))}`,
       "Ref,Mail,Given,Born\n7777,upper.map@example.org,Upper,1990-13-01\n",
     );
     expect(ss.mapping).toEqual({ Ref: "regent_id", Mail: "email", Given: "first_name", Born: "dob" });
     expect(ss.rows[0].errors).toMatchObject([{ code: "CONTACT_DATE_INVALID", field: "Born" }]);
-    const sam = await preview(
+    const sam = await previewCsv(
       `?shape=sam&mapping=${encodeURIComponent(JSON.stringify({ Ref: "ExternalId", Mail: "Email1", Given: "FirstName" }))}`,
       "Ref,Mail,Given\nSM-1,sm1@example.org,Sam\n",
     );
@@ -288,16 +289,7 @@ describe.each(testEngines)("import shapes of the vendor dialects on %s", (engine
   });
 
   it("servicestack and hobsons rows refused for a reference also list the rest of their problems", async () => {
-    const preview = async (query: string, body: string) =>
-      (
-        await t.app.inject({
-          method: "POST",
-          url: `/api/v1/imports/preview${query}`,
-          headers: { ...auth(), "content-type": "text/csv" },
-          payload: body,
-        })
-      ).json();
-    const ss = await preview(
+    const ss = await previewCsv(
       "?shape=servicestack",
       "first_name,last_name,email,country\nMo,Ra,not-an-email,Atlantis\n",
     );
@@ -305,7 +297,7 @@ describe.each(testEngines)("import shapes of the vendor dialects on %s", (engine
       ["CONTACT_REFERENCE_UNKNOWN", "country"],
       ["CONTACT_EMAIL_INVALID", "email"],
     ]);
-    const hob = await preview(
+    const hob = await previewCsv(
       "?shape=hobsons",
       "StudentInstitutionId,Name,Surname,EmailAddress,HeatStatus\nHB-1,Cy,Ma,not-an-email,Lukewarm\n",
     );
@@ -321,14 +313,9 @@ describe.each(testEngines)("import shapes of the vendor dialects on %s", (engine
       ["?shape=native&idProperty=external_id", "External ID,Email\nBL-2,bl2@example.com\n,\n"],
       ["?shape=hobsons", "StudentInstitutionId,Name,Surname,EmailAddress\nBL-3,Cy,Ma,cy@example.com\n,,,\n"],
     ]) {
-      const preview = await t.app.inject({
-        method: "POST",
-        url: `/api/v1/imports/preview${query}`,
-        headers: { ...auth(), "content-type": "text/csv" },
-        payload: body,
-      });
+      const preview = await previewCsv(query, body);
       expect(
-        preview.json().rows.map((r: { status: string }) => r.status),
+        preview.rows.map((r: { status: string }) => r.status),
         query,
       ).toEqual(["created", "skipped"]);
       const job = await waitForImport(t.app, token, (await upload(body, query)).json().id);
