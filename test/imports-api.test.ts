@@ -544,9 +544,14 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
       "?shape=sam&dateFormat=DAY_MONTH_YEAR",
     );
     expect(vendorShape.statusCode).toBe(400);
-    expect(vendorShape.json().error.message).toBe(
-      "dateFormat applies to the native shape; the sam shape reads dates as its vendor's page writes them",
-    );
+    expect(vendorShape.json()).toEqual({
+      error: {
+        code: "REQUEST_BODY_INVALID",
+        message:
+          "dateFormat applies to the native shape; the sam shape reads dates as its vendor's page writes them",
+        details: [{ code: "REQUEST_BODY_INVALID", field: "dateFormat", message: "not for this shape" }],
+      },
+    });
   });
 
   it("takes NDJSON and a JSON array, gzip or not, and multipart with options as form fields", async () => {

@@ -520,6 +520,11 @@ describe.each(testEngines)("native API on %s", (engine) => {
     });
     // Before, PostgreSQL refused the batch's one statement for all children: a 400 naming no input.
     expect(bad.statusCode).toBe(422);
+    expect(bad.json().error).toMatchObject({
+      code: "BATCH_REJECTED",
+      message: "2 of 3 inputs are invalid; nothing was written",
+    });
+    expect(Object.keys(bad.json().error)).toEqual(["code", "message", "details"]);
     expect(bad.json().error.details).toEqual([
       {
         code: "CONTACT_DATE_INVALID",

@@ -81,6 +81,31 @@ describe("validateContactChildren", () => {
     ]);
   });
 
+  it("names a text PostgreSQL cannot store (NUL, unpaired surrogate) by its path, in items, labels and courses", () => {
+    const input = withChildren({
+      tags: [{ tag: "Open\u0000Day" }],
+      communications: [{ labels: ["ok", "bad\ud800"] }],
+      activities: [{ courses: [{ course: "BA\u0000" }] }],
+    });
+    expect(validateContactChildren(input)).toEqual([
+      {
+        code: "CONTACT_FIELD_INVALID",
+        path: "tags[0].tag",
+        message: "tags[0].tag contains a NUL (U+0000) character",
+      },
+      {
+        code: "CONTACT_FIELD_INVALID",
+        path: "activities[0].courses[0].course",
+        message: "activities[0].courses[0].course contains a NUL (U+0000) character",
+      },
+      {
+        code: "CONTACT_FIELD_INVALID",
+        path: "communications[0].labels[1]",
+        message: "communications[0].labels[1] contains an unpaired surrogate (it is not valid Unicode)",
+      },
+    ]);
+  });
+
   it("writes dates, timestamps and courses in one spelling, so one item sent two ways is one item", () => {
     const spell = (occurredAt: unknown, course: Record<string, unknown>) => {
       const input = withChildren({

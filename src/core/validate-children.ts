@@ -6,6 +6,7 @@ import {
 } from "./contact.js";
 import { parseDateOnly, parseIsoInstant } from "./dates.js";
 import type { ErrorCode } from "./errors.js";
+import { textProblem } from "./text-problems.js";
 
 /** One problem with an item of a contact's collections: its code, its path (`notes[2].content`) and why. */
 export interface ChildProblem {
@@ -25,6 +26,8 @@ const text =
     if (value === undefined || value === null)
       return required ? { problem: "is required", code: "CONTACT_FIELD_REQUIRED" } : { value: null };
     if (typeof value !== "string") return { problem: "must be a string" };
+    const unstorable = textProblem(value);
+    if (unstorable) return { problem: unstorable };
     if (required && value.trim() === "")
       return { problem: "must not be empty", code: "CONTACT_FIELD_REQUIRED" };
     if (value.length > maxLength)
@@ -64,6 +67,10 @@ const labels: Check = (value) => {
     value.some((l) => typeof l !== "string" || l.length > 1_000)
   )
     return { problem: "must be a list of at most 100 strings of at most 1000 characters" };
+  for (let i = 0; i < value.length; i++) {
+    const unstorable = textProblem(value[i]);
+    if (unstorable) return { problem: unstorable, within: `[${i}]` };
+  }
   return { value };
 };
 
@@ -114,6 +121,8 @@ const courses: Check = (value) => {
           problem: `must be ${key === "preferenceNumber" ? "an integer" : "a string of at most 1000 characters"}`,
           within: `[${i}].${key}`,
         };
+      const unstorable = textProblem(item);
+      if (unstorable) return { problem: unstorable, within: `[${i}].${key}` };
     }
     out.push(canonicalCourse(course as Record<string, unknown>));
   }

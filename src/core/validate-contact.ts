@@ -1,7 +1,8 @@
-import { type ContactInput, contactCollections, type ScalarValue } from "./contact.js";
+import type { ContactInput, ScalarValue } from "./contact.js";
 import { type ContactFieldSpec, contactFieldsByName, identifierSchemePattern } from "./contact-fields.js";
 import { parseDateOnly, parseTimestamp } from "./dates.js";
 import { type FieldError, fieldError } from "./errors.js";
+import { isWellFormed, textProblem } from "./text-problems.js";
 import { validateContactChildren } from "./validate-children.js";
 
 // Deliberately permissive: one @, no spaces, a dot in the domain. Stricter checks reject real addresses.
@@ -112,13 +113,6 @@ export function validateContactInput(input: ContactInput, index: number, fieldPr
   }
   for (const problem of validateContactChildren(input))
     errors.push(fieldError(problem.code, at(problem.path), problem.message, index));
-  for (const list of contactCollections) {
-    const items = input[list];
-    if (Array.isArray(items) && items.length > 0)
-      checkChildTexts(items, list, (path, problem) =>
-        errors.push(fieldError("CONTACT_FIELD_INVALID", at(path), `${path} ${problem}`, index)),
-      );
-  }
   for (const [field, reason] of [
     ["heatStatusReason", input.heatStatusReason],
     ["contactStatusReason", input.contactStatusReason],
@@ -152,32 +146,6 @@ export function validTextValue(spec: ContactFieldSpec, value: string): string | 
 /** Whether `validateContactInput` accepts a string as an identifier's value (then matched trimmed). */
 export function validIdentifierValue(value: string): boolean {
   return value.trim() !== "" && value.length <= 200 && !value.includes("\u0000") && isWellFormed(value);
-}
-
-/** Why a text cannot be stored as PostgreSQL text, or null (not a string, or fine). */
-function textProblem(value: unknown): string | null {
-  if (typeof value !== "string") return null;
-  if (value.includes("\u0000")) return "contains a NUL (U+0000) character";
-  if (!isWellFormed(value)) return "contains an unpaired surrogate (it is not valid Unicode)";
-  return null;
-}
-
-// Children's texts reach PostgreSQL inside one statement for the whole batch: one NUL in a note would fail
-// every input of it (and an import's whole chunk) with an error that names no record.
-function checkChildTexts(
-  value: unknown,
-  path: string,
-  report: (path: string, problem: string) => void,
-): void {
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) checkChildTexts(value[i], `${path}[${i}]`, report);
-  } else if (value !== null && typeof value === "object") {
-    for (const key in value)
-      checkChildTexts((value as Record<string, unknown>)[key], `${path}.${key}`, report);
-  } else {
-    const problem = textProblem(value);
-    if (problem) report(path, problem);
-  }
 }
 
 function normaliseScalar(type: string, value: ScalarValue): ScalarValue | undefined {
@@ -219,6 +187,3 @@ function describeType(type: string): string {
       return "an ISO timestamp or epoch milliseconds";
   }
 }
-
-// String.prototype.isWellFormed is native in Node 20 (V8 11.3); the ES2022 lib does not declare it yet.
-const isWellFormed = (text: string): boolean => (text as string & { isWellFormed(): boolean }).isWellFormed();

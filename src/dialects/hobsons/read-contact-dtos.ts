@@ -3,7 +3,7 @@
 // type is an error on its own path (not a failed body), and every violation of every contact is kept.
 // Messages follow the DataAnnotations and Json.NET wording a Hobsons client may already show to people.
 
-import { parseDateOnly } from "../../core/dates.js";
+import { parseDateOnly, parseIsoInstant } from "../../core/dates.js";
 import { type FieldError, fieldError } from "../../core/errors.js";
 import {
   contactDtoFields,
@@ -33,12 +33,11 @@ export function readDateOnly(value: string): string | null {
 
 /** Reads an ISO 8601 instant (a date alone is midnight UTC, a time without a zone is UTC); null when not ISO 8601. */
 export function readInstant(value: string): Date | null {
-  const m = isoDateTime.exec(value.trim());
-  if (!m || parseDateOnly(m[1]) === null) return null;
+  // The .NET writer's spelling is this page's rule; reading it as an instant is core's.
   const text = value.trim();
-  const zoned = m[2] === undefined || /(?:Z|[+-]\d{2}:\d{2})$/.test(text) ? text : `${text}Z`;
-  const date = new Date(zoned);
-  return Number.isNaN(date.getTime()) ? null : date;
+  if (!isoDateTime.test(text)) return null;
+  const instant = parseIsoInstant(text);
+  return instant === null ? null : new Date(instant);
 }
 
 export interface ReadContactDtos {
