@@ -495,7 +495,7 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
       headers: auth(),
     });
     expect(said.body).toContain(
-      "1,error,,CONTACT_DATE_INVALID,DOB,dateOfBirth '31/12/1990' is not YYYY-MM-DD; name the file's dateFormat (DAY_MONTH_YEAR or MONTH_DAY_YEAR) to read it\r\n",
+      "1,error,,CONTACT_DATE_INVALID,DOB,DOB '31/12/1990' is not YYYY-MM-DD; name the file's dateFormat (DAY_MONTH_YEAR or MONTH_DAY_YEAR) to read it\r\n",
     );
 
     const dayFirst = await upload(csv, "text/csv", "?idProperty=external_id&dateFormat=DAY_MONTH_YEAR");
@@ -515,7 +515,7 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
       headers: auth(),
     });
     expect(errors.body).toContain(
-      "3,error,,CONTACT_DATE_INVALID,DOB,dateOfBirth '31/02/1990' is not a date as DAY_MONTH_YEAR (DD/MM/YYYY)",
+      "3,error,,CONTACT_DATE_INVALID,DOB,DOB '31/02/1990' is not a date as DAY_MONTH_YEAR (DD/MM/YYYY)",
     );
 
     const preview = await t.app.inject({

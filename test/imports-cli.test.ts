@@ -204,7 +204,7 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
     const imported = await cli([...args, "--date-format", "DAY_MONTH_YEAR"]).catch((e) => e);
     expect(imported.stdout).toContain("rows 2, created 1, updated 0, unchanged 0, failed 1");
     expect(readFileSync(`${file}.errors.csv`, "utf8")).toContain(
-      "2,error,,CONTACT_DATE_INVALID,DOB,dateOfBirth '13/13/1990' is not a date as DAY_MONTH_YEAR (DD/MM/YYYY)",
+      "2,error,,CONTACT_DATE_INVALID,DOB,DOB '13/13/1990' is not a date as DAY_MONTH_YEAR (DD/MM/YYYY)",
     );
     const exported = await cli(["export", "--tenant", "Riverside", "--format", "ndjson", "--query", "DD-1"]);
     expect(JSON.parse(exported.stdout)).toMatchObject({ dateOfBirth: "1990-12-31" });
@@ -265,7 +265,7 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
     expect(preview.stdout).toMatch(/\n {2}Shoe Size +\(not imported\)\n/);
     expect(preview.stdout).toContain("rows (the first 50):\n  row 1: created\n");
     expect(preview.stdout).toContain(
-      "  row 3: error\n    CONTACT_EMAIL_INVALID Email Address: email 'bad-address' is not an email address\n",
+      "  row 3: error\n    CONTACT_EMAIL_INVALID Email Address: Email Address 'bad-address' is not an email address\n",
     );
     expect(preview.stdout).toContain(
       "would be: created 49, updated 0, unchanged 0, failed 1; nothing was written\n",

@@ -307,6 +307,25 @@ describe.each(testEngines)("import shapes of the vendor dialects on %s", (engine
     ]);
   });
 
+  it("a sam row refused for a value it cannot read also lists its other problems, named by the file's columns", async () => {
+    const sam = await previewCsv(
+      `?shape=sam&mapping=${encodeURIComponent(JSON.stringify({ Ref: "externalId", Mail: "email1", Born: "dateOfBirth" }))}`,
+      "Ref,Mail,Born\nSM-2,not-an-email,1990-02-30\n",
+    );
+    expect(sam.rows[0].errors).toEqual([
+      {
+        code: "CONTACT_FIELD_INVALID",
+        field: "Born",
+        message: "Born must be YYYY-MM-DD, an ISO 8601 date-time or epoch milliseconds",
+      },
+      {
+        code: "CONTACT_EMAIL_INVALID",
+        field: "Mail",
+        message: "Mail 'not-an-email' is not an email address",
+      },
+    ]);
+  });
+
   it("a row of empty cells is skipped in every shape, in the preview and the job alike", async () => {
     for (const [query, body] of [
       ["?shape=sam", "externalId,firstname,lastname,email1\nBL-1,Bo,Lee,bo@example.com\n,,,\n"],

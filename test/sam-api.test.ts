@@ -864,6 +864,38 @@ describe.each(testEngines)("SAM dialect on %s", (engine) => {
       ),
     },
     {
+      title:
+        "an impossible dateOfBirth with a malformed email1, and a malformed email1 in the second record: all at once",
+      body: [
+        ...record({ dateOfBirth: "2001-02-30", email1: "nope" }),
+        { externalId: "BAD-2", email1: "not-an-email" },
+      ],
+      status: 400,
+      expected: bad(
+        "record 0 (externalId 'BAD-1'), field dateOfBirth: dateOfBirth must be YYYY-MM-DD, an ISO 8601 date-time or epoch milliseconds; record 0 (externalId 'BAD-1'), field email1: email1 'nope' is not an email address; record 1 (externalId 'BAD-2'), field email1: email1 'not-an-email' is not an email address",
+        [
+          {
+            record: 0,
+            externalId: "BAD-1",
+            field: "dateOfBirth",
+            message: "dateOfBirth must be YYYY-MM-DD, an ISO 8601 date-time or epoch milliseconds",
+          },
+          {
+            record: 0,
+            externalId: "BAD-1",
+            field: "email1",
+            message: "email1 'nope' is not an email address",
+          },
+          {
+            record: 1,
+            externalId: "BAD-2",
+            field: "email1",
+            message: "email1 'not-an-email' is not an email address",
+          },
+        ],
+      ),
+    },
+    {
       title: "a contactModified in the year 10000 in the second record",
       body: [...record({}), { externalId: "BAD-2", contactModified: 253402300800000 }],
       status: 400,

@@ -79,6 +79,21 @@ export class TributaryError extends Error {
   }
 }
 
+/**
+ * The error as a wire or a file names its field: `field` for its path, and `name` (the path by default) for
+ * the field's own name where the message begins with it (`email 'x' is not…` → `E-mail 'x' is not…`).
+ */
+export function renameErrorField<E extends { field?: string; message: string }>(
+  error: E,
+  field: string,
+  name = field,
+): E {
+  if (error.field === undefined || error.field === field) return error;
+  const own = error.field.slice(error.field.lastIndexOf(".") + 1);
+  const leads = error.message.startsWith(own) && !/[\w$]/.test(error.message.charAt(own.length));
+  return { ...error, field, message: leads ? name + error.message.slice(own.length) : error.message };
+}
+
 /** Builds a record-level error value with the catalog's message unless one is given. */
 export function fieldError(
   code: ErrorCode,

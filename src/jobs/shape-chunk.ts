@@ -1,4 +1,5 @@
 import type { ContactInput } from "../core/contact.js";
+import { renameErrorField } from "../core/errors.js";
 import type { RecordOutcome } from "../formats/records.js";
 import type { UpsertOptions, UpsertResult } from "../store/contacts/upsert-contacts.js";
 import type { RowError, RowStatus } from "../store/imports/import-results.js";
@@ -60,13 +61,9 @@ export function prepareChunk(
     return sources;
   };
   for (const { slot, error } of shaped.errors) {
-    const target = error.field;
-    prepared.errors.push({
-      row: chunk[slot].row,
-      code: error.code,
-      field: columnName(mapper, target, sourcesOf(slot)) ?? null,
-      message: error.message,
-    });
+    const column = columnName(mapper, error.field, sourcesOf(slot));
+    const { code, field, message } = column === undefined ? error : renameErrorField(error, column);
+    prepared.errors.push({ row: chunk[slot].row, code, field: field ?? null, message });
   }
   for (const { input, slots } of shaped.inputs) {
     prepared.inputs.push(input);

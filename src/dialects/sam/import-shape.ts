@@ -1,3 +1,5 @@
+import { renameErrorField } from "../../core/errors.js";
+import { validateContactInput } from "../../core/validate-contact.js";
 import type { ImportShape } from "../../jobs/import-shapes.js";
 import {
   type ContactJson,
@@ -50,11 +52,19 @@ export const samImportShape: ImportShape = {
     }
     if (mapped.problems.length > 0)
       return {
-        errors: mapped.problems.map((p) => ({
-          code: "CONTACT_FIELD_INVALID",
-          field: p.field,
-          message: p.message,
-        })),
+        errors: [
+          ...mapped.problems.map((p) => ({
+            code: "CONTACT_FIELD_INVALID",
+            field: p.field,
+            message: p.message,
+          })),
+          // As the endpoint answers: the engine's checks of the rest of the row too, every problem at once.
+          ...validateContactInput(mapped.input, 0).map((e) => {
+            const { code, field, message } =
+              e.field === undefined ? e : renameErrorField(e, wireFieldName(e.field));
+            return { code, field, message };
+          }),
+        ],
       };
     return { input: mapped.input };
   },

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Config } from "../../config.js";
-import { type FieldError, TributaryError } from "../../core/errors.js";
+import { type FieldError, renameErrorField, TributaryError } from "../../core/errors.js";
+import { validateContactInput } from "../../core/validate-contact.js";
 import { actorOf, hasRole, principalOf } from "../../http/principal.js";
 import { authenticateToken, issueToken, revokeToken } from "../../store/api-tokens.js";
 import { upsertContacts } from "../../store/contacts/upsert-contacts.js";
@@ -80,7 +81,13 @@ export async function samRoutes(app: FastifyInstance, { store, config, now }: Sa
           problems.push({ code: "CONTACT_FIELD_INVALID", field: p.field, message: p.message, index });
         return mapped.input;
       });
-      if (problems.length > 0) throw new TributaryError("BATCH_REJECTED", undefined, problems);
+      if (problems.length > 0) {
+        // Every problem at once: the engine's checks of the records' other fields too, in record order.
+        for (const [index, input] of inputs.entries())
+          problems.push(...validateContactInput(input, index).map(speakWire));
+        problems.sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+        throw new TributaryError("BATCH_REJECTED", undefined, problems);
+      }
 
       const outcome = await upsertContacts(store.db, inputs, {
         tenantId: principal.tenantId,
@@ -139,7 +146,5 @@ function readLogin(body: unknown): { email: string; password: string } {
 // The engine names canonical fields; the client knows only ContactJSON names.
 function speakWire(error: FieldError): FieldError {
   if (!error.field) return error;
-  const wire = wireFieldName(error.field);
-  const name = error.field.split(".").at(-1) as string;
-  return { ...error, field: wire, message: error.message.replace(new RegExp(`^${name}\\b`), wire) };
+  return renameErrorField(error, wireFieldName(error.field));
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { sql } from "kysely";
-import { type FieldError, TributaryError } from "../../core/errors.js";
+import { type FieldError, renameErrorField, TributaryError } from "../../core/errors.js";
 import { validateContactInput } from "../../core/validate-contact.js";
 import { JsvSyntaxError, parseJsv } from "../../formats/jsv/index.js";
 import { actorOf, principalOf } from "../../http/principal.js";
@@ -157,12 +157,6 @@ function inPageOrder(problems: FieldError[]): FieldError[] {
 // The engine and the core validator name canonical fields; the client knows only the page's names.
 function speakWire(error: FieldError): FieldError {
   if (error.field === undefined || error.index === undefined) return error;
-  const canonical = error.field;
-  const wire = wireFieldName(canonical) ?? canonical;
-  const name = canonical.split(".").at(-1) as string;
-  return {
-    ...error,
-    field: wirePath(error.index, wire),
-    message: error.message.replace(new RegExp(`^${name}\\b`), wire),
-  };
+  const wire = wireFieldName(error.field) ?? error.field;
+  return renameErrorField(error, wirePath(error.index, wire), wire);
 }

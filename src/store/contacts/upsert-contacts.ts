@@ -6,7 +6,7 @@ import {
   contactFieldsByName,
   type ReferenceKind,
 } from "../../core/contact-fields.js";
-import { type ErrorCode, type FieldError, fieldError } from "../../core/errors.js";
+import { type ErrorCode, type FieldError, fieldError, renameErrorField } from "../../core/errors.js";
 import {
   type IdProperty,
   idPropertyName,
@@ -174,19 +174,18 @@ export async function upsertContactsInTransaction(
   inputs: ContactInput[],
   options: UpsertOptions,
 ): Promise<UpsertOutcome> {
-  const path = options.fieldPath ?? ((_i: number, f: string) => f);
+  const { fieldPath } = options;
   const results: UpsertResult[] = inputs.map((_, index) => ({ index, status: "unchanged", errors: [] }));
-  const fail = (index: number, errors: FieldError[]) => {
+  // The engine's errors name canonical fields; they are named as the caller's wire or file does here, once.
+  // A dialect hook's errors come named already (`named`).
+  const fail = (index: number, errors: readonly FieldError[], named = false) => {
     results[index].status = "error";
-    results[index].errors.push(...errors);
+    for (const e of errors) results[index].errors.push(named ? e : shownAs(e, index, fieldPath));
     delete results[index].id;
   };
 
   for (const [index, input] of inputs.entries()) {
-    const errors = (options.validated?.[index] ?? validateContactInput(input, index)).map((e) => ({
-      ...e,
-      field: e.field && path(index, e.field),
-    }));
+    const errors = options.validated?.[index] ?? validateContactInput(input, index);
     if (errors.length > 0) fail(index, errors);
   }
   const requireKey = options.requireMatchKey ?? true;
@@ -198,7 +197,7 @@ export async function upsertContactsInTransaction(
       fail(index, [
         fieldError(
           "CONTACT_MATCH_KEY_MISSING",
-          path(index, matchKeyField(input, options.idProperty)),
+          matchKeyField(input, options.idProperty),
           matchKeyMissingMessage(input, options.idProperty),
           index,
         ),
@@ -208,7 +207,7 @@ export async function upsertContactsInTransaction(
   const refused = () => options.mode === "allOrNone" && results.some((r) => r.status === "error");
   if (refused()) return { results, committed: false };
   if (inputs.length > 0 && results.some((r) => r.status !== "error"))
-    await applyBatch(trx, inputs, keys, results, fail, options, path);
+    await applyBatch(trx, inputs, keys, results, fail, options);
   if (refused()) {
     for (const r of results) if (r.status !== "error") delete r.id;
     return { results, committed: false };
@@ -221,9 +220,8 @@ async function applyBatch(
   inputs: ContactInput[],
   keys: Array<string | null>,
   results: UpsertResult[],
-  fail: (index: number, errors: FieldError[]) => void,
+  fail: (index: number, errors: readonly FieldError[], named?: boolean) => void,
   options: UpsertOptions,
-  path: (index: number, field: string) => string,
 ): Promise<void> {
   const { tenantId } = options;
   const entries = inputs.map((input, index) => ({ input, index, key: keys[index] }));
@@ -306,10 +304,7 @@ async function applyBatch(
       );
       for (const { index, input } of named) {
         if (known.has(input.id as number)) byId.set(index, input.id as number);
-        else
-          fail(index, [
-            fieldError("CONTACT_ID_UNKNOWN", path(index, "id"), `No contact has id ${input.id}`, index),
-          ]);
+        else fail(index, [fieldError("CONTACT_ID_UNKNOWN", "id", `No contact has id ${input.id}`, index)]);
       }
     }
   }
@@ -324,7 +319,7 @@ async function applyBatch(
   if (options.idProperty === "id") {
     for (const { index, key } of live()) {
       if (key !== null && !matched.has(key)) {
-        fail(index, [fieldError("CONTACT_ID_UNKNOWN", path(index, "id"), `No contact has id ${key}`, index)]);
+        fail(index, [fieldError("CONTACT_ID_UNKNOWN", "id", `No contact has id ${key}`, index)]);
       }
     }
   }
@@ -393,7 +388,7 @@ async function applyBatch(
         errors.push(
           fieldError(
             "CONTACT_REFERENCE_UNKNOWN",
-            path(index, name),
+            name,
             `${name} ${value} is not a ${referenceLabel(spec.reference)} of this tenant`,
             index,
           ),
@@ -402,7 +397,7 @@ async function applyBatch(
         errors.push(
           fieldError(
             "CONTACT_REFERENCE_INACTIVE",
-            path(index, name),
+            name,
             `${name} ${value} (${ref.name}) is deactivated`,
             index,
           ),
@@ -416,7 +411,7 @@ async function applyBatch(
         errors.push(
           fieldError(
             "CONTACT_IDENTIFIER_TAKEN",
-            path(index, `identifiers.${scheme}`),
+            `identifiers.${scheme}`,
             `${scheme} '${raw}' already belongs to contact ${owner}`,
             index,
           ),
@@ -431,7 +426,11 @@ async function applyBatch(
         results[index] = { index, status: "skipped", id: target?.id, errors: [] };
         continue;
       }
-      if (verdict !== "skip") errors.push(...verdict);
+      if (verdict !== "skip" && verdict.length > 0) {
+        fail(index, errors);
+        fail(index, verdict, true);
+        continue;
+      }
     }
     if (errors.length > 0) {
       fail(index, errors);
@@ -1009,4 +1008,12 @@ async function allocateContactIds(trx: Transaction<Database>, count: number): Pr
 /** Whether a transaction runs on the embedded engine (PGlite), which takes some statements in other forms. */
 function onPglite(trx: Transaction<Database>): boolean {
   return trx.getExecutor().adapter instanceof PGliteAdapter;
+}
+
+/** An engine error as the caller's `fieldPath` names its field: in its path, and where its message names it. */
+function shownAs(error: FieldError, index: number, fieldPath: UpsertOptions["fieldPath"]): FieldError {
+  if (!fieldPath || error.field === undefined) return error;
+  const path = fieldPath(index, error.field);
+  // A wire path's last step (`contacts[0].Email` → `Email`) is the name its message should say.
+  return renameErrorField(error, path, path.slice(path.lastIndexOf("].") + 1).replace(/^\./, ""));
 }
