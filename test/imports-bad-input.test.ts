@@ -60,6 +60,20 @@ describe.each(testEngines)("bulk import bad input on %s", (engine) => {
       },
     },
     {
+      // A JSON array cut short (a truncated download): the elements before go in, and the job says the file ended early.
+      title: "a truncated JSON array",
+      contentType: "application/json",
+      body: Buffer.from('[{"email":"j1@example.org"},\n{"email":"j2@example.org"},\n{"email":"j3@exa'),
+      created: 2,
+      errors: [{ row: 3, errorCode: "JSON_ARRAY_UNCLOSED" }],
+      state: "failed",
+      error: {
+        code: "JSON_ARRAY_UNCLOSED",
+        message:
+          "row 3: the array is never closed (truncated file?); the rows before it are in, as the results say",
+      },
+    },
+    {
       // PostgreSQL text cannot hold U+0000: the row says so, instead of the chunk's statement failing.
       title: "a NUL character in a tag and in a status reason",
       contentType: "application/x-ndjson",

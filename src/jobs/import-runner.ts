@@ -1,5 +1,6 @@
 import { PgBoss } from "pg-boss";
 import type { Store } from "../store/database.js";
+import { whileHoldingImportJob } from "../store/imports/import-job-lock.js";
 import { listUnfinishedImportJobs } from "../store/imports/import-jobs.js";
 import { endImportJob } from "../store/imports/upload-storage.js";
 import { endInterruptedUploads } from "./end-interrupted-uploads.js";
@@ -26,11 +27,15 @@ export interface ImportRunnerOptions {
   log?: (message: string, detail?: Record<string, unknown>) => void;
   /** PostgreSQL: how often a run that threw is tried again, and after how many seconds (default 10, 5) */
   retries?: { limit: number; delaySeconds: number };
+  /** PostgreSQL: seconds between two looks for running jobs whose process is gone (default 10) */
+  watchSeconds?: number;
   /** the run itself; tests put a failing one here */
   run?: typeof runImport;
 }
 
 const queueName = "tributary-import";
+// PostgreSQL: how often each server looks for a running job whose process is gone, to take it over.
+const defaultWatchSeconds = 10;
 const retryDelayMs = 5_000;
 const maxInProcessAttempts = 3;
 const internalEnd = {
@@ -127,31 +132,41 @@ function pgBossRunner(store: Store, options: ImportRunnerOptions): ImportRunner 
     db: { executeSql: (text, values) => store.executeSql(text, values) as Promise<{ rows: unknown[] }> },
     schema: "pgboss",
     schedule: false,
-    superviseIntervalSeconds: 30,
+    // How often a claim whose heartbeats stopped (a killed process) is found: with 10 s heartbeats, its
+    // job is taken over within about half a minute.
+    superviseIntervalSeconds: 10,
   });
   boss.on("error", (error) => options.log?.("pg-boss error", { error: String(error) }));
   const retries = options.retries ?? { limit: 10, delaySeconds: 5 };
   let started = false;
   let workerId: string | undefined;
   let sweeper: NodeJS.Timeout | undefined;
+  let adopter: NodeJS.Timeout | undefined;
   return {
     async start() {
       await boss.start();
       started = true;
-      await boss.createQueue(queueName, {
-        // A job runs as long as its import; a killed process's claim lapses when its heartbeats stop.
+      const queueOptions = {
+        // A job runs as long as its import; a killed process's claim lapses when its heartbeats stop, and the
+        // adoption round below takes its job over sooner.
         expireInSeconds: 24 * 3600,
-        heartbeatSeconds: 30,
+        heartbeatSeconds: 10,
         retryLimit: retries.limit,
         retryDelay: retries.delaySeconds,
-      });
+      };
+      await boss.createQueue(queueName, queueOptions);
+      // A queue made by an earlier version keeps its options unless told (heartbeats were 30 s).
+      await boss.updateQueue(queueName, queueOptions);
       workerId = await boss.work<{ tenantId: number; jobId: number }>(
         queueName,
         { pollingIntervalSeconds: 0.5, localConcurrency: 2 },
         async ([job]) => {
           const { tenantId, jobId } = job.data;
           try {
-            await executor.run(tenantId, jobId);
+            const end = await executor.run(tenantId, jobId);
+            // A stopping process hands its job to the next worker now, not at the next adoption round. A
+            // job another process runs needs nothing: every server adopts a running job whose lock is free.
+            if (end === "stopped") await boss.send(queueName, job.data);
           } catch (error) {
             options.log?.("import run failed", {
               tenantId,
@@ -174,6 +189,33 @@ function pgBossRunner(store: Store, options: ImportRunnerOptions): ImportRunner 
       await sweep();
       sweeper = setInterval(sweep, idleUploadCheckMs);
       sweeper.unref();
+      // A `running` job whose lock nobody holds lost its process (killed, or its connection gone) while
+      // that process's worker still held the queue's claim, which lapses only with its heartbeats: queue
+      // it again now. A run of this process holds its lock, so it is never taken for lost. A job queued
+      // again waits for a worker still `running` and free: it is not queued twice within a minute.
+      const adopted = new Map<string, number>();
+      const adopt = async () => {
+        const now = Date.now();
+        for (const [key, at] of adopted) if (now - at > 60_000) adopted.delete(key);
+        for (const job of await listUnfinishedImportJobs(store.db, ["running"])) {
+          const key = `${job.tenantId}:${job.id}`;
+          if (adopted.has(key)) continue;
+          if ((await whileHoldingImportJob(store, job.tenantId, job.id, async () => "free")) !== "free")
+            continue;
+          adopted.set(key, now);
+          options.log?.("adopting an import whose process is gone", {
+            tenantId: job.tenantId,
+            jobId: job.id,
+          });
+          await boss.send(queueName, { tenantId: job.tenantId, jobId: job.id });
+        }
+      };
+      adopter = setInterval(
+        () =>
+          adopt().catch((error) => options.log?.("adopting lost imports failed", { error: String(error) })),
+        (options.watchSeconds ?? defaultWatchSeconds) * 1000,
+      );
+      adopter.unref();
     },
     runWhileUploading(tenantId, jobId, arriving) {
       return executor.run(tenantId, jobId, arriving);
@@ -186,6 +228,7 @@ function pgBossRunner(store: Store, options: ImportRunnerOptions): ImportRunner 
     },
     async stop() {
       if (sweeper) clearInterval(sweeper);
+      if (adopter) clearInterval(adopter);
       await executor.stop();
       if (started) await boss.stop({ graceful: true, close: false, timeout: 10_000 });
     },

@@ -6,13 +6,23 @@ import type { ByteSource, RecordOutcome } from "../formats/records.js";
 import { transcodeToUtf8 } from "../formats/transcode.js";
 import type { ImportFormat } from "../store/imports/import-jobs.js";
 
-/** Counts the (possibly compressed) bytes a reader has pulled, for progress by bytes consumed. */
+// The reader pulls what it parses about this much at a time (the CSV tokenizer's slice).
+const countedSlice = 64 * 1024;
+
+/**
+ * Counts the (possibly compressed) bytes a reader has pulled, for progress by bytes consumed. A stored
+ * piece is 1 MiB: counted whole as it was pulled, the job's percent ran up to a piece ahead of its rows
+ * (70% shown at 49% of a 7 MB file's rows), so pieces go on in slices, each counted when it is pulled.
+ */
 export class ByteCounter {
   bytes = 0;
   async *count(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     for await (const piece of source) {
-      this.bytes += piece.length;
-      yield piece;
+      for (let at = 0; at < piece.length; at += countedSlice) {
+        const slice = piece.length <= countedSlice ? piece : piece.subarray(at, at + countedSlice);
+        this.bytes += slice.length;
+        yield slice;
+      }
     }
   }
 }

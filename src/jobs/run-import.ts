@@ -5,6 +5,7 @@ import { noteContactRowsWritten } from "../store/contacts/keep-statistics.js";
 import { upsertContactsInTransaction } from "../store/contacts/upsert-contacts.js";
 import { upsertFlatBatch } from "../store/contacts/write-flat-rows.js";
 import type { Store } from "../store/database.js";
+import { whileHoldingImportJob } from "../store/imports/import-job-lock.js";
 import { getImportJob, type ImportJob, lockImportJob, startImportRun } from "../store/imports/import-jobs.js";
 import { type RowStatus, recordChunk } from "../store/imports/import-results.js";
 import { endImportJob, readUpload, UploadInterruptedError } from "../store/imports/upload-storage.js";
@@ -32,15 +33,22 @@ export interface RunImportOptions {
 }
 
 /**
- * How a run ended: `stopped` (asked to stop; resumable), `superseded` (another worker advanced the
- * checkpoint first), or the job's final state.
+ * How a run ended: `stopped` (asked to stop; resumable), `held` (another process is running the job),
+ * `superseded` (another worker advanced the checkpoint first), or the job's final state.
  */
-export type RunEnd = "completed" | "failed" | "cancelled" | "stopped" | "superseded" | "not-runnable";
+export type RunEnd =
+  | "completed"
+  | "failed"
+  | "cancelled"
+  | "stopped"
+  | "held"
+  | "superseded"
+  | "not-runnable";
 
 export const defaultChunkRows = 2000;
 
 /** The reader's codes after which it reads nothing more of the file. */
-const readerStops = new Set(["CSV_UNCLOSED_QUOTE", "CSV_RECORD_TOO_LARGE"]);
+const readerStops = new Set(["CSV_UNCLOSED_QUOTE", "CSV_RECORD_TOO_LARGE", "JSON_ARRAY_UNCLOSED"]);
 
 /** Prepared chunks that may wait for the database at once (each holds its rows of COPY text or its inputs, not its raw cells). */
 const chunksAhead = 2;
@@ -71,11 +79,22 @@ class ChunkRefused extends Error {
  * the contacts, the chunk's outcomes and the advanced checkpoint commit together or not at all, so a
  * process killed at any point resumes with no row written twice and none skipped.
  */
-export async function runImport(
+export function runImport(
   store: Store,
   tenantId: number,
   jobId: number,
   options: RunImportOptions = {},
+): Promise<RunEnd> {
+  // One process at a time: a second run would only be refused at its first chunk, after restarting the
+  // job's rows/s window, and the queue entry that started it would end as if the job had.
+  return whileHoldingImportJob(store, tenantId, jobId, () => runHeldImport(store, tenantId, jobId, options));
+}
+
+async function runHeldImport(
+  store: Store,
+  tenantId: number,
+  jobId: number,
+  options: RunImportOptions,
 ): Promise<RunEnd> {
   const chunkRows = options.chunkRows ?? defaultChunkRows;
   const whileUploading = options.arriving !== undefined;

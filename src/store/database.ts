@@ -35,6 +35,14 @@ export interface Store {
   uploadDir?: string;
   /** raw SQL for pg-boss: parameterless multi-statement scripts answer every statement's rows */
   executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  /**
+   * PostgreSQL: runs `use` on one connection held for its whole duration, for session state such as an
+   * advisory lock. A connection that breaks meanwhile is dropped (the session's state goes with it), not
+   * thrown at the process.
+   */
+  withSession?<T>(
+    use: (query: (text: string, values?: unknown[]) => Promise<unknown[]>) => Promise<T>,
+  ): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -90,6 +98,21 @@ async function openPostgres(url: string, max: number, prepare: boolean): Promise
   return {
     db,
     engine: "postgres",
+    async withSession(use) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      // An idle checked-out client reports its connection's end as an event: without a listener, a crash.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on("error", onError);
+      try {
+        return await use(async (text, values) => (await client.query(text, values)).rows);
+      } finally {
+        client.off("error", onError);
+        client.release(broken ?? false);
+      }
+    },
     async executeSql(text, values) {
       const result = await pool.query(text, values as unknown[] | undefined);
       // pg answers an array of results for a multi-statement script.

@@ -76,10 +76,10 @@ describe("readJsonArrayRecords", () => {
       '[{"a":1},{"b":',
       [
         [1, 1, { a: 1 }],
-        [2, 1, "JSON_INVALID"],
+        [2, 1, "JSON_ARRAY_UNCLOSED"],
       ],
     ],
-    ['[{"a":1}', [[1, 1, "JSON_INVALID"]]],
+    ['[{"a":1}', [[1, 1, "JSON_ARRAY_UNCLOSED"]]],
     [
       '[{"a":1}] x',
       [

@@ -144,7 +144,7 @@ export async function* readJsonArrayRecords(
   if (phase === "inside") {
     const { row: lastRow, line: lastLine } = finishElement();
     const message = "the array is never closed (truncated file?)";
-    yield { kind: "error", row: lastRow, line: lastLine, code: "JSON_INVALID", message };
+    yield { kind: "error", row: lastRow, line: lastLine, code: "JSON_ARRAY_UNCLOSED", message };
   }
 }
 

@@ -161,9 +161,12 @@ export async function lockImportJob(
 }
 
 /** Jobs that are queued or were running when their process stopped: the runner picks them up at start. */
-export async function listUnfinishedImportJobs(db: Db): Promise<Array<{ tenantId: number; id: number }>> {
+export async function listUnfinishedImportJobs(
+  db: Db,
+  states: ReadonlyArray<"queued" | "running"> = ["queued", "running"],
+): Promise<Array<{ tenantId: number; id: number }>> {
   const result = await sql<{ tenantId: number; id: number }>`
-    select tenant_id, id from import_jobs where state in ('queued', 'running') order by created_at`.execute(
+    select tenant_id, id from import_jobs where state = any(${states}::text[]) order by created_at`.execute(
     db,
   );
   return result.rows.map((r) => ({ tenantId: Number(r.tenantId), id: Number(r.id) }));
