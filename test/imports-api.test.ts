@@ -71,6 +71,29 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     });
   });
 
+  it("maps a spreadsheet's job title, notes and salutation as users write them, and leaves a bare Title alone", async () => {
+    const csv =
+      'Email,First Name,Title,Job Title,Notes,Status,Salutation\nsheet1@example.org,Ann,Dean,Dean of Studies,"Met at the open day, keen",Active,Dr.\n';
+    const first = await waitForImport(t.app, token, (await upload(csv, "text/csv")).json().id);
+    expect(first).toMatchObject({
+      state: "completed",
+      created: 1,
+      failed: 0,
+      unmappedColumns: ["Title", "Status"],
+      columnMapping: { "Job Title": "profession", Notes: "notes", Salutation: "salutationId" },
+    });
+    const search = await t.app.inject({ url: "/api/v1/contacts?q=sheet1@example.org", headers: auth() });
+    const id = search.json().data[0].id;
+    const person = (await t.app.inject({ url: `/api/v1/contacts/${id}`, headers: auth() })).json();
+    expect(person).toMatchObject({ profession: "Dean of Studies", salutationId: expect.any(Number) });
+    expect(person.notes).toMatchObject([{ content: "Met at the open day, keen" }]);
+    // The same file again: the note is kept once.
+    const again = await waitForImport(t.app, token, (await upload(csv, "text/csv")).json().id);
+    expect(again).toMatchObject({ state: "completed", unchanged: 1 });
+    const reread = (await t.app.inject({ url: `/api/v1/contacts/${id}`, headers: auth() })).json();
+    expect(reread.notes).toHaveLength(1);
+  });
+
   it("refuses a CSV with no column for its match key at upload; NDJSON rows without one fail alone", async () => {
     const csv = ["First Name,Company", "Nokey,Acme", "Nokey2,Acme"].join("\n");
     const res = await upload(csv, "text/csv");

@@ -218,6 +218,10 @@ function applyNativeTarget(
           .filter((t) => t !== "")
           .map((tag) => ({ tag }));
     input.tags = tags as ContactInput["tags"];
+  } else if (target === "notes" && typeof raw === "string") {
+    // A spreadsheet's notes column: its text is one note (kept once per contact, so a file imported again
+    // adds none).
+    if (raw.trim() !== "") input.notes = [{ content: raw }] as ContactInput["notes"];
   } else if (collectionTargets.has(target)) {
     if (raw === undefined || raw === null || raw === "") return;
     if (!Array.isArray(raw)) {
@@ -311,9 +315,13 @@ export const nativeShape: ImportShape = {
     correspondenceState: ["state", "province", "region"],
     correspondencePostcode: ["postcode", "zip", "zip code", "postal code", "post code"],
     correspondenceCountryId: ["country"],
-    salutationId: ["salutation", "title"],
+    // Not "title": Salesforce's and Outlook's "Title" are a job title, Outlook's the salutation too. Nor a bare
+    // "status": a spreadsheet's status column is rarely this tenant's list of contact statuses. Both would
+    // fail whole files of rows; a mapping names them.
+    salutationId: ["salutation", "name prefix", "prefix"],
+    profession: ["job title", "position", "occupation"],
     heatStatusId: ["heat status", "heat"],
-    contactStatusId: ["contact status", "status"],
+    contactStatusId: ["contact status"],
     subChannelId: ["sub channel", "subchannel", "source"],
     intakeId: ["intake"],
     countryOfResidenceId: ["country of residence", "residence"],

@@ -22,7 +22,12 @@ export async function loadReferenceLookup(store: Store, tenantId: number): Promi
     for (const item of items) if (item.active) index.set(item.name.trim().toLowerCase(), item.id);
     byKind.set(kind, index);
   }
-  return (kind, nameOrCode) => byKind.get(kind)?.get(nameOrCode.trim().toLowerCase());
+  return (kind, nameOrCode) => {
+    const index = byKind.get(kind);
+    const key = nameOrCode.trim().toLowerCase();
+    // `Dr.` and `Mr.` as spreadsheets write them name the tenant's `Dr` and `Mr`.
+    return index?.get(key) ?? (key.endsWith(".") ? index?.get(key.slice(0, -1).trimEnd()) : undefined);
+  };
 }
 
 /**

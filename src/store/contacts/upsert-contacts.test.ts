@@ -129,6 +129,60 @@ describe.each(testEngines)("upsertContacts on %s", (engine) => {
     }
   });
 
+  it("a contact holds one value per identifier scheme: a new one replaces it, and the old one is free again", async () => {
+    const byEmail = { ...opts(), idProperty: "email" as const };
+    const input = contact();
+    const id = (await upsertContacts(store.db, [structuredClone(input)], opts())).results[0].id as number;
+    const oldValue = input.identifiers?.external_id as string;
+    const email = input.fields.email as string;
+    const replaced = await upsertContacts(
+      store.db,
+      [{ fields: { email }, identifiers: { external_id: "NEW-1" } }],
+      byEmail,
+    );
+    expect(replaced.results[0]).toMatchObject({ status: "updated", id });
+    expect((await getContact(store.db, tenant.id, id))?.identifiers).toEqual({ external_id: "NEW-1" });
+    // The old value now names nobody: another person can take it.
+    const other = await upsertContacts(
+      store.db,
+      [contact({}, { identifiers: { external_id: oldValue } })],
+      opts(),
+    );
+    expect(other.results[0]).toMatchObject({ status: "created" });
+
+    // Within one batch the last input's value is the one kept, even a return to the stored one.
+    const twice = await upsertContacts(
+      store.db,
+      [
+        { fields: { email }, identifiers: { external_id: "NEW-2" } },
+        { fields: { email }, identifiers: { external_id: "NEW-3" } },
+      ],
+      byEmail,
+    );
+    expect(twice.results.map((r) => r.status)).toEqual(["updated", "updated"]);
+    expect((await getContact(store.db, tenant.id, id))?.identifiers).toEqual({ external_id: "NEW-3" });
+    const back = await upsertContacts(
+      store.db,
+      [
+        { fields: { email }, identifiers: { external_id: "NEW-4" } },
+        { fields: { email }, identifiers: { external_id: "NEW-3" } },
+      ],
+      byEmail,
+    );
+    expect(back.results.every((r) => r.status !== "error")).toBe(true);
+    expect((await getContact(store.db, tenant.id, id))?.identifiers).toEqual({ external_id: "NEW-3" });
+    // NEW-2 and NEW-4 were given up within their batches: free too.
+    const free = await upsertContacts(
+      store.db,
+      [
+        contact({}, { identifiers: { external_id: "NEW-2" } }),
+        contact({}, { identifiers: { external_id: "NEW-4" } }),
+      ],
+      opts(),
+    );
+    expect(free.results.map((r) => r.status)).toEqual(["created", "created"]);
+  });
+
   it("applies two inputs for one contact in order", async () => {
     const a = contact({ surname: "First" });
     const b = { ...structuredClone(a), fields: { ...a.fields, surname: "Second" } };

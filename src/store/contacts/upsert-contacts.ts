@@ -266,6 +266,7 @@ async function applyBatch(
     );
     for (const row of rows.rows) claimed.set(`${row.scheme}\u001f${row.value}`, Number(row.contactId));
   }
+  const storedOwner = new Map(claimed);
 
   // Match on the idProperty, set-based.
   const matched = new Map<string, number>();
@@ -347,7 +348,11 @@ async function applyBatch(
   const pending = new Map<number, Pending>();
   const pendingByKey = new Map<string, number>();
   const pendingByFallbackKey = new Map<string, number>();
-  const newIdentifiers: Array<{ scheme: string; value: string; contactId: number }> = [];
+  // A contact holds one value per scheme: the batch's last word for each (contact, scheme) it names.
+  const newIdentifiers = new Map<
+    string,
+    { scheme: string; value: string; contactId: number; stored: boolean }
+  >();
   const history: StatusHistoryRow[] = [];
   const children: Array<{ contactId: number; input: ContactInput; index: number }> = [];
   const reasons = options.defaultReasons ?? defaultReasons;
@@ -481,9 +486,14 @@ async function applyBatch(
     if (fallbackKey !== null) pendingByFallbackKey.set(fallbackKey, target.id);
     for (const scheme in input.identifiers) {
       const value = input.identifiers[scheme].trim();
-      if (claimed.get(`${scheme}\u001f${value}`) === target.id) continue;
+      const slot = `${target.id}\u001f${scheme}`;
+      const earlier = newIdentifiers.get(slot);
+      if (earlier ? earlier.value === value : claimed.get(`${scheme}\u001f${value}`) === target.id) continue;
+      // A value an earlier input of the batch gave this contact, now replaced, is free again.
+      if (earlier && !earlier.stored) claimed.delete(`${scheme}\u001f${earlier.value}`);
       claimed.set(`${scheme}\u001f${value}`, target.id);
-      newIdentifiers.push({ scheme, value, contactId: target.id });
+      const stored = storedOwner.get(`${scheme}\u001f${value}`) === target.id;
+      newIdentifiers.set(slot, { scheme, value, contactId: target.id, stored });
       target.dirty = true;
       changed = true;
     }
@@ -549,19 +559,41 @@ async function applyBatch(
       from ${recordset}
       where c.tenant_id = ${tenantId} and c.id = t.id`);
   }
-  if (newIdentifiers.length > 0) {
-    writes.push(sql`
-      insert into contact_identifiers (tenant_id, scheme, value, contact_id)
-      select ${tenantId}, * from unnest(${arrayParameter(
-        newIdentifiers.map((i) => i.scheme),
-        "text",
-      )}, ${arrayParameter(
-        newIdentifiers.map((i) => i.value),
-        "text",
-      )}, ${arrayParameter(
-        newIdentifiers.map((i) => i.contactId),
-        "bigint",
-      )})`);
+  if (newIdentifiers.size > 0) {
+    const given = [...newIdentifiers.values()];
+    // A new value for a scheme replaces the contact's other one (an external id is a field of the person,
+    // as in Salesforce and HubSpot): until 2026-12-06 it was added beside it, and reads showed one of them.
+    // Contacts this batch creates hold none.
+    const replacing = given.filter((i) => !createdInBatch.has(i.contactId));
+    if (replacing.length > 0)
+      writes.push(sql`
+        delete from contact_identifiers ci
+        using unnest(${arrayParameter(
+          replacing.map((i) => i.scheme),
+          "text",
+        )}, ${arrayParameter(
+          replacing.map((i) => i.value),
+          "text",
+        )}, ${arrayParameter(
+          replacing.map((i) => i.contactId),
+          "bigint",
+        )}) as n(scheme, value, contact_id)
+        where ci.tenant_id = ${tenantId} and ci.contact_id = n.contact_id and ci.scheme = n.scheme
+          and ci.value <> n.value`);
+    const adding = given.filter((i) => !i.stored);
+    if (adding.length > 0)
+      writes.push(sql`
+        insert into contact_identifiers (tenant_id, scheme, value, contact_id)
+        select ${tenantId}, * from unnest(${arrayParameter(
+          adding.map((i) => i.scheme),
+          "text",
+        )}, ${arrayParameter(
+          adding.map((i) => i.value),
+          "text",
+        )}, ${arrayParameter(
+          adding.map((i) => i.contactId),
+          "bigint",
+        )})`);
   }
   writes.push(...historyWrites(tenantId, options.actor, history));
   if (writes.length === 1) await writes[0].execute(trx);
