@@ -26,6 +26,7 @@ import { formatOf } from "../../jobs/read-upload-records.js";
 import type { Store } from "../../store/database.js";
 import { firstKeptSourceColumns, readFailedRows } from "../../store/imports/failed-rows.js";
 import {
+  endedImportStates,
   getImportJob,
   type ImportFormat,
   type ImportJob,
@@ -253,7 +254,8 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
         upload.late ? () => lateRequest(upload) : undefined,
         early,
       );
-      await runner.enqueue(job.tenantId, job.id);
+      // A job cancelled while its file arrived is answered as it stands, as one that already completed is.
+      if (!endedImportStates.includes(job.state)) await runner.enqueue(job.tenantId, job.id);
       return reply.status(202).header("location", `/api/v1/imports/${job.id}`).send(describeImportJob(job));
     },
   );
