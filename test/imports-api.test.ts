@@ -858,6 +858,22 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     expect(peek.json().error.code).toBe("REQUEST_NOT_FOUND");
   });
 
+  it.each([
+    { method: "GET", path: "" },
+    { method: "DELETE", path: "" },
+    { method: "GET", path: "/results" },
+    { method: "GET", path: "/failed-rows" },
+  ] as const)(
+    "$method /imports/{id}$path of an id beyond bigint is an unknown job (404)",
+    async ({ method, path }) => {
+      for (const id of ["99999999999999999999", "9223372036854775807", "9007199254740993"]) {
+        const res = await t.app.inject({ method, url: `/api/v1/imports/${id}${path}`, headers: auth() });
+        expect(res.statusCode).toBe(404);
+        expect(res.json().error).toEqual({ code: "REQUEST_NOT_FOUND", message: `No import job ${id}` });
+      }
+    },
+  );
+
   it("lists a tenant's jobs newest first, by state, page by page; another tenant sees none of them", async () => {
     const { createTenant } = await import("../src/store/tenants.js");
     const tenant = await createTenant(t.store.db, `Lister ${engine}`);

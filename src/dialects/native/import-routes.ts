@@ -9,6 +9,7 @@ import { csvLine } from "../../formats/csv/write-csv.js";
 import { joinedLines } from "../../formats/joined-lines.js";
 import { ndjsonLine } from "../../formats/ndjson/write-ndjson.js";
 import { acceptedMediaTypes } from "../../http/accepted-media-types.js";
+import { IdParams, pathId } from "../../http/path-id.js";
 import { actorOf, principalOf } from "../../http/principal.js";
 import { requireToken } from "../../http/require-token.js";
 import { cancelImport } from "../../jobs/cancel-import.js";
@@ -282,10 +283,8 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
     },
   );
 
-  const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
-
   async function jobOf(request: FastifyRequest) {
-    const { id } = request.params as { id: number };
+    const id = pathId(request, "REQUEST_NOT_FOUND", "import job");
     const job = await getImportJob(store.db, principalOf(request).tenantId, id);
     if (!job) throw new TributaryError("REQUEST_NOT_FOUND", `No import job ${id}`);
     return job;
