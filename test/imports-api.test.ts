@@ -611,6 +611,47 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     return { body, contentType: `multipart/form-data; boundary=${boundary}` };
   }
 
+  it.each([
+    {
+      title: "a body that does not match its boundary",
+      contentType: "multipart/form-data; boundary=xyz",
+      body: "garbage",
+    },
+    { title: "no boundary in the content type", contentType: "multipart/form-data", body: "garbage" },
+    {
+      title: "a file part the body ends inside of",
+      contentType: "multipart/form-data; boundary=cut",
+      body: '--cut\r\nContent-Disposition: form-data; name="file"; filename="p.csv"\r\nContent-Type: text/csv\r\n\r\nemail\r\na@example.org\r\n',
+    },
+    {
+      title: "a field part the body ends inside of, after the file",
+      contentType: "multipart/form-data; boundary=cut",
+      body: '--cut\r\nContent-Disposition: form-data; name="file"; filename="p.csv"\r\nContent-Type: text/csv\r\n\r\nemail\r\na@example.org\r\n--cut\r\nContent-Disposition: form-data; name="dryRun"\r\n\r\ntr',
+    },
+  ])(
+    "a malformed form ($title) is 400 REQUEST_BODY_INVALID on the upload and the preview, never a 5xx",
+    async ({ contentType, body }) => {
+      const jobsBefore = (await t.app.inject({ url: "/api/v1/imports?limit=200", headers: auth() })).json()
+        .data.length;
+      for (const url of ["/api/v1/imports", "/api/v1/imports/preview"]) {
+        const res = await t.app.inject({
+          method: "POST",
+          url,
+          headers: { ...auth(), "content-type": contentType },
+          payload: body,
+        });
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error.code).toBe("REQUEST_BODY_INVALID");
+        expect(res.json().error.message).toMatch(
+          /^the multipart\/form-data body cannot be read \(.+\): send the boundary/,
+        );
+      }
+      const jobsAfter = (await t.app.inject({ url: "/api/v1/imports?limit=200", headers: auth() })).json()
+        .data.length;
+      expect(jobsAfter).toBe(jobsBefore);
+    },
+  );
+
   it("takes a form's fields after its file part as well as before it: none is silently dropped", async () => {
     const before = (
       await t.app.inject({ url: "/api/v1/contacts?q=late1@example.org", headers: auth() })

@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
-import multipart from "@fastify/multipart";
+import multipart, { type Multipart } from "@fastify/multipart";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import Type from "typebox";
 import { dateFormats } from "../../core/dates.js";
@@ -143,7 +143,7 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
       throw new TributaryError("REQUEST_TOO_LARGE", `the upload is over the limit of ${maxBytes} bytes`);
     const contentType = request.headers["content-type"] ?? "";
     if (request.isMultipart()) {
-      const parts = request.parts();
+      const parts = formParts(request);
       for (;;) {
         const next = await parts.next();
         if (next.done) throw new TributaryError("REQUEST_BODY_INVALID", "the form has no file part");
@@ -164,7 +164,7 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
         };
         return {
           options,
-          body: part.file,
+          body: formBytes(part.file),
           format: options.format ?? formatOf(part.mimetype) ?? formatOf(part.filename),
           described: `the file part is ${part.mimetype}`,
           fileName: part.filename || null,
@@ -465,6 +465,45 @@ async function readHead(body: AsyncIterable<Buffer>, limit: number): Promise<Buf
     size += part.length;
   }
   return Buffer.concat(kept, size);
+}
+
+/**
+ * A form's parts as `request.parts()` gives them, with what busboy cannot read (no boundary in the content
+ * type, a body that does not match its boundary, a body cut short inside a part) refused as the client's
+ * error instead of a 500.
+ */
+function formParts(request: FastifyRequest): AsyncIterator<Multipart> {
+  let parts: AsyncIterator<Multipart> | undefined;
+  return {
+    async next() {
+      try {
+        parts ??= request.parts()[Symbol.asyncIterator]();
+        return await parts.next();
+      } catch (error) {
+        throw unreadableForm(error);
+      }
+    },
+  };
+}
+
+/** A file part's bytes, a body that ends inside it refused as `formParts` refuses one. */
+async function* formBytes(file: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    yield* file;
+  } catch (error) {
+    throw unreadableForm(error);
+  }
+}
+
+function unreadableForm(error: unknown): unknown {
+  // Ours (a second file part, a bad field) and @fastify/multipart's own 4xx (a limit passed) keep theirs.
+  if (error instanceof TributaryError) return error;
+  const status = (error as { statusCode?: number }).statusCode;
+  if (typeof status === "number" && status < 500) return error;
+  return new TributaryError(
+    "REQUEST_BODY_INVALID",
+    `the multipart/form-data body cannot be read (${(error as Error).message}): send the boundary in the content type and parts that end with it`,
+  );
 }
 
 function unknownFormat(described: string): TributaryError {
