@@ -652,6 +652,74 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     },
   );
 
+  describe("Idempotency-Key", () => {
+    const jobCount = async () =>
+      (await t.app.inject({ url: "/api/v1/imports?limit=200", headers: auth() })).json().data.length;
+    const post = (key: string, body: string, contentType = "text/csv", query = "?idProperty=external_id") =>
+      t.app.inject({
+        method: "POST",
+        url: `/api/v1/imports${query}`,
+        headers: { ...auth(), "content-type": contentType, "idempotency-key": key },
+        payload: body,
+      });
+
+    it("the same upload with the same key replays the first answer and stores no second job", async () => {
+      const csv = peopleCsv(20, { start: 7100 });
+      const first = await post("upload-once", csv);
+      expect(first.statusCode).toBe(202);
+      const jobs = await jobCount();
+      const again = await post("upload-once", csv);
+      expect(again.statusCode).toBe(202);
+      expect(again.headers["idempotent-replayed"]).toBe("true");
+      expect(again.headers.location).toBe(`/api/v1/imports/${first.json().id}`);
+      expect(again.body).toBe(first.body);
+      expect(await jobCount()).toBe(jobs);
+      expect(await waitForImport(t.app, token, first.json().id)).toMatchObject({
+        state: "completed",
+        created: 20,
+      });
+    });
+
+    it("the same key with another file or other options is a 422 and stores nothing", async () => {
+      const csv = peopleCsv(5, { start: 7200 });
+      expect((await post("upload-other", csv)).statusCode).toBe(202);
+      const jobs = await jobCount();
+      for (const res of [
+        await post("upload-other", peopleCsv(5, { start: 7300 })),
+        await post("upload-other", csv, "text/csv", "?idProperty=external_id&dryRun=true"),
+      ]) {
+        expect(res.statusCode).toBe(422);
+        expect(res.json().error.code).toBe("IDEMPOTENCY_KEY_REUSED");
+      }
+      expect(await jobCount()).toBe(jobs);
+    });
+
+    it("a form sent again with another boundary is the same upload; its fields after the file count", async () => {
+      const csv = peopleCsv(3, { start: 7400 });
+      const form = (boundary: string, dryRun: string) =>
+        formBody([{ file: csv }, ["idProperty", "external_id"], ["dryRun", dryRun]]).body.replaceAll(
+          "----tributary-late",
+          boundary,
+        );
+      const send = (boundary: string, dryRun = "true") =>
+        post("upload-form", form(boundary, dryRun), `multipart/form-data; boundary=${boundary}`, "");
+      const first = await send("one");
+      expect(first.statusCode).toBe(202);
+      const again = await send("two");
+      expect(again.headers["idempotent-replayed"]).toBe("true");
+      expect(again.json().id).toBe(first.json().id);
+      expect((await send("three", "false")).json().error.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    });
+
+    it("a refused upload keeps nothing, its key included: the fixed file may use the same key", async () => {
+      const refused = await post("upload-fixed", "colour,size\nred,L\n");
+      expect(refused.statusCode).toBe(400);
+      const fixed = await post("upload-fixed", peopleCsv(2, { start: 7500 }));
+      expect(fixed.statusCode).toBe(202);
+      expect(fixed.headers["idempotent-replayed"]).toBeUndefined();
+    });
+  });
+
   it("takes a form's fields after its file part as well as before it: none is silently dropped", async () => {
     const before = (
       await t.app.inject({ url: "/api/v1/contacts?q=late1@example.org", headers: auth() })
