@@ -325,6 +325,40 @@ describe.runIf(testDatabaseUrl)("an import that starts while its upload arrives 
     expect(pieceRows.rows[0].n).toBe(0);
   });
 
+  it("a job cancelled after chunks were written while its file arrives: the upload stops, the rows stay, no piece", async () => {
+    const pieces = parts(100_000, 300_000);
+    let sentAfterCancel = 0;
+    let cancelled: ImportJob | undefined;
+    async function* cancelledPartWay(): AsyncGenerator<Buffer> {
+      yield pieces[0];
+      yield pieces[1];
+      const deadline = Date.now() + 20_000;
+      while (
+        Date.now() < deadline &&
+        !(await jobsOf()).some((j) => j.state === "uploading" && j.rowsRead > 0)
+      )
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      const [uploading] = await listImportJobs(store.db, tenantId, { limit: 1, state: "uploading" });
+      cancelled = await cancelImport(store, uploading);
+      for (const piece of pieces.slice(2)) {
+        sentAfterCancel++;
+        yield piece;
+      }
+    }
+    const size = pieces.reduce((n, p) => n + p.length, 0);
+    const job = await createImport(store, request(), cancelledPartWay(), undefined, undefined, early(size));
+    expect(cancelled?.state).toBe("cancelled");
+    expect(job).toMatchObject({ state: "cancelled", rowsRead: cancelled?.rowsRead });
+    expect(job.rowsRead).toBeGreaterThan(0);
+    expect(sentAfterCancel).toBeLessThanOrEqual(2);
+    expect(pieces.length - 2).toBeGreaterThan(2);
+    expect(await contactsFrom(3)).toBe(job.rowsCreated);
+    const pieceRows = await sql<{
+      n: number;
+    }>`select count(*)::int as n from import_upload_pieces where job_id = ${job.id}`.execute(store.db);
+    expect(pieceRows.rows[0].n).toBe(0);
+  });
+
   it("an upload that breaks off before any chunk, or a file refused by its first row, leaves nothing", async () => {
     const before = (await jobsOf()).length;
     async function* breaksAtOnce(): AsyncGenerator<Buffer> {
