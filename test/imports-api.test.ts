@@ -634,6 +634,115 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     return { body, contentType: `multipart/form-data; boundary=${boundary}` };
   }
 
+  it.each([
+    {
+      title: "a body that does not match its boundary",
+      contentType: "multipart/form-data; boundary=xyz",
+      body: "garbage",
+    },
+    { title: "no boundary in the content type", contentType: "multipart/form-data", body: "garbage" },
+    {
+      title: "a file part the body ends inside of",
+      contentType: "multipart/form-data; boundary=cut",
+      body: '--cut\r\nContent-Disposition: form-data; name="file"; filename="p.csv"\r\nContent-Type: text/csv\r\n\r\nemail\r\na@example.org\r\n',
+    },
+    {
+      title: "a field part the body ends inside of, after the file",
+      contentType: "multipart/form-data; boundary=cut",
+      body: '--cut\r\nContent-Disposition: form-data; name="file"; filename="p.csv"\r\nContent-Type: text/csv\r\n\r\nemail\r\na@example.org\r\n--cut\r\nContent-Disposition: form-data; name="dryRun"\r\n\r\ntr',
+    },
+  ])(
+    "a malformed form ($title) is 400 REQUEST_BODY_INVALID on the upload and the preview, never a 5xx",
+    async ({ contentType, body }) => {
+      const jobsBefore = (await t.app.inject({ url: "/api/v1/imports?limit=200", headers: auth() })).json()
+        .data.length;
+      for (const url of ["/api/v1/imports", "/api/v1/imports/preview"]) {
+        const res = await t.app.inject({
+          method: "POST",
+          url,
+          headers: { ...auth(), "content-type": contentType },
+          payload: body,
+        });
+        expect(res.statusCode).toBe(400);
+        expect(res.json().error.code).toBe("REQUEST_BODY_INVALID");
+        expect(res.json().error.message).toMatch(
+          /^the multipart\/form-data body cannot be read \(.+\): send the boundary/,
+        );
+      }
+      const jobsAfter = (await t.app.inject({ url: "/api/v1/imports?limit=200", headers: auth() })).json()
+        .data.length;
+      expect(jobsAfter).toBe(jobsBefore);
+    },
+  );
+
+  describe("Idempotency-Key", () => {
+    const jobCount = async () =>
+      (await t.app.inject({ url: "/api/v1/imports?limit=200", headers: auth() })).json().data.length;
+    const post = (key: string, body: string, contentType = "text/csv", query = "?idProperty=external_id") =>
+      t.app.inject({
+        method: "POST",
+        url: `/api/v1/imports${query}`,
+        headers: { ...auth(), "content-type": contentType, "idempotency-key": key },
+        payload: body,
+      });
+
+    it("the same upload with the same key replays the first answer and stores no second job", async () => {
+      const csv = peopleCsv(20, { start: 7100 });
+      const first = await post("upload-once", csv);
+      expect(first.statusCode).toBe(202);
+      const jobs = await jobCount();
+      const again = await post("upload-once", csv);
+      expect(again.statusCode).toBe(202);
+      expect(again.headers["idempotent-replayed"]).toBe("true");
+      expect(again.headers.location).toBe(`/api/v1/imports/${first.json().id}`);
+      expect(again.body).toBe(first.body);
+      expect(await jobCount()).toBe(jobs);
+      expect(await waitForImport(t.app, token, first.json().id)).toMatchObject({
+        state: "completed",
+        created: 20,
+      });
+    });
+
+    it("the same key with another file or other options is a 422 and stores nothing", async () => {
+      const csv = peopleCsv(5, { start: 7200 });
+      expect((await post("upload-other", csv)).statusCode).toBe(202);
+      const jobs = await jobCount();
+      for (const res of [
+        await post("upload-other", peopleCsv(5, { start: 7300 })),
+        await post("upload-other", csv, "text/csv", "?idProperty=external_id&dryRun=true"),
+      ]) {
+        expect(res.statusCode).toBe(422);
+        expect(res.json().error.code).toBe("IDEMPOTENCY_KEY_REUSED");
+      }
+      expect(await jobCount()).toBe(jobs);
+    });
+
+    it("a form sent again with another boundary is the same upload; its fields after the file count", async () => {
+      const csv = peopleCsv(3, { start: 7400 });
+      const form = (boundary: string, dryRun: string) =>
+        formBody([{ file: csv }, ["idProperty", "external_id"], ["dryRun", dryRun]]).body.replaceAll(
+          "----tributary-late",
+          boundary,
+        );
+      const send = (boundary: string, dryRun = "true") =>
+        post("upload-form", form(boundary, dryRun), `multipart/form-data; boundary=${boundary}`, "");
+      const first = await send("one");
+      expect(first.statusCode).toBe(202);
+      const again = await send("two");
+      expect(again.headers["idempotent-replayed"]).toBe("true");
+      expect(again.json().id).toBe(first.json().id);
+      expect((await send("three", "false")).json().error.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    });
+
+    it("a refused upload keeps nothing, its key included: the fixed file may use the same key", async () => {
+      const refused = await post("upload-fixed", "colour,size\nred,L\n");
+      expect(refused.statusCode).toBe(400);
+      const fixed = await post("upload-fixed", peopleCsv(2, { start: 7500 }));
+      expect(fixed.statusCode).toBe(202);
+      expect(fixed.headers["idempotent-replayed"]).toBeUndefined();
+    });
+  });
+
   it("takes a form's fields after its file part as well as before it: none is silently dropped", async () => {
     const before = (
       await t.app.inject({ url: "/api/v1/contacts?q=late1@example.org", headers: auth() })
@@ -880,6 +989,22 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     expect(peek.statusCode).toBe(404);
     expect(peek.json().error.code).toBe("REQUEST_NOT_FOUND");
   });
+
+  it.each([
+    { method: "GET", path: "" },
+    { method: "DELETE", path: "" },
+    { method: "GET", path: "/results" },
+    { method: "GET", path: "/failed-rows" },
+  ] as const)(
+    "$method /imports/{id}$path of an id beyond bigint is an unknown job (404)",
+    async ({ method, path }) => {
+      for (const id of ["99999999999999999999", "9223372036854775807", "9007199254740993"]) {
+        const res = await t.app.inject({ method, url: `/api/v1/imports/${id}${path}`, headers: auth() });
+        expect(res.statusCode).toBe(404);
+        expect(res.json().error).toEqual({ code: "REQUEST_NOT_FOUND", message: `No import job ${id}` });
+      }
+    },
+  );
 
   it("lists a tenant's jobs newest first, by state, page by page; another tenant sees none of them", async () => {
     const { createTenant } = await import("../src/store/tenants.js");

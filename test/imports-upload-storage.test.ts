@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cancelImport } from "../src/jobs/cancel-import.js";
 import { createImport } from "../src/jobs/create-import.js";
 import { runImport } from "../src/jobs/run-import.js";
 import { migrateToLatest, openStore, type Store } from "../src/store/database.js";
@@ -11,6 +12,7 @@ import {
   finishUpload,
   getImportJob,
   type ImportJob,
+  listImportJobs,
 } from "../src/store/imports/import-jobs.js";
 import { endImportJob, readUpload } from "../src/store/imports/upload-storage.js";
 import { createTenant } from "../src/store/tenants.js";
@@ -20,6 +22,30 @@ import { openTestStore, type TestStore, testDatabaseUrl, testEngines } from "./h
 /** An upload body as a request streams one: its parts, one after another. */
 async function* body(...parts: Buffer[]): AsyncGenerator<Buffer> {
   yield* parts;
+}
+
+/**
+ * A slow upload cancelled part-way: 1 MiB parts of a CSV, the job cancelled once the first part is in; `sent`
+ * counts the parts the upload took after the cancel.
+ */
+function cancelledMidUpload(store: Store, tenantId: number) {
+  const csv = Buffer.from(peopleCsv(80_000));
+  const mib = 1024 * 1024;
+  const parts = Array.from({ length: Math.ceil(csv.length / mib) }, (_, i) =>
+    csv.subarray(i * mib, (i + 1) * mib),
+  );
+  const progress = { sent: 0, parts: parts.length };
+  async function* slowBody(): AsyncGenerator<Buffer> {
+    yield parts[0];
+    yield parts[1];
+    const [job] = await listImportJobs(store.db, tenantId, { limit: 1, state: "uploading" });
+    expect((await cancelImport(store, job)).state).toBe("cancelled");
+    for (const part of parts.slice(2)) {
+      progress.sent++;
+      yield part;
+    }
+  }
+  return { body: slowBody(), progress };
 }
 
 // PGlite with a data folder keeps uploads as files there (upload-storage.ts); the other stores keep them
@@ -98,6 +124,16 @@ describe("import uploads as files on PGlite with a data folder", () => {
     expect((await getImportJob(store.db, tenantId, job.id))?.rowsCreated).toBe(8);
     expect(await pieceCount(job.id)).toBe(0);
   });
+
+  it("a job cancelled while its file arrives takes no more of it and keeps no file", async () => {
+    const before = readdirSync(uploads()).length;
+    const upload = cancelledMidUpload(store, tenantId);
+    const job = await createImport(store, request(), upload.body);
+    expect(job.state).toBe("cancelled");
+    // The upload stopped at the cancel: at most the part in flight was read after it.
+    expect(upload.progress.sent).toBeLessThanOrEqual(1);
+    expect(readdirSync(uploads())).toHaveLength(before);
+  });
 });
 
 // PostgreSQL (and in-memory PGlite) keep an upload as 1 MiB pieces in the database: binary parameters on
@@ -157,6 +193,20 @@ describe.each(testEngines)("import uploads as database pieces (%s)", (engine) =>
       ),
     ).rejects.toThrow(/over the limit/);
     expect(await jobRows()).toBe(jobsBefore);
+    expect(await pieceRows()).toBe(0);
+  });
+
+  it("a job cancelled while its file arrives takes no more of it and keeps no piece", async () => {
+    const upload = cancelledMidUpload(store, tenantId);
+    const job = await createImport(
+      store,
+      { tenantId, actor: "test", format: "csv", idProperty: "external_id" },
+      upload.body,
+    );
+    expect(job.state).toBe("cancelled");
+    // One piece is written while the next is received: the refusal of the first is heard at the next.
+    expect(upload.progress.sent).toBeLessThanOrEqual(2);
+    expect(upload.progress.parts).toBeGreaterThan(5);
     expect(await pieceRows()).toBe(0);
   });
 });
@@ -272,6 +322,40 @@ describe.runIf(testDatabaseUrl)("an import that starts while its upload arrives 
     const pieceRows = await sql<{
       n: number;
     }>`select count(*)::int as n from import_upload_pieces where job_id = ${job?.id}`.execute(store.db);
+    expect(pieceRows.rows[0].n).toBe(0);
+  });
+
+  it("a job cancelled after chunks were written while its file arrives: the upload stops, the rows stay, no piece", async () => {
+    const pieces = parts(100_000, 300_000);
+    let sentAfterCancel = 0;
+    let cancelled: ImportJob | undefined;
+    async function* cancelledPartWay(): AsyncGenerator<Buffer> {
+      yield pieces[0];
+      yield pieces[1];
+      const deadline = Date.now() + 20_000;
+      while (
+        Date.now() < deadline &&
+        !(await jobsOf()).some((j) => j.state === "uploading" && j.rowsRead > 0)
+      )
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      const [uploading] = await listImportJobs(store.db, tenantId, { limit: 1, state: "uploading" });
+      cancelled = await cancelImport(store, uploading);
+      for (const piece of pieces.slice(2)) {
+        sentAfterCancel++;
+        yield piece;
+      }
+    }
+    const size = pieces.reduce((n, p) => n + p.length, 0);
+    const job = await createImport(store, request(), cancelledPartWay(), undefined, undefined, early(size));
+    expect(cancelled?.state).toBe("cancelled");
+    expect(job).toMatchObject({ state: "cancelled", rowsRead: cancelled?.rowsRead });
+    expect(job.rowsRead).toBeGreaterThan(0);
+    expect(sentAfterCancel).toBeLessThanOrEqual(2);
+    expect(pieces.length - 2).toBeGreaterThan(2);
+    expect(await contactsFrom(3)).toBe(job.rowsCreated);
+    const pieceRows = await sql<{
+      n: number;
+    }>`select count(*)::int as n from import_upload_pieces where job_id = ${job.id}`.execute(store.db);
     expect(pieceRows.rows[0].n).toBe(0);
   });
 

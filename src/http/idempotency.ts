@@ -5,7 +5,8 @@ import { TributaryError } from "../core/errors.js";
 import type { Store } from "../store/database.js";
 import { principalOf } from "./principal.js";
 
-const windowHours = 24;
+/** How long a key replays its first answer. */
+export const windowHours = 24;
 
 declare module "fastify" {
   interface FastifyRequest {

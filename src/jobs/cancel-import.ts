@@ -1,16 +1,25 @@
 import type { Store } from "../store/database.js";
-import { getImportJob, type ImportJob } from "../store/imports/import-jobs.js";
-import { endImportJob } from "../store/imports/upload-storage.js";
+import { getImportJob, type ImportJob, markImportJobEnded } from "../store/imports/import-jobs.js";
+import { deleteUpload } from "../store/imports/upload-storage.js";
 import { keepFailedRows } from "./keep-failed-rows.js";
 
 /**
- * Cancels a job: the runner stops before its next chunk and committed rows stay. The upload is deleted
- * when the job ends, so the failed rows found so far keep their source first, as a job that completes
- * does: a cancelled job's failed-rows file still gives them back to be fixed. A job that ended already is
- * answered as it stands.
+ * Cancels a job: the runner stops before its next chunk and committed rows stay. A job that ended already
+ * is answered as it stands.
+ *
+ * The job is marked cancelled first: that takes the job row's lock, waiting for a chunk in flight, and no
+ * chunk commits after it (each checks the state under the same lock). Only then are the failed rows' sources
+ * kept from the upload, which is still stored, and the upload deleted: kept before the mark, the chunks a
+ * running server committed meanwhile lost their sources (their rows came back with empty cells).
  */
 export async function cancelImport(store: Store, job: ImportJob): Promise<ImportJob> {
-  if (job.state === "queued" || job.state === "running") await keepFailedRows(store, job);
-  await endImportJob(store, job.tenantId, job.id, "cancelled");
+  if (await markImportJobEnded(store.db, job.tenantId, job.id, "cancelled")) {
+    try {
+      await keepFailedRows(store, job);
+    } finally {
+      // A server stopped before this leaves the pieces; endInterruptedUploads deletes them later.
+      await deleteUpload(store, job.tenantId, job.id);
+    }
+  }
   return (await getImportJob(store.db, job.tenantId, job.id)) ?? job;
 }

@@ -17,6 +17,7 @@ import {
 } from "../store/imports/import-jobs.js";
 import {
   ArrivingUpload,
+  deleteUpload,
   endImportJob,
   openUploadWriter,
   readUpload,
@@ -197,6 +198,19 @@ export async function createImport(
       startFailure = error;
     });
   };
+  /**
+   * The job ended while its file arrived (a cancel; or the run started on it failed, or the idle-upload
+   * sweep ended it): the upload stops, anything of it stored is deleted (a piece written as the cancel
+   * committed landed after the cancel's delete), and the job is answered as it stands.
+   */
+  const endedWhileUploading = async (): Promise<ImportJob> => {
+    await upload.finish().catch(() => {});
+    arriving?.interrupt("the job ended while its file arrived");
+    await starting?.catch(() => {});
+    await run?.catch(() => {});
+    await deleteUpload(store, job.tenantId, job.id);
+    return (await getImportJob(store.db, job.tenantId, job.id)) as ImportJob;
+  };
   try {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -219,9 +233,12 @@ export async function createImport(
       if (pendingBytes >= pieceBytes) await flush();
       // A file refused by its first row stops here, not after the rest of it has been stored.
       if (startFailure !== undefined) throw startFailure;
+      // A job cancelled while its file arrives takes no more of it: the rest of the body is not stored.
+      if (upload.ended) return await endedWhileUploading();
     }
     await flush();
     const pieces = await upload.finish();
+    if (upload.ended) return await endedWhileUploading();
     if (total === 0) throw new TributaryError("REQUEST_BODY_INVALID", "the upload is empty");
     if (arriving) {
       arriving.complete();
@@ -236,10 +253,24 @@ export async function createImport(
       }
       await probeUpload(store, job, shape, request.mapping ?? null);
     }
-    await finishUpload(store.db, job.tenantId, job.id, total, pieces, run ? "running" : "queued");
+    const state = await finishUpload(
+      store.db,
+      job.tenantId,
+      job.id,
+      total,
+      pieces,
+      run ? "running" : "queued",
+    );
+    // Cancelled between its last piece and here: finishUpload deleted its pieces; a file goes too.
+    if (state === "cancelled") await removeUploadFile(store, job.tenantId, job.id);
   } catch (error) {
     // A piece still being written would land after the delete below and stay behind.
     await upload.finish().catch(() => {});
+    // A job that ended while its file arrived (a cancel) stays as it ended, with its rows and results.
+    if (upload.ended) {
+      await deleteUpload(store, job.tenantId, job.id).catch(() => {});
+      throw error;
+    }
     if (arriving) {
       arriving.interrupt(
         "the upload broke off before the whole file arrived; the rows of the chunks written before stay (see the results); send the file again",

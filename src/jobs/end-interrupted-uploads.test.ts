@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uploadingJob } from "../../test/helpers/import-files.js";
 import { openTestStore, type TestStore, testEngines } from "../../test/helpers/test-store.js";
-import { addUploadPiece, getImportJob } from "../store/imports/import-jobs.js";
+import { addUploadPiece, getImportJob, markImportJobEnded } from "../store/imports/import-jobs.js";
 import { createTenant } from "../store/tenants.js";
 import { endInterruptedUploads } from "./end-interrupted-uploads.js";
 import { createImportRunner } from "./import-runner.js";
@@ -66,6 +66,21 @@ describe.each(testEngines)("interrupted uploads on %s", (engine) => {
     });
     expect(await pieces(job.id)).toBe(0);
     expect(await endInterruptedUploads(store, 0)).toBe(0);
+  });
+
+  it("deletes the pieces a cancel left when its server stopped before deleting them", async () => {
+    const job = await halfUploaded();
+    // What a cancel leaves when its server stops after marking the job and before deleting its upload.
+    expect(await markImportJobEnded(store.db, tenantId, job.id, "cancelled")).toBe(true);
+    expect(await pieces(job.id)).toBe(1);
+    await endInterruptedUploads(store, 3600);
+    expect(await pieces(job.id)).toBe(1);
+    await sql`update import_jobs set finished_at = now() - interval '2 hours' where id = ${job.id}`.execute(
+      store.db,
+    );
+    await endInterruptedUploads(store, 3600);
+    expect(await pieces(job.id)).toBe(0);
+    expect((await getImportJob(store.db, tenantId, job.id))?.state).toBe("cancelled");
   });
 
   it("the runner ends such uploads when it starts: all of them on PGlite, idle ones on PostgreSQL", async () => {

@@ -1,5 +1,5 @@
 import type { Store } from "../store/database.js";
-import { listIdleUploads } from "../store/imports/import-jobs.js";
+import { deleteEndedJobsPieces, listIdleUploads } from "../store/imports/import-jobs.js";
 import { endImportJob } from "../store/imports/upload-storage.js";
 
 /**
@@ -9,6 +9,9 @@ import { endImportJob } from "../store/imports/upload-storage.js";
  * the run that server started while the file arrived (PostgreSQL) had committed chunks: those rows stay.
  * On PGlite the process holding the data folder is the only one, so at its start every upload is such a
  * one; on PostgreSQL another server may be receiving one, so only uploads idle for `idleSeconds` are.
+ * It also deletes the pieces a job that ended `idleSeconds` ago or more still has: a cancel marks the job
+ * first and deletes its upload once the failed rows' sources are kept, so a server stopped in between
+ * leaves them (a cancel in progress on another server is left its time).
  */
 export async function endInterruptedUploads(store: Store, idleSeconds: number): Promise<number> {
   let ended = 0;
@@ -22,5 +25,6 @@ export async function endInterruptedUploads(store: Store, idleSeconds: number): 
     });
     if (done) ended++;
   }
+  await deleteEndedJobsPieces(store.db, idleSeconds);
   return ended;
 }

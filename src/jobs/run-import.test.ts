@@ -83,4 +83,32 @@ describe.each(testEngines)("runImport on %s", (engine) => {
     // Cancelling again answers the job as it stands.
     expect(await cancelImport(store, cancelled)).toMatchObject({ state: "cancelled", rowsRead: 2 });
   });
+
+  it("a job cancelled while its chunks commit keeps the source of every failed row it recorded", async () => {
+    const tenant = await createTenant(store.db, "RaceCanceller");
+    // Every 10th row fails; small chunks keep committing while the cancel runs.
+    const lines = ["email,givenName"];
+    for (let row = 1; row <= 3000; row++)
+      lines.push(row % 10 === 0 ? `bad-${row},N${row}` : `r${row}@example.org,N${row}`);
+    const job = await createImport(
+      store,
+      { tenantId: tenant.id, actor: "test", format: "csv" },
+      Readable.from([Buffer.from(`${lines.join("\n")}\n`)]),
+    );
+    let cancelling: Promise<unknown> | undefined;
+    const run = runImport(store, tenant.id, job.id, {
+      chunkRows: 50,
+      onChunk: (now) => {
+        if (!cancelling && now.rowsRead >= 500) cancelling = cancelImport(store, now);
+      },
+    });
+    expect(await run).toBe("cancelled");
+    await cancelling;
+    const ended = await getImportJob(store.db, tenant.id, job.id);
+    expect(ended?.state).toBe("cancelled");
+    const failed = [];
+    for await (const row of readFailedRows(store.db, tenant.id, job.id)) failed.push(row);
+    expect(failed).toHaveLength(ended?.rowsFailed ?? -1);
+    expect(failed.filter((row) => row.source === null).map((row) => row.row)).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
-import multipart from "@fastify/multipart";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import multipart, { type Multipart } from "@fastify/multipart";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import Type from "typebox";
 import { dateFormats } from "../../core/dates.js";
 import { TributaryError } from "../../core/errors.js";
@@ -9,6 +9,15 @@ import { csvLine } from "../../formats/csv/write-csv.js";
 import { joinedLines } from "../../formats/joined-lines.js";
 import { ndjsonLine } from "../../formats/ndjson/write-ndjson.js";
 import { acceptedMediaTypes } from "../../http/accepted-media-types.js";
+import {
+  claimUploadKey,
+  idempotencyKeyOf,
+  recordUploadAnswer,
+  releaseUploadKey,
+  UploadHash,
+  unreadUpload,
+} from "../../http/idempotent-upload.js";
+import { IdParams, pathId } from "../../http/path-id.js";
 import { actorOf, principalOf } from "../../http/principal.js";
 import { requireToken } from "../../http/require-token.js";
 import { cancelImport } from "../../jobs/cancel-import.js";
@@ -26,6 +35,7 @@ import { formatOf } from "../../jobs/read-upload-records.js";
 import type { Store } from "../../store/database.js";
 import { firstKeptSourceColumns, readFailedRows } from "../../store/imports/failed-rows.js";
 import {
+  endedImportStates,
   getImportJob,
   type ImportFormat,
   type ImportJob,
@@ -141,7 +151,7 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
       throw new TributaryError("REQUEST_TOO_LARGE", `the upload is over the limit of ${maxBytes} bytes`);
     const contentType = request.headers["content-type"] ?? "";
     if (request.isMultipart()) {
-      const parts = request.parts();
+      const parts = formParts(request);
       for (;;) {
         const next = await parts.next();
         if (next.done) throw new TributaryError("REQUEST_BODY_INVALID", "the form has no file part");
@@ -162,7 +172,7 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
         };
         return {
           options,
-          body: part.file,
+          body: formBytes(part.file),
           format: options.format ?? formatOf(part.mimetype) ?? formatOf(part.filename),
           described: `the file part is ${part.mimetype}`,
           fileName: part.filename || null,
@@ -229,34 +239,112 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
       const upload = await readUpload(request);
       const importOptions = importRequest(request, upload);
       checkImportRequest(importOptions);
-      // A raw body of declared size (nothing can turn out too large part-way, and every option is known
-      // before the bytes) is imported while it arrives, on a runner that can (PostgreSQL).
-      const declared = Number(request.headers["content-length"]);
-      const runWhileUploading = runner.runWhileUploading?.bind(runner);
-      const early =
-        !upload.late &&
-        runWhileUploading &&
-        Number.isSafeInteger(declared) &&
-        declared > 0 &&
-        declared <= maxBytes
-          ? {
-              declaredBytes: declared,
-              run: (started: ImportJob, arriving: AsyncIterable<Buffer>) =>
-                runWhileUploading(started.tenantId, started.id, arriving),
-            }
-          : undefined;
-      const job = await createImport(
-        store,
-        importOptions,
-        upload.body,
-        maxBytes,
-        upload.late ? () => lateRequest(upload) : undefined,
-        early,
-      );
-      await runner.enqueue(job.tenantId, job.id);
-      return reply.status(202).header("location", `/api/v1/imports/${job.id}`).send(describeImportJob(job));
+      const key = idempotencyKeyOf(request.headers);
+      if (!key) return reply.status(202).send(await startImport(request, reply, upload, importOptions));
+      const { tenantId } = principalOf(request);
+      const claim = await claimUploadKey(store, tenantId, key);
+      if (claim.kind === "in-flight")
+        throw new TributaryError(
+          "IDEMPOTENCY_KEY_IN_FLIGHT",
+          `The first request with Idempotency-Key '${key}' is still running`,
+        );
+      const hash = new UploadHash(store, tenantId, key);
+      let late: Partial<ImportRequest> = {};
+      const hashed: Upload = { ...upload, body: hash.pass(upload.body) };
+      if (claim.kind === "answered") {
+        // A repeat stores nothing: its bytes are hashed as they are read past, then compared (unless the
+        // first job ended before its own were all read: nothing to compare with).
+        if (claim.requestHash !== unreadUpload) {
+          let total = 0;
+          for await (const piece of hashed.body) {
+            total += piece.length;
+            if (total > maxBytes)
+              throw new TributaryError(
+                "REQUEST_TOO_LARGE",
+                `the upload is over the limit of ${maxBytes} bytes`,
+              );
+          }
+          if (upload.late) late = await lateRequest(upload);
+          if (hash.requestHash(importRoute, hashedOptions(importOptions, late)) !== claim.requestHash)
+            throw new TributaryError(
+              "IDEMPOTENCY_KEY_REUSED",
+              `Idempotency-Key '${key}' was first used with another request`,
+            );
+        }
+        const first = claim.responseBody ?? "";
+        const id = (JSON.parse(first) as { id?: number }).id;
+        if (id !== undefined) reply.header("location", `/api/v1/imports/${id}`);
+        return reply
+          .status(claim.statusCode)
+          .header("idempotent-replayed", "true")
+          .type(claim.contentType ?? "application/json; charset=utf-8")
+          .send(first);
+      }
+      let answer: string;
+      try {
+        const job = await startImport(request, reply, hashed, importOptions, (taken) => {
+          late = taken;
+        });
+        answer = JSON.stringify(job);
+      } catch (error) {
+        // A refused or broken-off upload stored nothing: the same key may send it again.
+        await releaseUploadKey(store, tenantId, key);
+        throw error;
+      }
+      const contentType = "application/json; charset=utf-8";
+      await recordUploadAnswer(store, tenantId, key, {
+        requestHash: hash.requestHash(importRoute, hashedOptions(importOptions, late)),
+        statusCode: 202,
+        contentType,
+        body: answer,
+      });
+      return reply.status(202).type(contentType).send(answer);
     },
   );
+
+  /** Stores the upload as a job, queues it (unless it already ended) and answers it as the 202 shows it. */
+  async function startImport(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    upload: Upload,
+    importOptions: ImportRequest,
+    lateTaken?: (late: Partial<ImportRequest>) => void,
+  ) {
+    // A raw body of declared size (nothing can turn out too large part-way, and every option is known
+    // before the bytes) is imported while it arrives, on a runner that can (PostgreSQL).
+    const declared = Number(request.headers["content-length"]);
+    const runWhileUploading = runner.runWhileUploading?.bind(runner);
+    const early =
+      !upload.late &&
+      runWhileUploading &&
+      Number.isSafeInteger(declared) &&
+      declared > 0 &&
+      declared <= maxBytes
+        ? {
+            declaredBytes: declared,
+            run: (started: ImportJob, arriving: AsyncIterable<Buffer>) =>
+              runWhileUploading(started.tenantId, started.id, arriving),
+          }
+        : undefined;
+    const job = await createImport(
+      store,
+      importOptions,
+      upload.body,
+      maxBytes,
+      upload.late
+        ? async () => {
+            const late = await lateRequest(upload);
+            lateTaken?.(late);
+            return late;
+          }
+        : undefined,
+      early,
+    );
+    // A job cancelled while its file arrived is answered as it stands, as one that already completed is.
+    if (!endedImportStates.includes(job.state)) await runner.enqueue(job.tenantId, job.id);
+    reply.header("location", `/api/v1/imports/${job.id}`);
+    return describeImportJob(job);
+  }
 
   app.post(
     "/preview",
@@ -280,10 +368,8 @@ export async function importRoutes(app: FastifyInstance, { store }: { store: Sto
     },
   );
 
-  const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
-
   async function jobOf(request: FastifyRequest) {
-    const { id } = request.params as { id: number };
+    const id = pathId(request, "REQUEST_NOT_FOUND", "import job");
     const job = await getImportJob(store.db, principalOf(request).tenantId, id);
     if (!job) throw new TributaryError("REQUEST_NOT_FOUND", `No import job ${id}`);
     return job;
@@ -464,6 +550,53 @@ async function readHead(body: AsyncIterable<Buffer>, limit: number): Promise<Buf
     size += part.length;
   }
   return Buffer.concat(kept, size);
+}
+
+/**
+ * A form's parts as `request.parts()` gives them, with what busboy cannot read (no boundary in the content
+ * type, a body that does not match its boundary, a body cut short inside a part) refused as the client's
+ * error instead of a 500.
+ */
+function formParts(request: FastifyRequest): AsyncIterator<Multipart> {
+  let parts: AsyncIterator<Multipart> | undefined;
+  return {
+    async next() {
+      try {
+        parts ??= request.parts()[Symbol.asyncIterator]();
+        return await parts.next();
+      } catch (error) {
+        throw unreadableForm(error);
+      }
+    },
+  };
+}
+
+/** A file part's bytes, a body that ends inside it refused as `formParts` refuses one. */
+async function* formBytes(file: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    yield* file;
+  } catch (error) {
+    throw unreadableForm(error);
+  }
+}
+
+function unreadableForm(error: unknown): unknown {
+  // Ours (a second file part, a bad field) and @fastify/multipart's own 4xx (a limit passed) keep theirs.
+  if (error instanceof TributaryError) return error;
+  const status = (error as { statusCode?: number }).statusCode;
+  if (typeof status === "number" && status < 500) return error;
+  return new TributaryError(
+    "REQUEST_BODY_INVALID",
+    `the multipart/form-data body cannot be read (${(error as Error).message}): send the boundary in the content type and parts that end with it`,
+  );
+}
+
+const importRoute = "POST /api/v1/imports";
+
+/** The options an Idempotency-Key's hash covers: the job's, as it takes them (form fields after the file included). */
+function hashedOptions(request: ImportRequest, late: Partial<ImportRequest>) {
+  const { tenantId: _tenant, actor: _actor, ...options } = { ...request, ...late };
+  return options;
 }
 
 function unknownFormat(described: string): TributaryError {

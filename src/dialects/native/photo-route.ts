@@ -1,7 +1,7 @@
 import type { FastifyInstance, onRequestHookHandler } from "fastify";
-import Type from "typebox";
 import { TributaryError } from "../../core/errors.js";
 import { sniffImageType } from "../../formats/image-type.js";
+import { IdParams, pathId } from "../../http/path-id.js";
 import { principalOf } from "../../http/principal.js";
 import { getContact } from "../../store/contacts/read-contacts.js";
 import type { Store } from "../../store/database.js";
@@ -18,12 +18,12 @@ export async function contactPhotoRoute(
       schema: {
         tags: ["contacts"],
         summary: "The contact's photo (PNG, JPEG, GIF or WebP)",
-        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
+        params: IdParams,
       },
     },
     async (request, reply) => {
       const { tenantId } = principalOf(request);
-      const { id } = request.params as { id: number };
+      const id = pathId(request, "CONTACT_NOT_FOUND", "contact");
       const view = await getContact(store.db, tenantId, id);
       if (!view) throw new TributaryError("CONTACT_NOT_FOUND", `No contact ${id}`);
       const photo = view.fields.photoBase64;

@@ -5,6 +5,7 @@ import type { ReferenceKind } from "../../core/contact-fields.js";
 import { fieldError, TributaryError } from "../../core/errors.js";
 import { requireIdProperty } from "../../core/match-key.js";
 import { registerIdempotency } from "../../http/idempotency.js";
+import { IdParams, pathId } from "../../http/path-id.js";
 import { actorOf, principalOf } from "../../http/principal.js";
 import { requireToken } from "../../http/require-token.js";
 import {
@@ -234,12 +235,12 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
       schema: {
         tags: ["contacts"],
         summary: "One contact with identifiers and collections",
-        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
+        params: IdParams,
       },
     },
     async (request) => {
       const { tenantId } = principalOf(request);
-      const { id } = request.params as { id: number };
+      const id = pathId(request, "CONTACT_NOT_FOUND", "contact");
       const view = await getContact(store.db, tenantId, id);
       if (!view) throw new TributaryError("CONTACT_NOT_FOUND", `No contact ${id}`);
       return fromCanonical(view, await getContactChildren(store.db, tenantId, id));
@@ -253,12 +254,12 @@ export async function nativeRoutes(app: FastifyInstance, { store }: { store: Sto
       schema: {
         tags: ["contacts"],
         summary: "Heat-status and contact-status history, oldest first",
-        params: Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) }),
+        params: IdParams,
       },
     },
     async (request) => {
       const { tenantId } = principalOf(request);
-      const { id } = request.params as { id: number };
+      const id = pathId(request, "CONTACT_NOT_FOUND", "contact");
       if (!(await getContact(store.db, tenantId, id)))
         throw new TributaryError("CONTACT_NOT_FOUND", `No contact ${id}`);
       return { data: (await getStatusHistory(store.db, tenantId, id)).map(historyToWire) };

@@ -172,7 +172,11 @@ export async function listUnfinishedImportJobs(
   return result.rows.map((r) => ({ tenantId: Number(r.tenantId), id: Number(r.id) }));
 }
 
-/** Stores the next piece of a job's upload. */
+/**
+ * Stores the next piece of a job's upload while the job is `uploading`, and answers whether it did: a job
+ * that ended while its file arrived (cancelled, or failed by the run started on it) takes no more pieces,
+ * and its upload stops.
+ */
 // On PGlite pieces travel as base64 text: it moves a bytea parameter or column at 4-10 MB/s and base64 at
 // 28-110 MB/s (measured, 1 MiB pieces). PostgreSQL takes them as binary parameters.
 export async function addUploadPiece(
@@ -182,20 +186,32 @@ export async function addUploadPiece(
   seq: number,
   data: Buffer,
   binary: boolean,
-) {
+): Promise<boolean> {
   // pg sends a Buffer parameter in binary; PGlite encodes bytea as hex text in JavaScript, several times slower
   // than base64 (docs/benchmarks-import.md), so there the piece travels as base64 text.
   const value = binary ? sql`${data}` : sql`decode(${data.toString("base64")}, 'base64')`;
   // The job's updated_at says the upload is alive: a server sweeping interrupted uploads leaves it alone.
   // A run started while the file arrives holds the job row's lock through each chunk's transaction and
-  // moves updated_at itself: the piece does not wait for that lock (skip locked).
-  await sql`with alive as (
+  // moves updated_at itself: the piece does not wait for that lock (skip locked), nor for a cancel's. A
+  // piece that saw the job `uploading` just before a cancel committed may still land after the cancel's
+  // delete: finishUpload (or the stopped upload) deletes it, after the last piece is written.
+  const result = await sql`with alive as (
       update import_jobs set updated_at = now()
       where (tenant_id, id) in (select tenant_id, id from import_jobs
         where tenant_id = ${tenantId} and id = ${jobId} and state = 'uploading' for update skip locked))
-    insert into import_upload_pieces (tenant_id, job_id, seq, data) values (${tenantId}, ${jobId}, ${seq}, ${value})`.execute(
+    insert into import_upload_pieces (tenant_id, job_id, seq, data)
+    select ${tenantId}, ${jobId}, ${seq}, ${value}
+    where exists (select 1 from import_jobs where tenant_id = ${tenantId} and id = ${jobId} and state = 'uploading')`.execute(
     db,
   );
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+/** Whether a job still takes its upload's bytes (`uploading`), for an upload stored as a file. */
+export async function isUploading(db: Db, tenantId: number, jobId: number): Promise<boolean> {
+  const result = await sql`select 1 from import_jobs
+    where tenant_id = ${tenantId} and id = ${jobId} and state = 'uploading'`.execute(db);
+  return result.rows.length > 0;
 }
 
 /** Jobs still `uploading` that received nothing for `idleSeconds`: their upload's process stopped. */
@@ -234,21 +250,32 @@ export async function setUploadingJobOptions(
     where tenant_id = ${tenantId} and id = ${jobId} and state = 'uploading'`.execute(db);
 }
 
+/** States a job ends in; it never reads its upload again. */
+export const endedImportStates: readonly ImportState[] = ["completed", "failed", "cancelled"];
+
 /**
  * Marks the upload complete, with its size: the job is queued, or `running` when a run started while the
- * file arrived (then a job that run already ended keeps its end).
+ * file arrived (then a job that run already ended keeps its end). Answers the job's state. A job that ended
+ * while its file arrived (cancelled) has its pieces deleted here: the update waits for the lock of a cancel
+ * in flight, and every piece of this upload is written by now, so none is left behind.
  */
 export async function finishUpload(
-  db: Db,
+  db: Kysely<Database>,
   tenantId: number,
   jobId: number,
   bytes: number,
   pieces: number,
   state: "queued" | "running" = "queued",
-) {
-  await sql`update import_jobs set upload_bytes = ${bytes}, upload_pieces = ${pieces}, updated_at = now(),
-      state = case when state = 'uploading' then ${state} else state end
-    where tenant_id = ${tenantId} and id = ${jobId}`.execute(db);
+): Promise<ImportState | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const result = await sql<{ state: ImportState }>`
+      update import_jobs set upload_bytes = ${bytes}, upload_pieces = ${pieces}, updated_at = now(),
+        state = case when state = 'uploading' then ${state} else state end
+      where tenant_id = ${tenantId} and id = ${jobId} returning state`.execute(trx);
+    const now = result.rows[0]?.state;
+    if (now && endedImportStates.includes(now)) await deleteUploadPieces(trx, tenantId, jobId);
+    return now;
+  });
 }
 
 /** The size a job's upload declared (Content-Length), so a run started while it arrives shows its percent. */
@@ -355,7 +382,48 @@ export interface ImportJobError {
   message: string;
 }
 
-/** Ends a job (completed, failed or cancelled) unless it already ended. */
+/**
+ * Marks a job ended (completed, failed or cancelled) unless it already ended, and answers whether this call
+ * ended it. The update takes the job row's lock, which each chunk's transaction holds while it writes: it
+ * waits for a chunk in flight to commit, and no chunk commits after it (a chunk checks the state under that
+ * lock), so the job's outcomes are final once this returns.
+ */
+export async function markImportJobEnded(
+  db: Db,
+  tenantId: number,
+  jobId: number,
+  state: ImportJobEnd,
+  error?: ImportJobError,
+): Promise<boolean> {
+  const result = await sql`
+    update import_jobs set state = ${state}, finished_at = now(), updated_at = now(),
+      error_code = ${error?.code ?? null}, error_message = ${error ? storableText(error.message) : null},
+      bytes_read = case when ${state} = 'completed' then upload_bytes else bytes_read end
+    where tenant_id = ${tenantId} and id = ${jobId} and state in ('uploading', 'queued', 'running')`.execute(
+    db,
+  );
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+/** Deletes the pieces of a job's upload kept in the database (an ended job never reads them again). */
+export async function deleteUploadPieces(db: Db, tenantId: number, jobId: number): Promise<void> {
+  await sql`delete from import_upload_pieces where tenant_id = ${tenantId} and job_id = ${jobId}`.execute(db);
+}
+
+/**
+ * Deletes the pieces left behind by jobs that ended at least `seconds` ago (a server stopped between a
+ * cancel's mark and its delete) and answers how many jobs had some.
+ */
+export async function deleteEndedJobsPieces(db: Db, seconds: number): Promise<number> {
+  const result = await sql<{ jobId: number }>`
+    delete from import_upload_pieces p using import_jobs j
+    where j.tenant_id = p.tenant_id and j.id = p.job_id and j.state in ('completed', 'failed', 'cancelled')
+      and j.finished_at <= now() - make_interval(secs => ${seconds})
+    returning p.job_id`.execute(db);
+  return new Set(result.rows.map((row) => Number(row.jobId))).size;
+}
+
+/** Ends a job (completed, failed or cancelled) unless it already ended, and deletes its upload's pieces. */
 export async function finishImportJob(
   db: Kysely<Database>,
   tenantId: number,
@@ -366,18 +434,10 @@ export async function finishImportJob(
   // One transaction: a process killed between the two must not leave a running job without its upload
   // (it would resume, read an empty file and fail), nor an ended one with it.
   return db.transaction().execute(async (trx) => {
-    const result = await sql`
-      update import_jobs set state = ${state}, finished_at = now(), updated_at = now(),
-        error_code = ${error?.code ?? null}, error_message = ${error ? storableText(error.message) : null},
-        bytes_read = case when ${state} = 'completed' then upload_bytes else bytes_read end
-      where tenant_id = ${tenantId} and id = ${jobId} and state in ('uploading', 'queued', 'running')`.execute(
-      trx,
-    );
+    const ended = await markImportJobEnded(trx, tenantId, jobId, state, error);
     // An ended job never reads its upload again; the results stay. A million-row CSV is half a GiB.
-    await sql`delete from import_upload_pieces where tenant_id = ${tenantId} and job_id = ${jobId}`.execute(
-      trx,
-    );
-    return Number(result.numAffectedRows ?? 0) > 0;
+    await deleteUploadPieces(trx, tenantId, jobId);
+    return ended;
   });
 }
 

@@ -9,16 +9,22 @@ import { join } from "node:path";
 import type { Store } from "../database.js";
 import {
   addUploadPiece,
+  deleteUploadPieces,
   finishImportJob,
   type ImportJobEnd,
   type ImportJobError,
+  isUploading,
   readUploadPieces,
 } from "./import-jobs.js";
 
-/** Receives an upload's pieces in order; `finish` makes them durable and answers how many there were. */
+/**
+ * Receives an upload's pieces in order; `finish` makes them durable and answers how many there were.
+ * `ended` turns true once the job has ended while its file arrived (a cancel): it takes no more pieces.
+ */
 export interface UploadWriter {
   add(piece: Buffer): Promise<void>;
   finish(): Promise<number>;
+  readonly ended: boolean;
 }
 
 function uploadFile(uploadDir: string, tenantId: number, jobId: number): string {
@@ -42,24 +48,43 @@ export function openUploadWriter(
     // One piece is written while the next is received: the upload's reading and PostgreSQL's writing overlap
     // instead of taking turns. A failed write is rethrown by the next add or by finish.
     let writing: Promise<void> = Promise.resolve();
+    let ended = false;
     return {
       async add(piece) {
         await writing;
-        writing = addUploadPiece(store.db, tenantId, jobId, pieces++, piece, binary).then(() =>
-          arriving?.pieceStored(),
-        );
+        if (ended) return;
+        writing = addUploadPiece(store.db, tenantId, jobId, pieces, piece, binary).then((stored) => {
+          if (!stored) {
+            ended = true;
+            return;
+          }
+          pieces++;
+          arriving?.pieceStored();
+        });
         writing.catch(() => {});
       },
       finish: async () => {
         await writing;
         return pieces;
       },
+      get ended() {
+        return ended;
+      },
     };
   }
   const path = uploadFile(uploadDir, tenantId, jobId);
   let handle: Awaited<ReturnType<typeof open>> | undefined;
+  let ended = false;
   return {
+    get ended() {
+      return ended;
+    },
     async add(piece) {
+      // One query a MiB: a cancelled job's file stops growing (finishUpload's caller deletes it).
+      if (ended || !(await isUploading(store.db, tenantId, jobId))) {
+        ended = true;
+        return;
+      }
       if (!handle) {
         await mkdir(uploadDir, { recursive: true });
         handle = await open(path, "w");
@@ -175,4 +200,10 @@ export async function endImportJob(
   // by a failed delete costs disk, not correctness.
   await removeUploadFile(store, tenantId, jobId).catch(() => {});
   return ended;
+}
+
+/** Deletes an ended job's upload, wherever it was stored (its pieces, or its file). */
+export async function deleteUpload(store: Store, tenantId: number, jobId: number): Promise<void> {
+  await deleteUploadPieces(store.db, tenantId, jobId);
+  await removeUploadFile(store, tenantId, jobId).catch(() => {});
 }
