@@ -1,8 +1,9 @@
-import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTenant } from "../src/store/tenants.js";
@@ -11,6 +12,23 @@ import { openTestApp, type TestApp } from "./helpers/test-app.js";
 import { openTestStore, type TestStore, testEngines } from "./helpers/test-store.js";
 
 const run = promisify(execFile);
+// The CLI run from another folder than the checkout's still loads TypeScript through tsx.
+const tsxLoader = pathToFileURL(resolve("node_modules/tsx/dist/loader.mjs")).href;
+
+/** A spawned CLI's exit code (null when a signal ended it), signal and output, once it has exited. */
+function ended(child: ChildProcess) {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (part: string) => {
+    stdout += part;
+  });
+  child.stderr?.setEncoding("utf8").on("data", (part: string) => {
+    stderr += part;
+  });
+  return new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((done) =>
+    child.on("close", (code, signal) => done({ code, signal, stdout, stderr })),
+  );
+}
 
 describe.each(testEngines)("tributary import and export on the local %s engine", (engine) => {
   const dir = mkdtempSync(join(tmpdir(), "tributary-import-cli-"));
@@ -378,6 +396,94 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
     const noToken = await cli(["export", "--server", "http://127.0.0.1:9"]).catch((e) => e);
     expect(noToken.stderr).toContain("--server needs --token");
     expect(noToken.stdout).toBe("");
+  });
+
+  it("refuses options that contradict each other, and a --format it does not know, in one line", async () => {
+    const file = join(dir, "options.csv");
+    writeFileSync(file, peopleCsv(1));
+    const refusal = async (args: string[]) => {
+      const failed = await cli(args).catch((e) => e);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toBe("");
+      return failed.stderr as string;
+    };
+    expect(await refusal(["import", file, "--tenant", "Riverside", "--dry-run", "--preview"])).toBe(
+      "tributary: --dry-run and --preview do not go together: --preview shows the first rows, --dry-run checks them all\n",
+    );
+    expect(await refusal(["import", file, "--tenant", "Riverside", "--format", "xml"])).toBe(
+      "tributary: --format 'xml' is not one of csv, ndjson, json\n",
+    );
+    expect(await refusal(["export", "--tenant", "Riverside", "--format", "xml"])).toBe(
+      "tributary: --format 'xml' is not one of csv, ndjson\n",
+    );
+    for (const command of [["import", file], ["export"]])
+      expect(
+        await refusal([
+          ...command,
+          "--tenant",
+          "Riverside",
+          "--server",
+          "http://127.0.0.1:9",
+          "--token",
+          "t",
+        ]),
+      ).toBe(
+        "tributary: --tenant is for the local engine; with --server the token names the tenant: give one or the other\n",
+      );
+  });
+
+  it("a run with no failed row removes the result files an earlier run left, and no other file", async () => {
+    const file = join(dir, "stale.csv");
+    writeFileSync(file, peopleCsv(3, { start: 600 }).replace("person601@example.org", "not-an-email"));
+    const args = ["import", file, "--tenant", "Riverside", "--id-property", "external_id"];
+    await cli(args);
+    expect(existsSync(`${file}.errors.csv`)).toBe(true);
+    expect(existsSync(`${file}.failed-rows.csv`)).toBe(true);
+    writeFileSync(file, peopleCsv(3, { start: 600 }));
+    const fixed = await cli(args);
+    expect(fixed.stdout).toContain("failed 0\n");
+    expect(fixed.stdout).toContain(`removed an earlier run's result file: ${file}.errors.csv\n`);
+    expect(fixed.stdout).toContain(`removed an earlier run's result file: ${file}.failed-rows.csv\n`);
+    expect(existsSync(`${file}.errors.csv`)).toBe(false);
+    expect(existsSync(`${file}.failed-rows.csv`)).toBe(false);
+    // A file at --errors that the CLI did not write stays.
+    const mine = join(dir, "my-notes.csv");
+    writeFileSync(mine, "row,my own notes\r\n");
+    const again = await cli([...args, "--errors", mine]);
+    expect(again.stdout).not.toContain("removed");
+    expect(readFileSync(mine, "utf8")).toBe("row,my own notes\r\n");
+  });
+
+  it("FILE /dev/stdin: the result files go to the current folder, named after it, not into /dev", async () => {
+    const file = join(dir, "from-stdin.csv");
+    writeFileSync(file, peopleCsv(3, { start: 650 }).replace("person651@example.org", "not-an-email"));
+    const cwd = mkdtempSync(join(dir, "cwd-"));
+    const input = openSync(file, "r");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        tsxLoader,
+        resolve("src/cli/main.ts"),
+        "import",
+        "/dev/stdin",
+        "--format",
+        "csv",
+        "--tenant",
+        "Riverside",
+        "--id-property",
+        "external_id",
+      ],
+      { env, cwd, stdio: [input, "pipe", "pipe"] },
+    );
+    closeSync(input);
+    const { code, stdout } = await ended(child);
+    expect(code).toBe(0);
+    expect(stdout).toContain("rows 3, created 2, updated 0, unchanged 0, failed 1\n");
+    expect(stdout).toContain("errors file: stdin.errors.csv\n");
+    expect(stdout).toContain("failed rows file (fix and import again): stdin.failed-rows.csv\n");
+    expect(readFileSync(join(cwd, "stdin.errors.csv"), "utf8")).toContain("CONTACT_EMAIL_INVALID");
+    expect(existsSync("/dev/stdin.errors.csv")).toBe(false);
   });
 
   it("exports a header alone when no contact matches", async () => {

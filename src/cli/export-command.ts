@@ -81,7 +81,12 @@ export function registerExportCommand(program: Command, fail: (message: string) 
       "leave out each contact's own id: for a file to import into another tenant or instance, where it names no one",
     )
     .action(async (options: ExportCliOptions) => {
-      if (options.format !== "csv" && options.format !== "ndjson") fail("--format is csv or ndjson");
+      if (options.format !== "csv" && options.format !== "ndjson")
+        fail(`--format '${options.format}' is not one of csv, ndjson`);
+      if (options.server && options.tenant)
+        fail(
+          "--tenant is for the local engine; with --server the token names the tenant: give one or the other",
+        );
       const columns = options.id ? csvColumns : csvColumns.filter((c) => c !== "id");
       if (options.server && !options.token) fail("--server needs --token");
       if (!options.server && !options.tenant)

@@ -10,7 +10,12 @@ import { CliError } from "./cli-error.js";
 import { whyUnreadable, whyUnwritable } from "./file-checks.js";
 import { postFile } from "./post-file.js";
 import { previewText } from "./preview-text.js";
-import { writeResultFile } from "./result-file.js";
+import {
+  defaultResultPaths,
+  removeEarlierResultFile,
+  resultFileStarts,
+  writeResultFile,
+} from "./result-file.js";
 
 export interface ImportCliOptions {
   shape?: string;
@@ -52,6 +57,8 @@ export interface ProgressPrinter {
   end(): void;
 }
 
+const importFormats: readonly string[] = ["csv", "ndjson", "json"];
+
 const contentTypes: Record<ImportFormat, string> = {
   csv: "text/csv",
   ndjson: "application/x-ndjson",
@@ -81,7 +88,7 @@ function progressPrinter(): ProgressPrinter {
   };
 }
 
-function summary(job: ImportJobView, files: ResultFiles | null): string {
+function summary(job: ImportJobView, files: ResultFiles | null, removed: string[]): string {
   const lines = [
     `import ${job.id} ${job.state}${job.dryRun ? " (dry run: nothing written)" : ""}`,
     `rows ${job.rowsRead}, created ${job.created}, updated ${job.updated}, unchanged ${job.unchanged}, failed ${job.failed}`,
@@ -95,6 +102,7 @@ function summary(job: ImportJobView, files: ResultFiles | null): string {
     if (files.errors) lines.push(`errors file: ${files.errors}`);
     if (files.failedRows) lines.push(`failed rows file (fix and import again): ${files.failedRows}`);
   }
+  for (const path of removed) lines.push(`removed an earlier run's result file: ${path}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -134,22 +142,37 @@ export function registerImportCommand(program: Command, fail: (message: string) 
       "where to write the failed rows as the file had them (default: FILE.failed-rows.csv, .ndjson for NDJSON and JSON)",
     )
     .action(async (file: string, options: ImportCliOptions) => {
+      // Options that contradict each other are refused before anything is read, rather than one of them
+      // winning silently.
+      if (options.dryRun && options.preview)
+        fail(
+          "--dry-run and --preview do not go together: --preview shows the first rows, --dry-run checks them all",
+        );
+      if (options.server && options.tenant)
+        fail(
+          "--tenant is for the local engine; with --server the token names the tenant: give one or the other",
+        );
+      if (options.format !== undefined && !importFormats.includes(options.format))
+        fail(`--format '${options.format}' is not one of ${importFormats.join(", ")}`);
       const unreadable = whyUnreadable(file);
       if (unreadable) fail(unreadable);
       const format = options.format ?? formatOf(file.replace(/\.gz$/, ""));
-      if (!format || !["csv", "ndjson", "json"].includes(format))
-        fail("cannot tell the file's format from its name; pass --format csv|ndjson|json");
+      if (!format || !importFormats.includes(format))
+        fail(`cannot tell the file's format from its name; pass --format ${importFormats.join("|")}`);
       const mapping = options.mapping ? readMappingFile(options.mapping, fail) : undefined;
       const source: ImportSource = { file, format: format as ImportFormat, mapping, options };
+      const defaults = defaultResultPaths(file, format as ImportFormat);
       const files: ResultFiles = {
-        errors: options.errors ?? `${file}.errors.csv`,
-        failedRows: options.failedRows ?? `${file}.failed-rows.${format === "csv" ? "csv" : "ndjson"}`,
+        errors: options.errors ?? defaults.errors,
+        failedRows: options.failedRows ?? defaults.failedRows,
         unwritten: [],
       };
+      // What the result files' paths were before a write could fail and null them.
+      const paths = { errors: files.errors as string, failedRows: files.failedRows as string };
       if (!options.preview)
         for (const [option, path] of [
-          ["--errors", files.errors as string],
-          ["--failed-rows", files.failedRows as string],
+          ["--errors", paths.errors],
+          ["--failed-rows", paths.failedRows],
         ]) {
           const unwritable = whyUnwritable(path);
           if (unwritable) fail(`${option}: ${unwritable}`);
@@ -176,7 +199,21 @@ export function registerImportCommand(program: Command, fail: (message: string) 
         final = await importLocally(source, progress, files);
       }
       progress.end();
-      process.stdout.write(summary(final, final.failed > 0 ? files : null));
+      // A run with no failed row writes no result file: one an earlier run left at its path would read as
+      // this run's, so it goes (only a file that begins as the CLI writes it; docs/imports.md "CLI").
+      const removed =
+        final.failed > 0
+          ? []
+          : [
+              removeEarlierResultFile(paths.errors, resultFileStarts.errors) ? paths.errors : null,
+              removeEarlierResultFile(
+                paths.failedRows,
+                format === "csv" ? resultFileStarts.failedRowsCsv : resultFileStarts.failedRowsNdjson,
+              )
+                ? paths.failedRows
+                : null,
+            ].filter((path) => path !== null);
+      process.stdout.write(summary(final, final.failed > 0 ? files : null, removed));
       if (files.unwritten.length > 0) fail(files.unwritten.join("; "));
       if (final.state !== "completed") process.exitCode = 1;
     });

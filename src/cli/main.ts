@@ -427,5 +427,5 @@ program.parseAsync().catch((error: unknown) => {
     console.error(`tributary: ${error.message}`);
   else if (unreachable) console.error(`tributary: cannot reach the server: ${unreachable}`);
   else console.error(error);
-  process.exit(1);
+  process.exit(error instanceof CliError ? error.exitCode : 1);
 });
