@@ -486,6 +486,25 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
     expect(existsSync("/dev/stdin.errors.csv")).toBe(false);
   });
 
+  it("an export whose reader goes away (export | head -1) stops quietly, with exit code 0", async () => {
+    // More than a pipe's 64 KiB, so the export is still writing when its reader goes.
+    await cli(["tenant", "create", "Pipes"]);
+    const file = join(dir, "pipes.csv");
+    writeFileSync(file, peopleCsv(3000, { start: 900_000 }));
+    await cli(["import", file, "--tenant", "Pipes", "--id-property", "external_id"]);
+    for (const format of ["csv", "ndjson"]) {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "src/cli/main.ts", "export", "--tenant", "Pipes", "--format", format],
+        { env, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      const exited = ended(child);
+      child.stdout.once("data", () => child.stdout.destroy());
+      const { code, stderr } = await exited;
+      expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    }
+  });
+
   it("exports a header alone when no contact matches", async () => {
     const empty = await cli(["export", "--tenant", "Riverside", "--query", "nobody-matches-this"]);
     expect(empty.stdout.trim().split("\r\n")).toHaveLength(1);
