@@ -663,3 +663,69 @@ describe.each(testEngines)("tributary import and export against a server on %s",
     expect(unreachable.stderr.trim()).toMatch(/^tributary: cannot reach the server: /);
   });
 });
+
+describe("tributary import and export against a URL that is not Tributary's API", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tributary-import-cli-proxy-"));
+  const file = join(dir, "people.csv");
+  let proxy: http.Server;
+  let base: string;
+  const cli = (args: string[]) =>
+    run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+      env: { ...process.env, DATABASE_URL: "", TRIBUTARY_DATA: join(dir, "unused") },
+      timeout: 60_000,
+    });
+
+  beforeAll(async () => {
+    writeFileSync(file, peopleCsv(5));
+    writeFileSync(join(dir, "accepted.csv"), peopleCsv(5));
+    // A proxy whose upstream is down answers its own HTML page; this one accepts the upload first, so the
+    // page comes while the CLI follows the job.
+    proxy = http.createServer((request, response) => {
+      request.resume();
+      request.on("end", () => {
+        const url = new URL(request.url ?? "/", "http://proxy");
+        if (url.pathname === "/api/v1/imports" && url.searchParams.get("fileName") === "accepted.csv") {
+          response.writeHead(202, { "content-type": "application/json" });
+          response.end(
+            JSON.stringify({
+              id: 1,
+              state: "queued",
+              percent: 0,
+              rowsRead: 0,
+              rowsPerSecond: 0,
+              etaSeconds: null,
+            }),
+          );
+          return;
+        }
+        response.writeHead(502, "Bad Gateway", { "content-type": "text/html; charset=utf-8" });
+        response.end("<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>");
+      });
+    });
+    await new Promise<void>((listening) => proxy.listen(0, "127.0.0.1", listening));
+    base = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((closed) => proxy.close(closed));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("says in one line which URL answered what, with exit code 1, for an import, an export and a token list", async () => {
+    const refused = async (args: string[]) => {
+      const failed = await cli([...args, "--server", base, "--token", "t"]).catch((e) => e);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toBe("");
+      return failed.stderr as string;
+    };
+    const answered = (path: string) =>
+      `tributary: ${base}${path} answered 502 Bad Gateway with text/html, not Tributary's API\n`;
+    expect(await refused(["import", file])).toBe(answered("/api/v1/imports"));
+    expect(await refused(["import", file, "--preview"])).toBe(answered("/api/v1/imports/preview"));
+    expect(await refused(["export"])).toBe(answered("/api/v1/contacts"));
+    expect(await refused(["export", "--no-id"])).toBe(answered("/api/v1/reference/salutation"));
+    expect(await refused(["token", "list"])).toBe(answered("/api/v1/tokens"));
+    // The upload accepted, the page comes while the CLI follows the job.
+    const polled = await refused(["import", join(dir, "accepted.csv")]);
+    expect(polled.trim().split("\n").at(-1)).toBe(answered("/api/v1/imports/1").trim());
+  });
+});

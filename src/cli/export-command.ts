@@ -9,6 +9,7 @@ import { fromCanonical } from "../dialects/native/mapping.js";
 import { csvLine } from "../formats/csv/write-csv.js";
 import { ndjsonLine } from "../formats/ndjson/write-ndjson.js";
 import { whyUnwritable } from "./file-checks.js";
+import { jsonAnswer, notTributaryApi } from "./server-answer.js";
 
 interface ExportCliOptions {
   format: "csv" | "ndjson";
@@ -157,11 +158,12 @@ async function exportContacts(options: ExportCliOptions, fail: (message: string)
         const res = await fetch(`${base}/api/v1/reference/${kind}?includeInactive=true`, {
           headers: { authorization: `Bearer ${options.token}` },
         });
-        const answer = (await res.json()) as {
+        const answer = await jsonAnswer<{
           data: Array<{ id: number; name: string }>;
           error?: { message: string };
-        };
+        }>(res);
         if (!res.ok) fail(`the server answered ${res.status}: ${answer.error?.message}`);
+        if (!Array.isArray(answer.data)) throw notTributaryApi(res.url, res.status, res.statusText, "JSON");
         names.set(kind, new Map(answer.data.map((item) => [item.id, item.name])));
       }
     }
@@ -176,12 +178,14 @@ async function exportContacts(options: ExportCliOptions, fail: (message: string)
       const res = await fetch(`${base}/api/v1/contacts?${query}`, {
         headers: { authorization: `Bearer ${options.token}` },
       });
-      const page = (await res.json()) as {
+      const page = await jsonAnswer<{
         data: Record<string, unknown>[];
         nextCursor: string | null;
         error?: { message: string };
-      };
+      }>(res);
       if (!res.ok) fail(`the server answered ${res.status}: ${page.error?.message}`);
+      // JSON of another service: its page would be read as no contact, or fail on a missing list.
+      if (!Array.isArray(page.data)) throw notTributaryApi(res.url, res.status, res.statusText, "JSON");
       for (const contact of page.data) await emit(contact);
       cursor = page.nextCursor;
     } while (cursor);

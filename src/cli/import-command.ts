@@ -16,6 +16,7 @@ import {
   resultFileStarts,
   writeResultFile,
 } from "./result-file.js";
+import { jsonAnswer, notTributaryApi } from "./server-answer.js";
 
 export interface ImportCliOptions {
   shape?: string;
@@ -269,6 +270,15 @@ function importQuery({ file, format, mapping, options }: ImportSource): URLSearc
   return query;
 }
 
+/** A job as the server answered it; a refusal, or an answer that is no job of Tributary's, is a CliError. */
+async function jobAnswer(res: Response): Promise<ImportJobView> {
+  const body = await jsonAnswer<ImportJobView>(res);
+  if (!res.ok) throw refusal("job's progress", { status: res.status, body });
+  if (typeof body.id !== "number" || typeof body.state !== "string")
+    throw notTributaryApi(res.url, res.status, res.statusText, "JSON");
+  return body;
+}
+
 /** The server's answer as an error naming its status and message, when it is not the one expected. */
 function refusal(what: string, res: { status: number; body: unknown }): CliError {
   const error = (res.body as { error?: { message?: string } }).error;
@@ -313,7 +323,7 @@ async function importOnServer(
     progress.show(job);
     if (["completed", "failed", "cancelled"].includes(job.state)) break;
     await new Promise((r) => setTimeout(r, pollDelayMs(job)));
-    job = (await (await fetch(`${base}/api/v1/imports/${created.id}`, { headers })).json()) as ImportJobView;
+    job = await jobAnswer(await fetch(`${base}/api/v1/imports/${created.id}`, { headers }));
   }
   if (job.failed > 0) {
     const errors = await fetch(`${base}/api/v1/imports/${job.id}/results?only=errors&format=csv`, {
