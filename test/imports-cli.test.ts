@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../src/store/database.js";
 import { createTenant } from "../src/store/tenants.js";
 import { collectionsExpected, collectionsNdjson, peopleCsv } from "./helpers/import-files.js";
 import { openTestApp, type TestApp } from "./helpers/test-app.js";
@@ -29,6 +31,22 @@ function ended(child: ChildProcess) {
     child.on("close", (code, signal) => done({ code, signal, stdout, stderr })),
   );
 }
+
+/** Resolves once the child's stderr has printed a line matching `pattern`; answers that line. */
+function printed(child: ChildProcess, pattern: RegExp): Promise<string> {
+  let text = "";
+  return new Promise((found, failed) => {
+    child.stderr?.on("data", (part: Buffer | string) => {
+      text += part.toString();
+      const line = text.split("\n").find((l) => pattern.test(l));
+      if (line !== undefined) found(line);
+    });
+    child.on("close", () => failed(new Error(`the CLI ended before printing ${pattern}: ${text}`)));
+  });
+}
+
+const cancelledLine =
+  /^tributary: import (\d+) cancelled (after row [\d,]+; the rows up to it are in \(created \d+, updated 0, unchanged 0, failed 0\)|before its first row; nothing of the file is in)$/;
 
 describe.each(testEngines)("tributary import and export on the local %s engine", (engine) => {
   const dir = mkdtempSync(join(tmpdir(), "tributary-import-cli-"));
@@ -505,6 +523,50 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
     }
   });
 
+  it("Ctrl-C cancels the local import's job, says where it stopped, releases the engine and exits 130", async () => {
+    const file = join(dir, "interrupted.csv");
+    writeFileSync(file, peopleCsv(200_000, { start: 1_000_000 }));
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "src/cli/main.ts",
+        "import",
+        file,
+        "--tenant",
+        "Riverside",
+        "--id-property",
+        "external_id",
+      ],
+      { env, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const exited = ended(child);
+    const queued = await printed(child, /^import \d+ queued on /);
+    await printed(child, /^running .* [1-9][\d,]* rows /);
+    child.kill("SIGINT");
+    const { code, stdout, stderr } = await exited;
+    expect(code).toBe(130);
+    expect(stdout).toBe("");
+    const last = stderr.trim().split("\n").at(-1) as string;
+    expect(last).toMatch(cancelledLine);
+    const id = Number(cancelledLine.exec(last)?.[1]);
+    const url = store?.url ? new URL(store.url) : undefined;
+    expect(queued).toBe(
+      `import ${id} queued on ${url ? `PostgreSQL at ${url.host}${url.pathname} (DATABASE_URL)` : `the PGlite data folder ${join(dir, "data")}`}`,
+    );
+    // The job is cancelled, not `running` for the next server to resume; the data folder is free again.
+    const engineStore = store ?? (await openStore({ dataDir: join(dir, "data") }));
+    try {
+      const { rows } = await sql<{ state: string }>`select state from import_jobs where id = ${id}`.execute(
+        engineStore.db,
+      );
+      expect(rows).toEqual([{ state: "cancelled" }]);
+    } finally {
+      if (!store) await engineStore.close();
+    }
+  });
+
   it("exports a header alone when no contact matches", async () => {
     const empty = await cli(["export", "--tenant", "Riverside", "--query", "nobody-matches-this"]);
     expect(empty.stdout.trim().split("\r\n")).toHaveLength(1);
@@ -602,6 +664,36 @@ describe.each(testEngines)("tributary import and export against a server on %s",
       "tributary: --errors: cannot write /dev/full: ENOSPC: no space left on device, write",
     );
     expect(readFileSync(`${file}.failed-rows.csv`, "utf8")).toContain("not-an-email");
+  });
+
+  it("prints the job's id once the upload is accepted; Ctrl-C cancels the job on the server and exits 130", async () => {
+    const file = join(dir, "interrupted.csv");
+    writeFileSync(file, peopleCsv(200_000, { start: 1_000_000 }));
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "import", file, "--server", base, "--token", token],
+      {
+        env: { ...process.env, DATABASE_URL: "", TRIBUTARY_DATA: join(dir, "unused") },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const exited = ended(child);
+    const accepted = await printed(child, /^import \d+ (queued|running) on /);
+    expect(accepted).toMatch(new RegExp(`^import \\d+ (queued|running) on ${base}$`));
+    await printed(child, /^running .* [1-9][\d,]* rows /);
+    child.kill("SIGINT");
+    const { code, stdout, stderr } = await exited;
+    expect(code).toBe(130);
+    expect(stdout).toBe("");
+    const last = stderr.trim().split("\n").at(-1) as string;
+    expect(last).toMatch(cancelledLine);
+    const id = Number(cancelledLine.exec(last)?.[1]);
+    expect(accepted.startsWith(`import ${id} `)).toBe(true);
+    const job = await t.app.inject({
+      url: `/api/v1/imports/${id}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(job.json().state).toBe("cancelled");
   });
 
   it("--preview asks the server for the first rows only, the server reads past the rest, a refusal is one line", async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
 import type { ImportJobView } from "../jobs/import-progress.js";
 import type { ImportPreview } from "../jobs/preview-import.js";
@@ -8,8 +9,10 @@ import { formatOf } from "../jobs/read-upload-records.js";
 import type { ImportFormat } from "../store/imports/import-jobs.js";
 import { CliError } from "./cli-error.js";
 import { whyUnreadable, whyUnwritable } from "./file-checks.js";
+import { Interruption, interruptedLine } from "./interruption.js";
 import { postFile } from "./post-file.js";
 import { previewText } from "./preview-text.js";
+import { type ProgressPrinter, progressPrinter } from "./progress-printer.js";
 import {
   defaultResultPaths,
   removeEarlierResultFile,
@@ -52,12 +55,6 @@ export interface ResultFiles {
   unwritten: string[];
 }
 
-/** Shows a job's progress as it runs, and ends the display once it has finished. */
-export interface ProgressPrinter {
-  show(job: ImportJobView): void;
-  end(): void;
-}
-
 const importFormats: readonly string[] = ["csv", "ndjson", "json"];
 
 const contentTypes: Record<ImportFormat, string> = {
@@ -65,29 +62,6 @@ const contentTypes: Record<ImportFormat, string> = {
   ndjson: "application/x-ndjson",
   json: "application/json",
 };
-
-/** Draws progress on stderr: a bar redrawn in place on a terminal, a plain line every few seconds otherwise. */
-function progressPrinter(): ProgressPrinter {
-  const tty = Boolean(process.stderr.isTTY);
-  let lastLine = 0;
-  return {
-    show(job: ImportJobView) {
-      const eta = job.etaSeconds === null ? "–" : `${job.etaSeconds}s`;
-      const text = `${job.state} ${job.percent.toFixed(1)}% ${job.rowsRead.toLocaleString("en-US")} rows ${job.rowsPerSecond.toLocaleString("en-US")} rows/s ETA ${eta}`;
-      if (tty) {
-        const width = 30;
-        const filled = Math.round((job.percent / 100) * width);
-        process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${text}\u001b[K`);
-      } else if (Date.now() - lastLine >= 2000 || job.state !== "running") {
-        lastLine = Date.now();
-        process.stderr.write(`${text}\n`);
-      }
-    },
-    end() {
-      if (tty) process.stderr.write("\n");
-    },
-  };
-}
 
 function summary(job: ImportJobView, files: ResultFiles | null, removed: string[]): string {
   const lines = [
@@ -189,17 +163,23 @@ export function registerImportCommand(program: Command, fail: (message: string) 
         return;
       }
       const progress = progressPrinter();
+      const interruption = new Interruption();
       let final: ImportJobView;
-      if (options.server) {
-        if (!options.token) fail("--server needs --token");
-        final = await importOnServer(source, progress, files);
-      } else {
-        if (!options.tenant) fail("the local engine needs --tenant NAME (or use --server and --token)");
-        // The engine and the import jobs load only for an import run here (main.ts has the figures).
-        const { importLocally } = await import("./import-locally.js");
-        final = await importLocally(source, progress, files);
+      try {
+        if (options.server) {
+          if (!options.token) fail("--server needs --token");
+          final = await importOnServer(source, progress, files, interruption);
+        } else {
+          if (!options.tenant) fail("the local engine needs --tenant NAME (or use --server and --token)");
+          // The engine and the import jobs load only for an import run here (main.ts has the figures).
+          const { importLocally } = await import("./import-locally.js");
+          final = await importLocally(source, progress, files, interruption);
+        }
+      } finally {
+        // Before the summary, or the one line of an error or an interruption: each starts a line of its own.
+        progress.end();
+        interruption.dispose();
       }
-      progress.end();
       // A run with no failed row writes no result file: one an earlier run left at its path would read as
       // this run's, so it goes (only a file that begins as the CLI writes it; docs/imports.md "CLI").
       const removed =
@@ -303,27 +283,47 @@ async function importOnServer(
   source: ImportSource,
   progress: ProgressPrinter,
   files: ResultFiles,
+  interruption: Interruption,
 ): Promise<ImportJobView> {
   const { file, format, options } = source;
   const base = (options.server as string).replace(/\/$/, "");
   const headers = { authorization: `Bearer ${options.token}` };
   const query = importQuery(source);
-  const res = await postFile(
-    new URL(`${base}/api/v1/imports?${query}`),
-    {
-      ...headers,
-      "content-type": contentTypes[format],
-    },
-    file,
-  );
+  let res: Awaited<ReturnType<typeof postFile>>;
+  try {
+    res = await postFile(
+      new URL(`${base}/api/v1/imports?${query}`),
+      { ...headers, "content-type": contentTypes[format] },
+      file,
+      interruption.signal,
+    );
+  } catch (error) {
+    if (!interruption.interrupted) throw error;
+    throw new CliError(
+      "import interrupted while the file was being sent: the server ends that upload itself (rows it had already written, on PostgreSQL, stay: GET /api/v1/imports lists the job)",
+      interruption.exitCode,
+    );
+  }
   if (res.status !== 202) throw refusal("upload", res);
   const created = res.body as ImportJobView;
+  // At once, before the first progress line: a user who stops the CLI, or loses the server, knows the job.
+  process.stderr.write(`import ${created.id} ${created.state} on ${base}\n`);
+  const jobUrl = `${base}/api/v1/imports/${created.id}`;
   let job = created;
-  for (;;) {
-    progress.show(job);
-    if (["completed", "failed", "cancelled"].includes(job.state)) break;
-    await new Promise((r) => setTimeout(r, pollDelayMs(job)));
-    job = await jobAnswer(await fetch(`${base}/api/v1/imports/${created.id}`, { headers }));
+  try {
+    for (;;) {
+      progress.show(job);
+      if (["completed", "failed", "cancelled"].includes(job.state)) break;
+      await sleep(pollDelayMs(job), undefined, { signal: interruption.signal });
+      job = await jobAnswer(await fetch(jobUrl, { headers, signal: interruption.signal }));
+    }
+  } catch (error) {
+    if (!interruption.interrupted) throw error;
+  }
+  if (interruption.interrupted) {
+    // As the local engine does: the job is cancelled, not left to run on without anyone following it.
+    const cancelled = await jobAnswer(await fetch(jobUrl, { method: "DELETE", headers }));
+    throw new CliError(interruptedLine(cancelled), interruption.exitCode);
   }
   if (job.failed > 0) {
     const errors = await fetch(`${base}/api/v1/imports/${job.id}/results?only=errors&format=csv`, {

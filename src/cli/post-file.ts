@@ -16,12 +16,14 @@ export async function postFile(
   url: URL,
   headers: Record<string, string>,
   file: string,
+  /** aborts the upload (Ctrl-C): the request is destroyed and the promise rejects */
+  signal?: AbortSignal,
 ): Promise<{ status: number; body: unknown }> {
   const client = url.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
     const request = client.request(
       url,
-      { method: "POST", headers: { ...headers, "content-length": String(statSync(file).size) } },
+      { method: "POST", headers: { ...headers, "content-length": String(statSync(file).size) }, signal },
       (response) => {
         let text = "";
         response.setEncoding("utf8");
