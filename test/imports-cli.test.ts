@@ -1,16 +1,52 @@
-import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../src/store/database.js";
 import { createTenant } from "../src/store/tenants.js";
 import { collectionsExpected, collectionsNdjson, peopleCsv } from "./helpers/import-files.js";
 import { openTestApp, type TestApp } from "./helpers/test-app.js";
 import { openTestStore, type TestStore, testEngines } from "./helpers/test-store.js";
 
 const run = promisify(execFile);
+// The CLI run from another folder than the checkout's still loads TypeScript through tsx.
+const tsxLoader = pathToFileURL(resolve("node_modules/tsx/dist/loader.mjs")).href;
+
+/** A spawned CLI's exit code (null when a signal ended it), signal and output, once it has exited. */
+function ended(child: ChildProcess) {
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.setEncoding("utf8").on("data", (part: string) => {
+    stdout += part;
+  });
+  child.stderr?.setEncoding("utf8").on("data", (part: string) => {
+    stderr += part;
+  });
+  return new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((done) =>
+    child.on("close", (code, signal) => done({ code, signal, stdout, stderr })),
+  );
+}
+
+/** Resolves once the child's stderr has printed a line matching `pattern`; answers that line. */
+function printed(child: ChildProcess, pattern: RegExp): Promise<string> {
+  let text = "";
+  return new Promise((found, failed) => {
+    child.stderr?.on("data", (part: Buffer | string) => {
+      text += part.toString();
+      const line = text.split("\n").find((l) => pattern.test(l));
+      if (line !== undefined) found(line);
+    });
+    child.on("close", () => failed(new Error(`the CLI ended before printing ${pattern}: ${text}`)));
+  });
+}
+
+const cancelledLine =
+  /^tributary: import (\d+) cancelled (after row [\d,]+; the rows up to it are in \(created \d+, updated 0, unchanged 0, failed 0\)|before its first row; nothing of the file is in)$/;
 
 describe.each(testEngines)("tributary import and export on the local %s engine", (engine) => {
   const dir = mkdtempSync(join(tmpdir(), "tributary-import-cli-"));
@@ -380,6 +416,157 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
     expect(noToken.stdout).toBe("");
   });
 
+  it("refuses options that contradict each other, and a --format it does not know, in one line", async () => {
+    const file = join(dir, "options.csv");
+    writeFileSync(file, peopleCsv(1));
+    const refusal = async (args: string[]) => {
+      const failed = await cli(args).catch((e) => e);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toBe("");
+      return failed.stderr as string;
+    };
+    expect(await refusal(["import", file, "--tenant", "Riverside", "--dry-run", "--preview"])).toBe(
+      "tributary: --dry-run and --preview do not go together: --preview shows the first rows, --dry-run checks them all\n",
+    );
+    expect(await refusal(["import", file, "--tenant", "Riverside", "--format", "xml"])).toBe(
+      "tributary: --format 'xml' is not one of csv, ndjson, json\n",
+    );
+    expect(await refusal(["export", "--tenant", "Riverside", "--format", "xml"])).toBe(
+      "tributary: --format 'xml' is not one of csv, ndjson\n",
+    );
+    for (const command of [["import", file], ["export"]])
+      expect(
+        await refusal([
+          ...command,
+          "--tenant",
+          "Riverside",
+          "--server",
+          "http://127.0.0.1:9",
+          "--token",
+          "t",
+        ]),
+      ).toBe(
+        "tributary: --tenant is for the local engine; with --server the token names the tenant: give one or the other\n",
+      );
+  });
+
+  it("a run with no failed row removes the result files an earlier run left, and no other file", async () => {
+    const file = join(dir, "stale.csv");
+    writeFileSync(file, peopleCsv(3, { start: 600 }).replace("person601@example.org", "not-an-email"));
+    const args = ["import", file, "--tenant", "Riverside", "--id-property", "external_id"];
+    await cli(args);
+    expect(existsSync(`${file}.errors.csv`)).toBe(true);
+    expect(existsSync(`${file}.failed-rows.csv`)).toBe(true);
+    writeFileSync(file, peopleCsv(3, { start: 600 }));
+    const fixed = await cli(args);
+    expect(fixed.stdout).toContain("failed 0\n");
+    expect(fixed.stdout).toContain(`removed an earlier run's result file: ${file}.errors.csv\n`);
+    expect(fixed.stdout).toContain(`removed an earlier run's result file: ${file}.failed-rows.csv\n`);
+    expect(existsSync(`${file}.errors.csv`)).toBe(false);
+    expect(existsSync(`${file}.failed-rows.csv`)).toBe(false);
+    // A file at --errors that the CLI did not write stays.
+    const mine = join(dir, "my-notes.csv");
+    writeFileSync(mine, "row,my own notes\r\n");
+    const again = await cli([...args, "--errors", mine]);
+    expect(again.stdout).not.toContain("removed");
+    expect(readFileSync(mine, "utf8")).toBe("row,my own notes\r\n");
+  });
+
+  it("FILE /dev/stdin: the result files go to the current folder, named after it, not into /dev", async () => {
+    const file = join(dir, "from-stdin.csv");
+    writeFileSync(file, peopleCsv(3, { start: 650 }).replace("person651@example.org", "not-an-email"));
+    const cwd = mkdtempSync(join(dir, "cwd-"));
+    const input = openSync(file, "r");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        tsxLoader,
+        resolve("src/cli/main.ts"),
+        "import",
+        "/dev/stdin",
+        "--format",
+        "csv",
+        "--tenant",
+        "Riverside",
+        "--id-property",
+        "external_id",
+      ],
+      { env, cwd, stdio: [input, "pipe", "pipe"] },
+    );
+    closeSync(input);
+    const { code, stdout } = await ended(child);
+    expect(code).toBe(0);
+    expect(stdout).toContain("rows 3, created 2, updated 0, unchanged 0, failed 1\n");
+    expect(stdout).toContain("errors file: stdin.errors.csv\n");
+    expect(stdout).toContain("failed rows file (fix and import again): stdin.failed-rows.csv\n");
+    expect(readFileSync(join(cwd, "stdin.errors.csv"), "utf8")).toContain("CONTACT_EMAIL_INVALID");
+    expect(existsSync("/dev/stdin.errors.csv")).toBe(false);
+  });
+
+  it("an export whose reader goes away (export | head -1) stops quietly, with exit code 0", async () => {
+    // More than a pipe's 64 KiB, so the export is still writing when its reader goes.
+    await cli(["tenant", "create", "Pipes"]);
+    const file = join(dir, "pipes.csv");
+    writeFileSync(file, peopleCsv(3000, { start: 900_000 }));
+    await cli(["import", file, "--tenant", "Pipes", "--id-property", "external_id"]);
+    for (const format of ["csv", "ndjson"]) {
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "src/cli/main.ts", "export", "--tenant", "Pipes", "--format", format],
+        { env, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      const exited = ended(child);
+      child.stdout.once("data", () => child.stdout.destroy());
+      const { code, stderr } = await exited;
+      expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    }
+  });
+
+  it("Ctrl-C cancels the local import's job, says where it stopped, releases the engine and exits 130", async () => {
+    const file = join(dir, "interrupted.csv");
+    writeFileSync(file, peopleCsv(200_000, { start: 1_000_000 }));
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "src/cli/main.ts",
+        "import",
+        file,
+        "--tenant",
+        "Riverside",
+        "--id-property",
+        "external_id",
+      ],
+      { env, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const exited = ended(child);
+    const queued = await printed(child, /^import \d+ queued on /);
+    await printed(child, /^running .* [1-9][\d,]* rows /);
+    child.kill("SIGINT");
+    const { code, stdout, stderr } = await exited;
+    expect(code).toBe(130);
+    expect(stdout).toBe("");
+    const last = stderr.trim().split("\n").at(-1) as string;
+    expect(last).toMatch(cancelledLine);
+    const id = Number(cancelledLine.exec(last)?.[1]);
+    const url = store?.url ? new URL(store.url) : undefined;
+    expect(queued).toBe(
+      `import ${id} queued on ${url ? `PostgreSQL at ${url.host}${url.pathname} (DATABASE_URL)` : `the PGlite data folder ${join(dir, "data")}`}`,
+    );
+    // The job is cancelled, not `running` for the next server to resume; the data folder is free again.
+    const engineStore = store ?? (await openStore({ dataDir: join(dir, "data") }));
+    try {
+      const { rows } = await sql<{ state: string }>`select state from import_jobs where id = ${id}`.execute(
+        engineStore.db,
+      );
+      expect(rows).toEqual([{ state: "cancelled" }]);
+    } finally {
+      if (!store) await engineStore.close();
+    }
+  });
+
   it("exports a header alone when no contact matches", async () => {
     const empty = await cli(["export", "--tenant", "Riverside", "--query", "nobody-matches-this"]);
     expect(empty.stdout.trim().split("\r\n")).toHaveLength(1);
@@ -479,6 +666,36 @@ describe.each(testEngines)("tributary import and export against a server on %s",
     expect(readFileSync(`${file}.failed-rows.csv`, "utf8")).toContain("not-an-email");
   });
 
+  it("prints the job's id once the upload is accepted; Ctrl-C cancels the job on the server and exits 130", async () => {
+    const file = join(dir, "interrupted.csv");
+    writeFileSync(file, peopleCsv(200_000, { start: 1_000_000 }));
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "import", file, "--server", base, "--token", token],
+      {
+        env: { ...process.env, DATABASE_URL: "", TRIBUTARY_DATA: join(dir, "unused") },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    const exited = ended(child);
+    const accepted = await printed(child, /^import \d+ (queued|running) on /);
+    expect(accepted).toMatch(new RegExp(`^import \\d+ (queued|running) on ${base}$`));
+    await printed(child, /^running .* [1-9][\d,]* rows /);
+    child.kill("SIGINT");
+    const { code, stdout, stderr } = await exited;
+    expect(code).toBe(130);
+    expect(stdout).toBe("");
+    const last = stderr.trim().split("\n").at(-1) as string;
+    expect(last).toMatch(cancelledLine);
+    const id = Number(cancelledLine.exec(last)?.[1]);
+    expect(accepted.startsWith(`import ${id} `)).toBe(true);
+    const job = await t.app.inject({
+      url: `/api/v1/imports/${id}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(job.json().state).toBe("cancelled");
+  });
+
   it("--preview asks the server for the first rows only, the server reads past the rest, a refusal is one line", async () => {
     const file = join(dir, "preview.csv");
     // More rows than a preview reads: the CLI stops sending once the server has answered.
@@ -536,5 +753,71 @@ describe.each(testEngines)("tributary import and export against a server on %s",
       (e) => e,
     );
     expect(unreachable.stderr.trim()).toMatch(/^tributary: cannot reach the server: /);
+  });
+});
+
+describe("tributary import and export against a URL that is not Tributary's API", () => {
+  const dir = mkdtempSync(join(tmpdir(), "tributary-import-cli-proxy-"));
+  const file = join(dir, "people.csv");
+  let proxy: http.Server;
+  let base: string;
+  const cli = (args: string[]) =>
+    run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+      env: { ...process.env, DATABASE_URL: "", TRIBUTARY_DATA: join(dir, "unused") },
+      timeout: 60_000,
+    });
+
+  beforeAll(async () => {
+    writeFileSync(file, peopleCsv(5));
+    writeFileSync(join(dir, "accepted.csv"), peopleCsv(5));
+    // A proxy whose upstream is down answers its own HTML page; this one accepts the upload first, so the
+    // page comes while the CLI follows the job.
+    proxy = http.createServer((request, response) => {
+      request.resume();
+      request.on("end", () => {
+        const url = new URL(request.url ?? "/", "http://proxy");
+        if (url.pathname === "/api/v1/imports" && url.searchParams.get("fileName") === "accepted.csv") {
+          response.writeHead(202, { "content-type": "application/json" });
+          response.end(
+            JSON.stringify({
+              id: 1,
+              state: "queued",
+              percent: 0,
+              rowsRead: 0,
+              rowsPerSecond: 0,
+              etaSeconds: null,
+            }),
+          );
+          return;
+        }
+        response.writeHead(502, "Bad Gateway", { "content-type": "text/html; charset=utf-8" });
+        response.end("<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>");
+      });
+    });
+    await new Promise<void>((listening) => proxy.listen(0, "127.0.0.1", listening));
+    base = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((closed) => proxy.close(closed));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("says in one line which URL answered what, with exit code 1, for an import, an export and a token list", async () => {
+    const refused = async (args: string[]) => {
+      const failed = await cli([...args, "--server", base, "--token", "t"]).catch((e) => e);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toBe("");
+      return failed.stderr as string;
+    };
+    const answered = (path: string) =>
+      `tributary: ${base}${path} answered 502 Bad Gateway with text/html, not Tributary's API\n`;
+    expect(await refused(["import", file])).toBe(answered("/api/v1/imports"));
+    expect(await refused(["import", file, "--preview"])).toBe(answered("/api/v1/imports/preview"));
+    expect(await refused(["export"])).toBe(answered("/api/v1/contacts"));
+    expect(await refused(["export", "--no-id"])).toBe(answered("/api/v1/reference/salutation"));
+    expect(await refused(["token", "list"])).toBe(answered("/api/v1/tokens"));
+    // The upload accepted, the page comes while the CLI follows the job.
+    const polled = await refused(["import", join(dir, "accepted.csv")]);
+    expect(polled.trim().split("\n").at(-1)).toBe(answered("/api/v1/imports/1").trim());
   });
 });

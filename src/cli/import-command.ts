@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Command } from "commander";
 import type { ImportJobView } from "../jobs/import-progress.js";
 import type { ImportPreview } from "../jobs/preview-import.js";
@@ -8,9 +9,17 @@ import { formatOf } from "../jobs/read-upload-records.js";
 import type { ImportFormat } from "../store/imports/import-jobs.js";
 import { CliError } from "./cli-error.js";
 import { whyUnreadable, whyUnwritable } from "./file-checks.js";
+import { Interruption, interruptedLine } from "./interruption.js";
 import { postFile } from "./post-file.js";
 import { previewText } from "./preview-text.js";
-import { writeResultFile } from "./result-file.js";
+import { type ProgressPrinter, progressPrinter } from "./progress-printer.js";
+import {
+  defaultResultPaths,
+  removeEarlierResultFile,
+  resultFileStarts,
+  writeResultFile,
+} from "./result-file.js";
+import { jsonAnswer, notTributaryApi } from "./server-answer.js";
 
 export interface ImportCliOptions {
   shape?: string;
@@ -46,11 +55,7 @@ export interface ResultFiles {
   unwritten: string[];
 }
 
-/** Shows a job's progress as it runs, and ends the display once it has finished. */
-export interface ProgressPrinter {
-  show(job: ImportJobView): void;
-  end(): void;
-}
+const importFormats: readonly string[] = ["csv", "ndjson", "json"];
 
 const contentTypes: Record<ImportFormat, string> = {
   csv: "text/csv",
@@ -58,30 +63,7 @@ const contentTypes: Record<ImportFormat, string> = {
   json: "application/json",
 };
 
-/** Draws progress on stderr: a bar redrawn in place on a terminal, a plain line every few seconds otherwise. */
-function progressPrinter(): ProgressPrinter {
-  const tty = Boolean(process.stderr.isTTY);
-  let lastLine = 0;
-  return {
-    show(job: ImportJobView) {
-      const eta = job.etaSeconds === null ? "–" : `${job.etaSeconds}s`;
-      const text = `${job.state} ${job.percent.toFixed(1)}% ${job.rowsRead.toLocaleString("en-US")} rows ${job.rowsPerSecond.toLocaleString("en-US")} rows/s ETA ${eta}`;
-      if (tty) {
-        const width = 30;
-        const filled = Math.round((job.percent / 100) * width);
-        process.stderr.write(`\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${text}\u001b[K`);
-      } else if (Date.now() - lastLine >= 2000 || job.state !== "running") {
-        lastLine = Date.now();
-        process.stderr.write(`${text}\n`);
-      }
-    },
-    end() {
-      if (tty) process.stderr.write("\n");
-    },
-  };
-}
-
-function summary(job: ImportJobView, files: ResultFiles | null): string {
+function summary(job: ImportJobView, files: ResultFiles | null, removed: string[]): string {
   const lines = [
     `import ${job.id} ${job.state}${job.dryRun ? " (dry run: nothing written)" : ""}`,
     `rows ${job.rowsRead}, created ${job.created}, updated ${job.updated}, unchanged ${job.unchanged}, failed ${job.failed}`,
@@ -95,6 +77,7 @@ function summary(job: ImportJobView, files: ResultFiles | null): string {
     if (files.errors) lines.push(`errors file: ${files.errors}`);
     if (files.failedRows) lines.push(`failed rows file (fix and import again): ${files.failedRows}`);
   }
+  for (const path of removed) lines.push(`removed an earlier run's result file: ${path}`);
   return `${lines.join("\n")}\n`;
 }
 
@@ -134,22 +117,37 @@ export function registerImportCommand(program: Command, fail: (message: string) 
       "where to write the failed rows as the file had them (default: FILE.failed-rows.csv, .ndjson for NDJSON and JSON)",
     )
     .action(async (file: string, options: ImportCliOptions) => {
+      // Options that contradict each other are refused before anything is read, rather than one of them
+      // winning silently.
+      if (options.dryRun && options.preview)
+        fail(
+          "--dry-run and --preview do not go together: --preview shows the first rows, --dry-run checks them all",
+        );
+      if (options.server && options.tenant)
+        fail(
+          "--tenant is for the local engine; with --server the token names the tenant: give one or the other",
+        );
+      if (options.format !== undefined && !importFormats.includes(options.format))
+        fail(`--format '${options.format}' is not one of ${importFormats.join(", ")}`);
       const unreadable = whyUnreadable(file);
       if (unreadable) fail(unreadable);
       const format = options.format ?? formatOf(file.replace(/\.gz$/, ""));
-      if (!format || !["csv", "ndjson", "json"].includes(format))
-        fail("cannot tell the file's format from its name; pass --format csv|ndjson|json");
+      if (!format || !importFormats.includes(format))
+        fail(`cannot tell the file's format from its name; pass --format ${importFormats.join("|")}`);
       const mapping = options.mapping ? readMappingFile(options.mapping, fail) : undefined;
       const source: ImportSource = { file, format: format as ImportFormat, mapping, options };
+      const defaults = defaultResultPaths(file, format as ImportFormat);
       const files: ResultFiles = {
-        errors: options.errors ?? `${file}.errors.csv`,
-        failedRows: options.failedRows ?? `${file}.failed-rows.${format === "csv" ? "csv" : "ndjson"}`,
+        errors: options.errors ?? defaults.errors,
+        failedRows: options.failedRows ?? defaults.failedRows,
         unwritten: [],
       };
+      // What the result files' paths were before a write could fail and null them.
+      const paths = { errors: files.errors as string, failedRows: files.failedRows as string };
       if (!options.preview)
         for (const [option, path] of [
-          ["--errors", files.errors as string],
-          ["--failed-rows", files.failedRows as string],
+          ["--errors", paths.errors],
+          ["--failed-rows", paths.failedRows],
         ]) {
           const unwritable = whyUnwritable(path);
           if (unwritable) fail(`${option}: ${unwritable}`);
@@ -165,18 +163,38 @@ export function registerImportCommand(program: Command, fail: (message: string) 
         return;
       }
       const progress = progressPrinter();
+      const interruption = new Interruption();
       let final: ImportJobView;
-      if (options.server) {
-        if (!options.token) fail("--server needs --token");
-        final = await importOnServer(source, progress, files);
-      } else {
-        if (!options.tenant) fail("the local engine needs --tenant NAME (or use --server and --token)");
-        // The engine and the import jobs load only for an import run here (main.ts has the figures).
-        const { importLocally } = await import("./import-locally.js");
-        final = await importLocally(source, progress, files);
+      try {
+        if (options.server) {
+          if (!options.token) fail("--server needs --token");
+          final = await importOnServer(source, progress, files, interruption);
+        } else {
+          if (!options.tenant) fail("the local engine needs --tenant NAME (or use --server and --token)");
+          // The engine and the import jobs load only for an import run here (main.ts has the figures).
+          const { importLocally } = await import("./import-locally.js");
+          final = await importLocally(source, progress, files, interruption);
+        }
+      } finally {
+        // Before the summary, or the one line of an error or an interruption: each starts a line of its own.
+        progress.end();
+        interruption.dispose();
       }
-      progress.end();
-      process.stdout.write(summary(final, final.failed > 0 ? files : null));
+      // A run with no failed row writes no result file: one an earlier run left at its path would read as
+      // this run's, so it goes (only a file that begins as the CLI writes it; docs/imports.md "CLI").
+      const removed =
+        final.failed > 0
+          ? []
+          : [
+              removeEarlierResultFile(paths.errors, resultFileStarts.errors) ? paths.errors : null,
+              removeEarlierResultFile(
+                paths.failedRows,
+                format === "csv" ? resultFileStarts.failedRowsCsv : resultFileStarts.failedRowsNdjson,
+              )
+                ? paths.failedRows
+                : null,
+            ].filter((path) => path !== null);
+      process.stdout.write(summary(final, final.failed > 0 ? files : null, removed));
       if (files.unwritten.length > 0) fail(files.unwritten.join("; "));
       if (final.state !== "completed") process.exitCode = 1;
     });
@@ -232,6 +250,15 @@ function importQuery({ file, format, mapping, options }: ImportSource): URLSearc
   return query;
 }
 
+/** A job as the server answered it; a refusal, or an answer that is no job of Tributary's, is a CliError. */
+async function jobAnswer(res: Response): Promise<ImportJobView> {
+  const body = await jsonAnswer<ImportJobView>(res);
+  if (!res.ok) throw refusal("job's progress", { status: res.status, body });
+  if (typeof body.id !== "number" || typeof body.state !== "string")
+    throw notTributaryApi(res.url, res.status, res.statusText, "JSON");
+  return body;
+}
+
 /** The server's answer as an error naming its status and message, when it is not the one expected. */
 function refusal(what: string, res: { status: number; body: unknown }): CliError {
   const error = (res.body as { error?: { message?: string } }).error;
@@ -256,27 +283,47 @@ async function importOnServer(
   source: ImportSource,
   progress: ProgressPrinter,
   files: ResultFiles,
+  interruption: Interruption,
 ): Promise<ImportJobView> {
   const { file, format, options } = source;
   const base = (options.server as string).replace(/\/$/, "");
   const headers = { authorization: `Bearer ${options.token}` };
   const query = importQuery(source);
-  const res = await postFile(
-    new URL(`${base}/api/v1/imports?${query}`),
-    {
-      ...headers,
-      "content-type": contentTypes[format],
-    },
-    file,
-  );
+  let res: Awaited<ReturnType<typeof postFile>>;
+  try {
+    res = await postFile(
+      new URL(`${base}/api/v1/imports?${query}`),
+      { ...headers, "content-type": contentTypes[format] },
+      file,
+      interruption.signal,
+    );
+  } catch (error) {
+    if (!interruption.interrupted) throw error;
+    throw new CliError(
+      "import interrupted while the file was being sent: the server ends that upload itself (rows it had already written, on PostgreSQL, stay: GET /api/v1/imports lists the job)",
+      interruption.exitCode,
+    );
+  }
   if (res.status !== 202) throw refusal("upload", res);
   const created = res.body as ImportJobView;
+  // At once, before the first progress line: a user who stops the CLI, or loses the server, knows the job.
+  process.stderr.write(`import ${created.id} ${created.state} on ${base}\n`);
+  const jobUrl = `${base}/api/v1/imports/${created.id}`;
   let job = created;
-  for (;;) {
-    progress.show(job);
-    if (["completed", "failed", "cancelled"].includes(job.state)) break;
-    await new Promise((r) => setTimeout(r, pollDelayMs(job)));
-    job = (await (await fetch(`${base}/api/v1/imports/${created.id}`, { headers })).json()) as ImportJobView;
+  try {
+    for (;;) {
+      progress.show(job);
+      if (["completed", "failed", "cancelled"].includes(job.state)) break;
+      await sleep(pollDelayMs(job), undefined, { signal: interruption.signal });
+      job = await jobAnswer(await fetch(jobUrl, { headers, signal: interruption.signal }));
+    }
+  } catch (error) {
+    if (!interruption.interrupted) throw error;
+  }
+  if (interruption.interrupted) {
+    // As the local engine does: the job is cancelled, not left to run on without anyone following it.
+    const cancelled = await jobAnswer(await fetch(jobUrl, { method: "DELETE", headers }));
+    throw new CliError(interruptedLine(cancelled), interruption.exitCode);
   }
   if (job.failed > 0) {
     const errors = await fetch(`${base}/api/v1/imports/${job.id}/results?only=errors&format=csv`, {

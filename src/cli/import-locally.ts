@@ -3,44 +3,84 @@ import { basename } from "node:path";
 import { Readable } from "node:stream";
 import { readConfig } from "../config.js";
 import { csvLine } from "../formats/csv/write-csv.js";
+import { cancelImport } from "../jobs/cancel-import.js";
 import { createImport, type ImportRequest } from "../jobs/create-import.js";
 import { failedRowsCsv, failedRowsNdjson } from "../jobs/failed-rows-file.js";
 import { describeImportJob, type ImportJobView } from "../jobs/import-progress.js";
 import { type ImportPreview, previewImport } from "../jobs/preview-import.js";
 import { runImport } from "../jobs/run-import.js";
 import { firstKeptSourceColumns, readFailedRows } from "../store/imports/failed-rows.js";
+import { getImportJob, type ImportJob } from "../store/imports/import-jobs.js";
 import { readRowOutcomes } from "../store/imports/import-results.js";
-import type { ImportSource, ProgressPrinter, ResultFiles } from "./import-command.js";
-import { openEngine } from "./open-engine.js";
+import { CliError } from "./cli-error.js";
+import type { ImportSource, ResultFiles } from "./import-command.js";
+import { type Interruption, interruptedLine } from "./interruption.js";
+import { describeEngine, openEngine } from "./open-engine.js";
 import { tenantIdOf } from "./operator-commands.js";
+import type { ProgressPrinter } from "./progress-printer.js";
 import { writeResultFile } from "./result-file.js";
 
 /**
  * `tributary import FILE --tenant NAME`: runs the import job in this process, on the local engine, and writes
- * the errors and failed-rows files from the job's results.
+ * the errors and failed-rows files from the job's results. Interrupted (Ctrl-C, SIGTERM), it cancels the job
+ * as `DELETE /api/v1/imports/{id}` does and closes the engine (on PGlite, releasing the data folder) before it
+ * says where the job stopped: a job left `running` would be resumed by the next server on this data, from
+ * its old file, over whatever was imported since.
  */
 export async function importLocally(
   source: ImportSource,
   progress: ProgressPrinter,
   files: ResultFiles,
+  interruption: Interruption,
 ): Promise<ImportJobView> {
   const { file, format } = source;
-  const store = await openEngine(readConfig());
+  const config = readConfig();
+  const store = await openEngine(config);
   try {
     const tenantId = await tenantIdOf(store, source.options.tenant as string);
-    const job = await createImport(
-      store,
-      importRequestOf(source, tenantId),
-      createReadStream(file),
-      Number.MAX_SAFE_INTEGER,
-    );
-    let last = describeImportJob(job);
-    await runImport(store, tenantId, job.id, {
-      onChunk: (updated) => {
-        last = describeImportJob(updated);
-        progress.show(last);
-      },
+    const input = createReadStream(file);
+    // Stopped while the file is being stored, the job is not queued yet: createImport deletes it.
+    const stopStoring = interruption.onInterrupt(() => input.destroy(new Error("interrupted")));
+    let job: ImportJob;
+    try {
+      job = await createImport(store, importRequestOf(source, tenantId), input, Number.MAX_SAFE_INTEGER);
+    } catch (error) {
+      if (!interruption.interrupted) throw error;
+      throw new CliError(
+        "import interrupted while the file was being stored; nothing of it is in",
+        interruption.exitCode,
+      );
+    } finally {
+      stopStoring();
+    }
+    process.stderr.write(`import ${job.id} ${job.state} on ${describeEngine(config)}\n`);
+    const jobId = job.id;
+    let cancelling: Promise<unknown> | undefined;
+    const stopListening = interruption.onInterrupt(() => {
+      cancelling = (async () => {
+        const now = await getImportJob(store.db, tenantId, jobId);
+        if (now) await cancelImport(store, now);
+      })();
     });
+    let last = describeImportJob(job);
+    try {
+      await runImport(store, tenantId, job.id, {
+        // The run stops before its next chunk; the cancel ends the job, as the API's DELETE does.
+        shouldStop: () => interruption.interrupted,
+        onChunk: (updated) => {
+          last = describeImportJob(updated);
+          progress.show(last);
+        },
+      });
+    } finally {
+      stopListening();
+      await cancelling?.catch(() => {});
+    }
+    if (interruption.interrupted) {
+      await cancelling;
+      const ended = await getImportJob(store.db, tenantId, jobId);
+      throw new CliError(interruptedLine(describeImportJob(ended ?? job)), interruption.exitCode);
+    }
     if (last.failed > 0) {
       const unwrittenErrors = await writeResultFile(
         "--errors",

@@ -10,6 +10,7 @@ import { CliError } from "./cli-error.js";
 import { registerExportCommand } from "./export-command.js";
 import { registerImportCommand } from "./import-command.js";
 import { readStdin } from "./read-stdin.js";
+import { jsonAnswer } from "./server-answer.js";
 
 // Every command prints only the asked-for value on stdout, so scripts can capture it; the rest goes to stderr.
 
@@ -185,10 +186,7 @@ async function serverApi(target: ServerTarget, method: string, path: string, bod
     // A server that cannot be reached is told in one line by the handler at the end of this file.
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const answer = (await res.json().catch(() => ({}))) as { error?: { message?: string } } & Record<
-    string,
-    unknown
-  >;
+  const answer = await jsonAnswer<{ error?: { message?: string } } & Record<string, unknown>>(res);
   if (!res.ok)
     throw new CliError(`the server answered ${res.status}: ${answer.error?.message ?? res.statusText}`);
   return answer;
@@ -427,5 +425,5 @@ program.parseAsync().catch((error: unknown) => {
     console.error(`tributary: ${error.message}`);
   else if (unreachable) console.error(`tributary: cannot reach the server: ${unreachable}`);
   else console.error(error);
-  process.exit(1);
+  process.exit(error instanceof CliError ? error.exitCode : 1);
 });
