@@ -6,12 +6,16 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openStore } from "../src/store/database.js";
 import { createTenant } from "../src/store/tenants.js";
 import { collectionsExpected, collectionsNdjson, peopleCsv } from "./helpers/import-files.js";
 import { openTestApp, type TestApp } from "./helpers/test-app.js";
 import { openTestStore, type TestStore, testEngines } from "./helpers/test-store.js";
+
+// Each test runs the CLI as processes (a TypeScript loader each, 1-3 s to start): a round trip runs several, and
+// took 26 s of the default 30 on a busy 2-core machine.
+vi.setConfig({ testTimeout: 120_000 });
 
 const run = promisify(execFile);
 // The CLI run from another folder than the checkout's still loads TypeScript through tsx.
