@@ -29,6 +29,16 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.join(",")}}`;
 }
 
+/** What a tenant's key holds: its request's hash and, once answered, the answer; undefined when unused. */
+export function storedIdempotencyKey(store: Store, tenantId: number, key: string) {
+  return store.db
+    .selectFrom("idempotencyKeys")
+    .selectAll()
+    .where("tenantId", "=", tenantId)
+    .where("key", "=", key)
+    .executeTakeFirst();
+}
+
 /**
  * `Idempotency-Key` on POST: the same key and body (whatever its key order) within 24 h replays the first answer and writes
  * nothing; the same key with another body is a 422; a key whose first request still runs is a 409.
@@ -57,12 +67,7 @@ export function registerIdempotency(app: FastifyInstance, store: Store): void {
       request.idempotencyKey = key;
       return;
     }
-    const stored = await store.db
-      .selectFrom("idempotencyKeys")
-      .selectAll()
-      .where("tenantId", "=", tenantId)
-      .where("key", "=", key)
-      .executeTakeFirst();
+    const stored = await storedIdempotencyKey(store, tenantId, key);
     if (!stored) return;
     if (stored.requestHash !== hash)
       throw new TributaryError(

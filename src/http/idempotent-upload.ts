@@ -8,7 +8,7 @@ import { createHash, type Hash } from "node:crypto";
 import { sql } from "kysely";
 import { TributaryError } from "../core/errors.js";
 import type { Store } from "../store/database.js";
-import { canonicalJson, windowHours } from "./idempotency.js";
+import { canonicalJson, storedIdempotencyKey, windowHours } from "./idempotency.js";
 
 /** The request hash a key holds while its upload is still arriving (a real hash is 64 hex digits). */
 const pendingUpload = "upload-pending";
@@ -57,12 +57,7 @@ export async function claimUploadKey(store: Store, tenantId: number, key: string
         and idempotency_keys.created_at < now() - make_interval(secs => ${abandonedAfterSeconds})
     returning key`.execute(store.db);
   if (claimed.rows.length === 1) return { kind: "claimed" };
-  const stored = await store.db
-    .selectFrom("idempotencyKeys")
-    .selectAll()
-    .where("tenantId", "=", tenantId)
-    .where("key", "=", key)
-    .executeTakeFirst();
+  const stored = await storedIdempotencyKey(store, tenantId, key);
   // Expired and deleted by another request in between: this one may take it.
   if (!stored) return claimUploadKey(store, tenantId, key);
   if (stored.statusCode === null) return { kind: "in-flight" };

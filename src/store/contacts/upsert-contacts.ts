@@ -565,35 +565,28 @@ async function applyBatch(
     // as in Salesforce and HubSpot): until 2026-12-06 it was added beside it, and reads showed one of them.
     // Contacts this batch creates hold none.
     const replacing = given.filter((i) => !createdInBatch.has(i.contactId));
+    // (scheme, value, contact_id) rows of identifiers, as a set-returning expression.
+    const rowsOf = (list: typeof given) =>
+      sql`unnest(${arrayParameter(
+        list.map((i) => i.scheme),
+        "text",
+      )}, ${arrayParameter(
+        list.map((i) => i.value),
+        "text",
+      )}, ${arrayParameter(
+        list.map((i) => i.contactId),
+        "bigint",
+      )})`;
     if (replacing.length > 0)
       writes.push(sql`
-        delete from contact_identifiers ci
-        using unnest(${arrayParameter(
-          replacing.map((i) => i.scheme),
-          "text",
-        )}, ${arrayParameter(
-          replacing.map((i) => i.value),
-          "text",
-        )}, ${arrayParameter(
-          replacing.map((i) => i.contactId),
-          "bigint",
-        )}) as n(scheme, value, contact_id)
+        delete from contact_identifiers ci using ${rowsOf(replacing)} as n(scheme, value, contact_id)
         where ci.tenant_id = ${tenantId} and ci.contact_id = n.contact_id and ci.scheme = n.scheme
           and ci.value <> n.value`);
     const adding = given.filter((i) => !i.stored);
     if (adding.length > 0)
       writes.push(sql`
         insert into contact_identifiers (tenant_id, scheme, value, contact_id)
-        select ${tenantId}, * from unnest(${arrayParameter(
-          adding.map((i) => i.scheme),
-          "text",
-        )}, ${arrayParameter(
-          adding.map((i) => i.value),
-          "text",
-        )}, ${arrayParameter(
-          adding.map((i) => i.contactId),
-          "bigint",
-        )})`);
+        select ${tenantId}, * from ${rowsOf(adding)}`);
   }
   writes.push(...historyWrites(tenantId, options.actor, history));
   if (writes.length === 1) await writes[0].execute(trx);
