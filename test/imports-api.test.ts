@@ -94,6 +94,29 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     expect(reread.notes).toHaveLength(1);
   });
 
+  it("reads a CSV identifiers column of JSON text, as the CSV export writes a tenant's own schemes", async () => {
+    const csv =
+      'email,identifiers\nids1@example.org,"{""student_no"":""S-1"",""badge"":""B-9""}"\nids2@example.org,S-2\n';
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/imports/preview",
+      headers: { ...auth(), "content-type": "text/csv" },
+      payload: csv,
+    });
+    const [first, second] = res.json().rows;
+    expect(first).toMatchObject({ status: "created", identifiers: { student_no: "S-1", badge: "B-9" } });
+    expect(second).toMatchObject({
+      status: "error",
+      errors: [
+        {
+          code: "CONTACT_FIELD_INVALID",
+          field: "identifiers",
+          message: 'identifiers must be an object (in a CSV cell, JSON text such as {"student_no":"S-1"})',
+        },
+      ],
+    });
+  });
+
   it("refuses a CSV with no column for its match key at upload; NDJSON rows without one fail alone", async () => {
     const csv = ["First Name,Company", "Nokey,Acme", "Nokey2,Acme"].join("\n");
     const res = await upload(csv, "text/csv");

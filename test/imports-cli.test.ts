@@ -138,7 +138,7 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
     const file = join(dir, "formulas.csv");
     writeFileSync(
       file,
-      "External ID,First Name,Mobile,Company\nRT-1,=SUM(A1),+61 400 000 000,-Dash\nRT-2,@handle,+1 555 0100,'quoted\n",
+      "External ID,Identifiers.Student No,First Name,Mobile,Company\nRT-1,S-77,=SUM(A1),+61 400 000 000,-Dash\nRT-2,,@handle,+1 555 0100,'quoted\n",
     );
     await cli(["import", file, "--tenant", "Riverside", "--id-property", "external_id"]);
     const exportFile = join(dir, "formulas-export.csv");
@@ -147,6 +147,8 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
     const exported = readFileSync(exportFile, "utf8");
     expect(exported).toContain("'=SUM(A1)");
     expect(exported).toContain("'+61 400 000 000");
+    // A tenant's own identifier scheme travels in the `identifiers` column, as JSON.
+    expect(exported).toContain('"{""student_no"":""S-77""}"');
     writeFileSync(
       exportFile,
       exported + readFileSync(`${exportFile}.2`, "utf8").split("\r\n").slice(1).join("\r\n"),
@@ -160,7 +162,12 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
       .map((l) => JSON.parse(l))
       .filter((p) => p.identifiers.external_id?.startsWith("RT-"));
     expect(people).toMatchObject([
-      { givenName: "=SUM(A1)", phoneMobile: "+61 400 000 000", company: "-Dash" },
+      {
+        givenName: "=SUM(A1)",
+        phoneMobile: "+61 400 000 000",
+        company: "-Dash",
+        identifiers: { external_id: "RT-1", student_no: "S-77" },
+      },
       { givenName: "@handle", phoneMobile: "+1 555 0100", company: "'quoted" },
     ]);
   });

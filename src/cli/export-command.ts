@@ -37,16 +37,24 @@ type ReferenceNames = Map<string, Map<number, string>>;
 const csvColumns = [
   "id",
   ...knownIdentifierSchemes.map((s) => `identifiers.${s}`),
+  // A tenant's own schemes (`student_no`), which no fixed column names: a JSON object, as the import reads it.
+  "identifiers",
   ...exportedFields.map((f) => f.name),
   "tags",
   "createdAt",
   "modifiedAt",
 ];
 
+const knownSchemes = new Set<string>(knownIdentifierSchemes);
+
 function csvRecord(contact: Record<string, unknown>, columns: readonly string[]): unknown[] {
   const identifiers = (contact.identifiers ?? {}) as Record<string, string>;
   return columns.map((c) => {
     if (c.startsWith("identifiers.")) return identifiers[c.slice(12)];
+    if (c === "identifiers") {
+      const others = Object.entries(identifiers).filter(([scheme]) => !knownSchemes.has(scheme));
+      return others.length > 0 ? JSON.stringify(Object.fromEntries(others)) : undefined;
+    }
     if (c === "tags") return ((contact.tags ?? []) as Array<{ tag: string }>).map((t) => t.tag).join(";");
     return contact[c];
   });

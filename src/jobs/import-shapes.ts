@@ -187,16 +187,18 @@ function applyNativeTarget(
     input.identifiers[target.slice("identifiers.".length)] = String(raw);
   } else if (target === "identifiers") {
     if (raw === undefined || raw === null || raw === "") return;
-    if (typeof raw !== "object" || Array.isArray(raw)) {
+    // A CSV cell holds the object as JSON text (`{"student_no":"S-1"}`), as the CSV export writes it.
+    const given = typeof raw === "string" ? parseJsonObject(raw) : raw;
+    if (typeof given !== "object" || given === null || Array.isArray(given)) {
       errors.push({
         code: "CONTACT_FIELD_INVALID",
         field: target,
-        message: "identifiers must be an object",
+        message: 'identifiers must be an object (in a CSV cell, JSON text such as {"student_no":"S-1"})',
       });
       return;
     }
     input.identifiers = { ...input.identifiers };
-    for (const [scheme, value] of Object.entries(raw as Record<string, unknown>))
+    for (const [scheme, value] of Object.entries(given as Record<string, unknown>))
       input.identifiers[scheme] = String(value);
   } else if (target === "id") {
     if (raw === undefined || raw === null || raw === "") return;
@@ -372,4 +374,14 @@ export const importShapes: Readonly<Record<string, ImportShape>> = {
 /** The shape a job names, or undefined. */
 export function importShapeNamed(name: string): ImportShape | undefined {
   return Object.hasOwn(importShapes, name) ? importShapes[name] : undefined;
+}
+
+/** The object a text holds as JSON, or undefined when it holds none. */
+function parseJsonObject(text: string): unknown {
+  if (!text.trimStart().startsWith("{")) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
