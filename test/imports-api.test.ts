@@ -117,6 +117,21 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     });
   });
 
+  it("reads a CSV tags cell as names joined by ; or, for names holding a ;, a JSON array of them", async () => {
+    const csv = 'email,tags\ntags1@example.org,"[""Open; Day"",""VIP""]"\ntags2@example.org,[VIP];Alumni\n';
+    const res = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/imports/preview",
+      headers: { ...auth(), "content-type": "text/csv" },
+      payload: csv,
+    });
+    const tagsOf = (row: { related: { tags: Array<{ tag: string }> } }) => row.related.tags.map((x) => x.tag);
+    expect(res.json().rows.map(tagsOf)).toEqual([
+      ["Open; Day", "VIP"],
+      ["[VIP]", "Alumni"],
+    ]);
+  });
+
   it("refuses a CSV with no column for its match key at upload; NDJSON rows without one fail alone", async () => {
     const csv = ["First Name,Company", "Nokey,Acme", "Nokey2,Acme"].join("\n");
     const res = await upload(csv, "text/csv");

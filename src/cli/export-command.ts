@@ -55,7 +55,11 @@ function csvRecord(contact: Record<string, unknown>, columns: readonly string[])
       const others = Object.entries(identifiers).filter(([scheme]) => !knownSchemes.has(scheme));
       return others.length > 0 ? JSON.stringify(Object.fromEntries(others)) : undefined;
     }
-    if (c === "tags") return ((contact.tags ?? []) as Array<{ tag: string }>).map((t) => t.tag).join(";");
+    if (c === "tags") {
+      const names = ((contact.tags ?? []) as Array<{ tag: string }>).map((t) => t.tag);
+      // `;` joins the names; a name that holds one goes whole in a JSON array, which the import reads too.
+      return names.some((name) => name.includes(";")) ? JSON.stringify(names) : names.join(";");
+    }
     return contact[c];
   });
 }

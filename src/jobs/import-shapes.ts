@@ -212,8 +212,10 @@ function applyNativeTarget(
     else input.id = id;
   } else if (target === "tags") {
     if (raw === undefined || raw === null || raw === "") return;
-    const tags = Array.isArray(raw)
-      ? raw.map((t) => (typeof t === "object" && t !== null ? t : { tag: String(t) }))
+    // A CSV cell names tags joined by `;`, or (as the CSV export writes tags whose names hold a `;`) a JSON array.
+    const list = Array.isArray(raw) ? raw : typeof raw === "string" ? parseJsonArray(raw) : undefined;
+    const tags = list
+      ? list.map((t) => (typeof t === "object" && t !== null ? t : { tag: String(t) }))
       : String(raw)
           .split(";")
           .map((t) => t.trim())
@@ -378,7 +380,16 @@ export function importShapeNamed(name: string): ImportShape | undefined {
 
 /** The object a text holds as JSON, or undefined when it holds none. */
 function parseJsonObject(text: string): unknown {
-  if (!text.trimStart().startsWith("{")) return undefined;
+  return text.trimStart().startsWith("{") ? parseJson(text) : undefined;
+}
+
+/** The array a text holds as JSON, or undefined when it holds none (`[VIP]` is a tag's name). */
+function parseJsonArray(text: string): unknown[] | undefined {
+  const value = text.trimStart().startsWith("[") ? parseJson(text) : undefined;
+  return Array.isArray(value) ? value : undefined;
+}
+
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
