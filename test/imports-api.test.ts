@@ -132,6 +132,21 @@ describe.each(testEngines)("bulk import API on %s", (engine) => {
     ]);
   });
 
+  it("refuses a mapping that names columns the CSV lacks, even when the first row is ragged", async () => {
+    const mapping = encodeURIComponent(JSON.stringify({ Mail: "email", "First Name": "givenName" }));
+    for (const csv of [
+      "Email,First Name\nmap1@example.org,Ann\n",
+      "Email,First Name\nmap1@example.org,Ann,extra\nmap2@example.org,Bo\n",
+    ]) {
+      const res = await upload(csv, "text/csv", `?mapping=${mapping}`);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error).toMatchObject({
+        code: "REQUEST_BODY_INVALID",
+        message: "the mapping names columns the file does not have: Mail (the file has Email, First Name)",
+      });
+    }
+  });
+
   it("refuses a CSV with no column for its match key at upload; NDJSON rows without one fail alone", async () => {
     const csv = ["First Name,Company", "Nokey,Acme", "Nokey2,Acme"].join("\n");
     const res = await upload(csv, "text/csv");

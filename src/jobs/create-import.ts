@@ -295,7 +295,10 @@ export async function createImport(
   return (await getImportJob(store.db, job.tenantId, job.id)) as ImportJob;
 }
 
-/** Reads the stored upload's first row: a file unusable as a whole is refused before it is queued. */
+// As many rows as a preview shows (preview-import.ts), which checks the same.
+const probedRows = 50;
+
+/** Reads the stored upload's first record: a file unusable as a whole is refused before it is queued. */
 async function probeUpload(
   store: Store,
   job: ImportJob,
@@ -306,8 +309,13 @@ async function probeUpload(
   const outcomes = readUploadRecords(upload, job.format, job.encoding);
   let first: RecordOutcome | undefined;
   try {
-    const next = await outcomes.next();
-    first = next.done ? undefined : next.value;
+    // The first row that reads as a record, among as many as a preview shows: a ragged or mis-encoded first
+    // row used to leave the file's columns unchecked, and its mapping's mistakes failed every row instead.
+    for (let read = 0; read < probedRows && first?.kind !== "record"; read++) {
+      const next = await outcomes.next();
+      if (next.done) break;
+      first = next.value;
+    }
   } catch (error) {
     if (error instanceof FileRejectedError)
       throw new TributaryError("REQUEST_BODY_INVALID", `${error.code}: ${error.message}`, [
