@@ -39,7 +39,9 @@ export async function importLocally(
   try {
     const tenantId = await tenantIdOf(store, source.options.tenant as string);
     const input = createReadStream(file);
-    // Stopped while the file is being stored, the job is not queued yet: createImport deletes it.
+    // Stopped while the file is being stored, the job is not queued yet: createImport deletes it. Stopped
+    // before createImport reads the stream, its error has no reader yet: it reaches createImport when it reads.
+    input.on("error", () => {});
     const stopStoring = interruption.onInterrupt(() => input.destroy(new Error("interrupted")));
     let job: ImportJob;
     try {
@@ -61,6 +63,7 @@ export async function importLocally(
         const now = await getImportJob(store.db, tenantId, jobId);
         if (now) await cancelImport(store, now);
       })();
+      interruption.mustFinish(cancelling);
     });
     let last = describeImportJob(job);
     try {

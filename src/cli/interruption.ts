@@ -7,16 +7,30 @@ const stopSignals = ["SIGINT", "SIGTERM"] as const;
  * Ctrl-C (SIGINT) or SIGTERM while an import runs. Without it Node exits at once, and a local import's job
  * stayed `running`, for the next `tributary serve` to resume from its old file over newer data. The first
  * signal aborts `signal`: the command then cancels its job as `DELETE /api/v1/imports/{id}` does, says where
- * it stopped and exits with `exitCode`. A second signal exits at once, for a user who will not wait.
+ * it stopped and exits with `exitCode`. A second signal exits at once, for a user who will not wait, once the
+ * cancel is recorded (`mustFinish`).
  */
 export class Interruption {
   #received: NodeJS.Signals | null = null;
+  #mustFinish: Promise<unknown> | undefined;
   readonly #controller = new AbortController();
   readonly #listener = (signal: NodeJS.Signals) => {
-    if (this.#received) process.exit(exitCodeOf(signal));
+    if (this.#received) {
+      // Not before the cancel has been recorded: a job left `running` would be finished by the next server.
+      const code = exitCodeOf(signal);
+      if (!this.#mustFinish) return process.exit(code);
+      setTimeout(() => process.exit(code), mustFinishWithinMs).unref();
+      void this.#mustFinish.finally(() => process.exit(code));
+      return;
+    }
     this.#received = signal;
     this.#controller.abort();
   };
+
+  /** A second signal exits only once `work` has settled (or after a few seconds), not at once. */
+  mustFinish(work: Promise<unknown>): void {
+    this.#mustFinish = work;
+  }
 
   constructor() {
     for (const name of stopSignals) process.on(name, this.#listener);
@@ -53,6 +67,7 @@ export class Interruption {
 }
 
 const exitCodeOf = (signal: NodeJS.Signals) => 128 + constants.signals[signal];
+const mustFinishWithinMs = 5_000;
 
 /** The one line an interrupted import ends with: where its job stopped, and what of the file is in. */
 export function interruptedLine(job: ImportJobView): string {
