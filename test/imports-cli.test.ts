@@ -52,6 +52,24 @@ function printed(child: ChildProcess, pattern: RegExp): Promise<string> {
 const cancelledLine =
   /^tributary: import (\d+) cancelled (after row [\d,]+; the rows up to it are in \(created \d+, updated 0, unchanged 0, failed 0\)|before its first row; nothing of the file is in)$/;
 
+/**
+ * Runs `tributary import ARGS` and interrupts it with Ctrl-C once it has written rows: answers the line that
+ * announced its job, how it exited, its last line and the job id that line names.
+ */
+async function interruptedImport(args: string[], env: NodeJS.ProcessEnv, announced: RegExp) {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "import", ...args], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const exited = ended(child);
+  const announcement = await printed(child, announced);
+  await printed(child, /^running .* [1-9][\d,]* rows /);
+  child.kill("SIGINT");
+  const { code, stdout, stderr } = await exited;
+  const last = stderr.trim().split("\n").at(-1) as string;
+  return { announcement, code, stdout, last, id: Number(cancelledLine.exec(last)?.[1]) };
+}
+
 describe.each(testEngines)("tributary import and export on the local %s engine", (engine) => {
   const dir = mkdtempSync(join(tmpdir(), "tributary-import-cli-"));
   let env: NodeJS.ProcessEnv;
@@ -537,31 +555,20 @@ describe.each(testEngines)("tributary import and export on the local %s engine",
   it("Ctrl-C cancels the local import's job, says where it stopped, releases the engine and exits 130", async () => {
     const file = join(dir, "interrupted.csv");
     writeFileSync(file, peopleCsv(200_000, { start: 1_000_000 }));
-    const child = spawn(
-      process.execPath,
-      [
-        "--import",
-        "tsx",
-        "src/cli/main.ts",
-        "import",
-        file,
-        "--tenant",
-        "Riverside",
-        "--id-property",
-        "external_id",
-      ],
-      { env, stdio: ["ignore", "pipe", "pipe"] },
+    const {
+      announcement: queued,
+      code,
+      stdout,
+      last,
+      id,
+    } = await interruptedImport(
+      [file, "--tenant", "Riverside", "--id-property", "external_id"],
+      env,
+      /^import \d+ queued on /,
     );
-    const exited = ended(child);
-    const queued = await printed(child, /^import \d+ queued on /);
-    await printed(child, /^running .* [1-9][\d,]* rows /);
-    child.kill("SIGINT");
-    const { code, stdout, stderr } = await exited;
     expect(code).toBe(130);
     expect(stdout).toBe("");
-    const last = stderr.trim().split("\n").at(-1) as string;
     expect(last).toMatch(cancelledLine);
-    const id = Number(cancelledLine.exec(last)?.[1]);
     const url = store?.url ? new URL(store.url) : undefined;
     expect(queued).toBe(
       `import ${id} queued on ${url ? `PostgreSQL at ${url.host}${url.pathname} (DATABASE_URL)` : `the PGlite data folder ${join(dir, "data")}`}`,
@@ -680,25 +687,21 @@ describe.each(testEngines)("tributary import and export against a server on %s",
   it("prints the job's id once the upload is accepted; Ctrl-C cancels the job on the server and exits 130", async () => {
     const file = join(dir, "interrupted.csv");
     writeFileSync(file, peopleCsv(200_000, { start: 1_000_000 }));
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "src/cli/main.ts", "import", file, "--server", base, "--token", token],
-      {
-        env: { ...process.env, DATABASE_URL: "", TRIBUTARY_DATA: join(dir, "unused") },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
+    const {
+      announcement: accepted,
+      code,
+      stdout,
+      last,
+      id,
+    } = await interruptedImport(
+      [file, "--server", base, "--token", token],
+      { ...process.env, DATABASE_URL: "", TRIBUTARY_DATA: join(dir, "unused") },
+      /^import \d+ (queued|running) on /,
     );
-    const exited = ended(child);
-    const accepted = await printed(child, /^import \d+ (queued|running) on /);
     expect(accepted).toMatch(new RegExp(`^import \\d+ (queued|running) on ${base}$`));
-    await printed(child, /^running .* [1-9][\d,]* rows /);
-    child.kill("SIGINT");
-    const { code, stdout, stderr } = await exited;
     expect(code).toBe(130);
     expect(stdout).toBe("");
-    const last = stderr.trim().split("\n").at(-1) as string;
     expect(last).toMatch(cancelledLine);
-    const id = Number(cancelledLine.exec(last)?.[1]);
     expect(accepted.startsWith(`import ${id} `)).toBe(true);
     const job = await t.app.inject({
       url: `/api/v1/imports/${id}`,

@@ -298,17 +298,19 @@ describe.runIf(testDatabaseUrl)("an import that starts while its upload arrives 
     expect(await contactsFrom(1)).toBe(50_000);
   });
 
+  /** Waits (20 s at most) until the run started on an arriving upload has written rows. */
+  async function rowsWrittenWhileUploading() {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !(await jobsOf()).some((j) => j.state === "uploading" && j.rowsRead > 0))
+      await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
   it("an upload that breaks off after chunks were written leaves the job failed with those rows, and no piece", async () => {
     const pieces = parts(20_000, 200_000);
     async function* breaksOff(): AsyncGenerator<Buffer> {
       yield pieces[0];
       yield pieces[1];
-      const deadline = Date.now() + 20_000;
-      while (
-        Date.now() < deadline &&
-        !(await jobsOf()).some((j) => j.state === "uploading" && j.rowsRead > 0)
-      )
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      await rowsWrittenWhileUploading();
       throw new Error("the client went away");
     }
     await expect(
@@ -332,12 +334,7 @@ describe.runIf(testDatabaseUrl)("an import that starts while its upload arrives 
     async function* cancelledPartWay(): AsyncGenerator<Buffer> {
       yield pieces[0];
       yield pieces[1];
-      const deadline = Date.now() + 20_000;
-      while (
-        Date.now() < deadline &&
-        !(await jobsOf()).some((j) => j.state === "uploading" && j.rowsRead > 0)
-      )
-        await new Promise((resolve) => setTimeout(resolve, 20));
+      await rowsWrittenWhileUploading();
       const [uploading] = await listImportJobs(store.db, tenantId, { limit: 1, state: "uploading" });
       cancelled = await cancelImport(store, uploading);
       for (const piece of pieces.slice(2)) {

@@ -266,7 +266,6 @@ async function applyBatch(
     );
     for (const row of rows.rows) claimed.set(`${row.scheme}\u001f${row.value}`, Number(row.contactId));
   }
-  const storedOwner = new Map(claimed);
 
   // Match on the idProperty, set-based.
   const matched = new Map<string, number>();
@@ -491,8 +490,9 @@ async function applyBatch(
       if (earlier ? earlier.value === value : claimed.get(`${scheme}\u001f${value}`) === target.id) continue;
       // A value an earlier input of the batch gave this contact, now replaced, is free again.
       if (earlier && !earlier.stored) claimed.delete(`${scheme}\u001f${earlier.value}`);
+      // Claimed by this contact yet not its slot's value: it was stored (claims a batch made and replaced go).
+      const stored = claimed.get(`${scheme}\u001f${value}`) === target.id;
       claimed.set(`${scheme}\u001f${value}`, target.id);
-      const stored = storedOwner.get(`${scheme}\u001f${value}`) === target.id;
       newIdentifiers.set(slot, { scheme, value, contactId: target.id, stored });
       target.dirty = true;
       changed = true;
